@@ -1,0 +1,46 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "mcpkeeper",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "mcpkeeper", targets: ["mcpkeeper"]),
+        .library(name: "KeeperCore", targets: ["KeeperCore"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+    ],
+    targets: [
+        .executableTarget(
+            name: "mcpkeeper",
+            dependencies: [
+                "KeeperCore",
+                "NotionSandbox",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .target(name: "CKeeperSystem"),
+        .target(
+            name: "KeeperCore",
+            dependencies: [
+                "CKeeperSystem",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .target(
+            name: "NotionSandbox",
+            dependencies: ["KeeperCore"]
+        ),
+        .testTarget(
+            name: "KeeperCoreTests",
+            dependencies: ["KeeperCore", "NotionSandbox"]
+        ),
+        .testTarget(
+            name: "IntegrationTests",
+            dependencies: ["KeeperCore", "mcpkeeper"]
+        ),
+    ]
+)

@@ -1,0 +1,78 @@
+/// mcpkeeper's configuration: named upstreams and the settings of each pipeline concern.
+/// Every key is optional but `upstreams`; see `config.example.json`.
+public struct KeeperConfig: Sendable {
+    public var defaultUpstream: String?
+    public var stateDirectory: String
+    /// In file order.
+    public var upstreams: [(name: String, upstream: UpstreamConfig)]
+    public var retry = RetrySettings()
+    public var pacing = PacingSettings()
+    public var validation = ValidationSettings()
+    public var policy = PolicySettings()
+    public var log: RequestLogSettings?
+    public var probe = ProbeSettings()
+
+    public func upstream(named name: String) -> UpstreamConfig? {
+        upstreams.first(where: { $0.name == name })?.upstream
+    }
+}
+
+/// One upstream MCP server and how to reach it.
+public struct UpstreamConfig: Sendable, Equatable {
+    public enum Transport: Sendable, Equatable {
+        /// A child process speaking MCP over stdio.
+        case command(ChildProcessSpec)
+        /// A Streamable HTTP endpoint.
+        case url(String, headers: [String: String])
+        /// mcpkeeper's own simulated Notion server, run as a child.
+        case sandbox(SandboxOptions)
+    }
+
+    public enum Auth: Sendable, Equatable {
+        case none
+        case bearer(tokenEnv: String)
+        case oauth(clientID: String?, scopes: [String], redirectPort: Int?)
+    }
+
+    public var transport: Transport
+    public var auth: Auth = .none
+    /// The tool a probe calls to check the credentials (`API-get-self` for Notion's stdio server).
+    public var whoami: String?
+    /// For Notion's stdio server: the environment variable holding the `ntn_` token.
+    public var notionTokenEnv: String?
+    public var shutdownGrace: Duration = .seconds(2)
+
+    public init(transport: Transport) { self.transport = transport }
+}
+
+public struct RetrySettings: Sendable, Equatable {
+    public var maxAttempts = 5
+    public var baseDelay: Duration = .milliseconds(250)
+    public var maxDelay: Duration = .seconds(30)
+    public var deadline: Duration = .seconds(60)
+    public var budgetRatio = 0.2
+}
+
+public struct PacingSettings: Sendable, Equatable {
+    public var requestsPerSecond = 3.0
+    public var burst = 3
+    public var queue = 100
+}
+
+public struct ValidationSettings: Sendable, Equatable {
+    public enum Mode: String, Sendable, CaseIterable { case enforce, warn, off }
+    public var requests: Mode = .enforce
+    public var responses: Mode = .warn
+}
+
+public struct PolicySettings: Sendable, Equatable {
+    public enum Tier: String, Sendable, CaseIterable { case read, write, admin }
+    public var tier: Tier = .write
+    public var allow = ["*"]
+    public var deny: [String] = []
+}
+
+public struct ProbeSettings: Sendable, Equatable {
+    public var interval: Duration = .seconds(60)
+    public var timeout: Duration = .seconds(10)
+}

@@ -1,0 +1,48 @@
+/// How the simulated Notion server behaves: its faults (all off by default) and test hooks.
+/// Shared by `mcpkeeper sandbox` flags and a config upstream of kind `sandbox`.
+public struct SandboxOptions: Sendable, Equatable {
+    /// Where in handling a write a crash happens.
+    public enum CrashPoint: String, Sendable, CaseIterable {
+        /// The write is never applied.
+        case beforeApply = "before-apply"
+        /// The write is applied and recorded, then the process dies before answering.
+        case afterApply = "after-apply"
+    }
+
+    /// Added before answering every `tools/call`.
+    public var latency: Duration = .zero
+    /// Share of `tools/call` requests answered with Notion's 429 `rate_limited` error, 0...1.
+    public var rateLimitRatio: Double = 0
+    /// The wait the rate-limit error announces.
+    public var retryAfter: Duration = .seconds(1)
+    /// Exit abruptly on this `tools/call` (1-based), at `crashPoint`.
+    public var crashAfter: Int?
+    public var crashPoint: CrashPoint = .afterApply
+    /// Write one malformed line instead of the response to this request (1-based, any method).
+    public var malformedAfter: Int?
+    /// Seed for the fault dice, so a run can be repeated exactly.
+    public var seed: UInt64 = 1
+    /// Append one JSON line per applied write to this file (how tests prove nothing ran twice).
+    public var writeLog: String?
+    /// Split `tools/list` into pages of this many tools (cursor pagination).
+    public var toolsPageSize: Int?
+    /// Add the sandbox's own tools that exercise server-to-client requests.
+    public var clientRequestTools = false
+
+    public init() {}
+
+    /// The command-line flags that reproduce these options for `mcpkeeper sandbox`.
+    public var arguments: [String] {
+        var args: [String] = []
+        if latency > .zero { args += ["--latency", "\(Int64(latency.milliseconds.rounded()))ms"] }
+        if rateLimitRatio > 0 { args += ["--rate-limit-ratio", "\(rateLimitRatio)"] }
+        if retryAfter != .seconds(1) { args += ["--retry-after", "\(Int64(retryAfter.milliseconds.rounded()))ms"] }
+        if let crashAfter { args += ["--crash-after", "\(crashAfter)", "--crash-point", crashPoint.rawValue] }
+        if let malformedAfter { args += ["--malformed-after", "\(malformedAfter)"] }
+        if seed != 1 { args += ["--seed", "\(seed)"] }
+        if let writeLog { args += ["--write-log", writeLog] }
+        if let toolsPageSize { args += ["--tools-page-size", "\(toolsPageSize)"] }
+        if clientRequestTools { args.append("--client-request-tools") }
+        return args
+    }
+}

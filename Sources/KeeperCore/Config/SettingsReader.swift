@@ -1,0 +1,45 @@
+/// Reads the top-level settings sections: retry, pacing, validation, policy, log and probe.
+enum SettingsReader {
+    static func read(_ root: ConfigReader, into config: inout KeeperConfig, home: String, problems: inout [ConfigProblem]) {
+        if let s = root.section("retry", problems: &problems) {
+            s.rejectUnknownKeys(allowed: ["max_attempts", "base_delay", "max_delay", "deadline", "budget_ratio"], problems: &problems)
+            config.retry.maxAttempts = s.int("max_attempts", min: 1, problems: &problems) ?? config.retry.maxAttempts
+            config.retry.baseDelay = s.duration("base_delay", problems: &problems) ?? config.retry.baseDelay
+            config.retry.maxDelay = s.duration("max_delay", problems: &problems) ?? config.retry.maxDelay
+            config.retry.deadline = s.duration("deadline", problems: &problems) ?? config.retry.deadline
+            config.retry.budgetRatio = s.number("budget_ratio", in: 0...1, problems: &problems) ?? config.retry.budgetRatio
+        }
+        if let s = root.section("pacing", problems: &problems) {
+            s.rejectUnknownKeys(allowed: ["requests_per_second", "burst", "queue"], problems: &problems)
+            config.pacing.requestsPerSecond = s.number("requests_per_second", in: 0.001...100_000, problems: &problems) ?? config.pacing.requestsPerSecond
+            config.pacing.burst = s.int("burst", min: 1, problems: &problems) ?? config.pacing.burst
+            config.pacing.queue = s.int("queue", min: 0, problems: &problems) ?? config.pacing.queue
+        }
+        if let s = root.section("validation", problems: &problems) {
+            s.rejectUnknownKeys(allowed: ["requests", "responses"], problems: &problems)
+            let modes = ValidationSettings.Mode.allCases.map(\.rawValue)
+            if let m = s.choice("requests", modes, problems: &problems).flatMap(ValidationSettings.Mode.init) { config.validation.requests = m }
+            if let m = s.choice("responses", modes, problems: &problems).flatMap(ValidationSettings.Mode.init) { config.validation.responses = m }
+        }
+        if let s = root.section("policy", problems: &problems) {
+            s.rejectUnknownKeys(allowed: ["tier", "allow", "deny"], problems: &problems)
+            let tiers = PolicySettings.Tier.allCases.map(\.rawValue)
+            if let t = s.choice("tier", tiers, problems: &problems).flatMap(PolicySettings.Tier.init) { config.policy.tier = t }
+            config.policy.allow = s.strings("allow", problems: &problems) ?? config.policy.allow
+            config.policy.deny = s.strings("deny", problems: &problems) ?? config.policy.deny
+        }
+        if let s = root.section("log", problems: &problems) {
+            s.rejectUnknownKeys(allowed: ["path", "bodies", "max_bytes", "keep"], problems: &problems)
+            var log = RequestLogSettings(path: HomePath.expand(s.string("path", problems: &problems) ?? "~/.mcpkeeper/requests.jsonl", home: home))
+            log.includeBodies = s.bool("bodies", problems: &problems) ?? false
+            log.maxBytes = s.int("max_bytes", min: 1024, problems: &problems) ?? log.maxBytes
+            log.keep = s.int("keep", min: 0, problems: &problems) ?? log.keep
+            config.log = log
+        }
+        if let s = root.section("probe", problems: &problems) {
+            s.rejectUnknownKeys(allowed: ["interval", "timeout"], problems: &problems)
+            config.probe.interval = s.duration("interval", problems: &problems) ?? config.probe.interval
+            config.probe.timeout = s.duration("timeout", problems: &problems) ?? config.probe.timeout
+        }
+    }
+}

@@ -1,0 +1,113 @@
+/// Reads one entry of `upstreams`: exactly one of `command`, `url` or `sandbox`, plus its options.
+struct UpstreamConfigReader {
+    let reader: ConfigReader
+    let environment: [String: String]
+
+    func read(problems: inout [ConfigProblem]) -> UpstreamConfig? {
+        reader.rejectUnknownKeys(allowed: ["command", "args", "env", "cwd", "url", "headers", "auth", "sandbox",
+                                           "whoami", "notion_token_env", "shutdown_grace", "description"], problems: &problems)
+        let kinds = ["command", "url", "sandbox"].filter { reader.object[$0] != nil }
+        guard kinds.count == 1, let kind = kinds.first else {
+            let detail = kinds.isEmpty ? "none is set" : "found \(kinds.joined(separator: " and "))"
+            problems.append(ConfigProblem(.error, reader.path, "expected exactly one of \"command\", \"url\" or \"sandbox\"; \(detail)"))
+            return nil
+        }
+        let before = problems.count
+        let transport: UpstreamConfig.Transport?
+        switch kind {
+        case "command": transport = readCommand(problems: &problems)
+        case "url": transport = readURL(problems: &problems)
+        default: transport = readSandbox(problems: &problems)
+        }
+        guard let transport else { return nil }
+        var upstream = UpstreamConfig(transport: transport)
+        upstream.whoami = reader.string("whoami", problems: &problems)
+        upstream.shutdownGrace = reader.duration("shutdown_grace", problems: &problems) ?? upstream.shutdownGrace
+        upstream.auth = readAuth(problems: &problems)
+        if let tokenEnv = reader.string("notion_token_env", problems: &problems) {
+            upstream.notionTokenEnv = tokenEnv
+            if kind != "command" {
+                problems.append(ConfigProblem(.error, reader.at("notion_token_env"), "only applies to a \"command\" upstream"))
+            } else if environment[tokenEnv]?.isEmpty ?? true {
+                problems.append(ConfigProblem(.warning, reader.at("notion_token_env"),
+                    "environment variable \(tokenEnv) is not set; this upstream will fail to start until it holds your Notion integration token (ntn_…)"))
+            }
+        }
+        for key in ["args", "env", "cwd"] where kind != "command" && reader.object[key] != nil {
+            problems.append(ConfigProblem(.error, reader.at(key), "only applies to a \"command\" upstream"))
+        }
+        if kind != "url", reader.object["headers"] != nil {
+            problems.append(ConfigProblem(.error, reader.at("headers"), "only applies to a \"url\" upstream"))
+        }
+        let ownErrors = problems[before...].contains { $0.severity == .error }
+        return ownErrors ? nil : upstream
+    }
+
+    private func readCommand(problems: inout [ConfigProblem]) -> UpstreamConfig.Transport? {
+        guard let command = reader.string("command", problems: &problems) else { return nil }
+        if command.isEmpty {
+            problems.append(ConfigProblem(.error, reader.at("command"), "expected a program name or path, got an empty string"))
+        }
+        let args = reader.strings("args", problems: &problems) ?? []
+        let env = reader.stringMap("env", problems: &problems) ?? []
+        let cwd = reader.string("cwd", problems: &problems).map { HomePath.expand($0, home: environment["HOME"] ?? "/") }
+        return .command(ChildProcessSpec(executable: command, arguments: args,
+                                         environment: Dictionary(env, uniquingKeysWith: { $1 }), workingDirectory: cwd))
+    }
+
+    private func readURL(problems: inout [ConfigProblem]) -> UpstreamConfig.Transport? {
+        guard let url = reader.string("url", problems: &problems) else { return nil }
+        let lowered = url.lowercased()
+        guard lowered.hasPrefix("https://") || lowered.hasPrefix("http://") else {
+            problems.append(ConfigProblem(.error, reader.at("url"), "expected an http:// or https:// URL, got \"\(url)\""))
+            return nil
+        }
+        let headers = reader.stringMap("headers", problems: &problems) ?? []
+        return .url(url, headers: Dictionary(headers, uniquingKeysWith: { $1 }))
+    }
+
+    private func readSandbox(problems: inout [ConfigProblem]) -> UpstreamConfig.Transport? {
+        guard let section = reader.section("sandbox", problems: &problems) else { return nil }
+        section.rejectUnknownKeys(allowed: ["latency", "rate_limit_ratio", "retry_after", "crash_after", "crash_point",
+                                            "malformed_after", "seed", "write_log", "tools_page_size", "client_request_tools"],
+                                  problems: &problems)
+        var options = SandboxOptions()
+        options.latency = section.duration("latency", problems: &problems) ?? options.latency
+        options.rateLimitRatio = section.number("rate_limit_ratio", in: 0...1, problems: &problems) ?? 0
+        options.retryAfter = section.duration("retry_after", problems: &problems) ?? options.retryAfter
+        options.crashAfter = section.int("crash_after", min: 1, problems: &problems)
+        if let point = section.choice("crash_point", SandboxOptions.CrashPoint.allCases.map(\.rawValue), problems: &problems) {
+            options.crashPoint = SandboxOptions.CrashPoint(rawValue: point) ?? .afterApply
+        }
+        options.malformedAfter = section.int("malformed_after", min: 1, problems: &problems)
+        options.seed = section.int("seed", min: 0, problems: &problems).map(UInt64.init) ?? options.seed
+        options.writeLog = section.string("write_log", problems: &problems).map { HomePath.expand($0, home: environment["HOME"] ?? "/") }
+        options.toolsPageSize = section.int("tools_page_size", min: 1, problems: &problems)
+        options.clientRequestTools = section.bool("client_request_tools", problems: &problems) ?? false
+        return .sandbox(options)
+    }
+
+    private func readAuth(problems: inout [ConfigProblem]) -> UpstreamConfig.Auth {
+        guard let auth = reader.section("auth", problems: &problems) else { return .none }
+        auth.rejectUnknownKeys(allowed: ["type", "token_env", "client_id", "scopes", "redirect_port"], problems: &problems)
+        guard let type = auth.choice("type", ["oauth", "bearer"], problems: &problems) else {
+            if auth.object["type"] == nil {
+                problems.append(ConfigProblem(.error, auth.at("type"), "missing; expected \"oauth\" or \"bearer\""))
+            }
+            return .none
+        }
+        if type == "bearer" {
+            guard let tokenEnv = auth.string("token_env", problems: &problems) else {
+                problems.append(ConfigProblem(.error, auth.at("token_env"), "missing; name the environment variable that holds the token"))
+                return .none
+            }
+            if environment[tokenEnv]?.isEmpty ?? true {
+                problems.append(ConfigProblem(.warning, auth.at("token_env"), "environment variable \(tokenEnv) is not set; requests will be sent without a token"))
+            }
+            return .bearer(tokenEnv: tokenEnv)
+        }
+        return .oauth(clientID: auth.string("client_id", problems: &problems),
+                      scopes: auth.strings("scopes", problems: &problems) ?? [],
+                      redirectPort: auth.int("redirect_port", min: 0, problems: &problems))
+    }
+}

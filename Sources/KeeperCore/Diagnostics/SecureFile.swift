@@ -1,0 +1,38 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A file or directory could not be created or opened; names the path and the reason.
+public struct FileAccessError: Error, Sendable, CustomStringConvertible {
+    public let path: String
+    public let reason: String
+    public var description: String { "cannot use \(path): \(reason)" }
+}
+
+/// Files only the owner can read: directories 0700, files 0600, never inherited by children.
+public enum SecureFile {
+    public static func openForAppend(_ path: String) throws(FileAccessError) -> Int32 {
+        let fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { throw FileAccessError(path: path, reason: String(cString: strerror(errno))) }
+        fchmod(fd, 0o600)
+        return fd
+    }
+
+    /// Creates the file's parent directories (mode 0700) when missing.
+    public static func createDirectory(forFile path: String) throws(FileAccessError) {
+        guard let slash = path.lastIndex(of: "/") else { return }
+        try createDirectory(String(path[..<slash]))
+    }
+
+    public static func createDirectory(_ path: String) throws(FileAccessError) {
+        guard !path.isEmpty else { return }
+        var info = stat()
+        if stat(path, &info) == 0 { return }
+        if let slash = path.lastIndex(of: "/") {
+            try createDirectory(String(path[..<slash]))
+        }
+        if mkdir(path, 0o700) != 0, errno != EEXIST {
+            throw FileAccessError(path: path, reason: String(cString: strerror(errno)))
+        }
+    }
+}

@@ -1,0 +1,22 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// mcpkeeper's stderr: buffered off the caller's path, dropped and counted when the reader falls behind.
+///
+/// MCP clients capture a server's stderr and some never drain it; a blocking write there would stall
+/// message forwarding, so diagnostics are allowed to be lost and protocol messages are not.
+public final class StandardError: Sendable {
+    public static let shared = StandardError()
+
+    private let writer = FileDescriptorWriter(fd: STDERR_FILENO, name: "stderr", limit: 1 << 20)
+
+    public func write(_ bytes: [UInt8]) { writer.sendOrDrop(bytes) }
+
+    public func write(_ text: String) { writer.sendOrDrop(Array(text.utf8)) }
+
+    /// Lines dropped because stderr was not being read fast enough.
+    public var droppedCount: Int { writer.droppedCount }
+
+    public func flush(timeout: Duration) -> Bool { writer.flush(timeout: timeout) }
+}

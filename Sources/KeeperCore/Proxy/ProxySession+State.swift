@@ -1,0 +1,37 @@
+/// A client request the session has started and not yet answered.
+struct InFlightRequest: Sendable {
+    let task: Task<Void, Never>
+    /// Set once the request has been sent upstream, for forwarding a cancellation.
+    var upstreamID: RequestID?
+}
+
+/// A request sent (or being sent) upstream, waiting for its reply.
+struct PendingUpstream: Sendable {
+    enum State: Sendable {
+        case sending
+        case waiting(CheckedContinuation<Reply, any Error>)
+        /// The reply (the upstream's response, or the proxy's failure) came before the sender waited.
+        case settled(Reply)
+    }
+
+    let exchange: Exchange
+    var state: State
+}
+
+/// A server-initiated request forwarded to the client, waiting for the client's answer.
+struct PendingClientAnswer: Sendable {
+    let upstreamID: RequestID
+    let method: String
+    let sentAt: ContinuousClock.Instant
+}
+
+extension JSONRPCMessage {
+    /// The message with one member of its `params` replaced (used to re-address cancellations).
+    func replacingParam(_ key: String, with value: JSONValue) -> JSONRPCMessage {
+        var params = self.params?.objectValue ?? JSONObject()
+        params[key] = value
+        var newBody = body
+        newBody["params"] = .object(params)
+        return JSONRPCMessage(kind: kind, body: newBody, wire: nil, idRange: nil)
+    }
+}

@@ -1,0 +1,43 @@
+import Foundation
+
+/// Why an upstream cannot be started, with what to do about it.
+public struct UpstreamLaunchError: Error, Sendable, CustomStringConvertible {
+    public let description: String
+}
+
+/// Turns an upstream's config into the child process that serves it.
+public enum UpstreamLauncher {
+    /// The Notion API version the official stdio server is told to send.
+    public static let notionVersion = "2025-09-03"
+
+    public static func childSpec(for upstream: UpstreamConfig, name: String,
+                                 environment: [String: String] = ProcessInfo.processInfo.environment) throws(UpstreamLaunchError) -> ChildProcessSpec {
+        switch upstream.transport {
+        case .command(var spec):
+            if let tokenEnv = upstream.notionTokenEnv, spec.environment["OPENAPI_MCP_HEADERS"] == nil {
+                guard let token = environment[tokenEnv], !token.isEmpty else {
+                    throw UpstreamLaunchError(description:
+                        "upstream '\(name)' needs a Notion token in \(tokenEnv), which is not set. Create an internal integration at https://www.notion.so/profile/integrations, then: export \(tokenEnv)=ntn_…")
+                }
+                spec.environment["OPENAPI_MCP_HEADERS"] = notionHeaders(token: token)
+            }
+            return spec
+        case .sandbox(let options):
+            return ChildProcessSpec(executable: selfExecutable(), arguments: ["sandbox"] + options.arguments)
+        case .url(let url, _):
+            throw UpstreamLaunchError(description:
+                "upstream '\(name)' is an HTTP upstream (\(url)); this build of mcpkeeper serves stdio upstreams only (command or sandbox). Use a \"command\" upstream, e.g. npx -y @notionhq/notion-mcp-server.")
+        }
+    }
+
+    /// `OPENAPI_MCP_HEADERS` for the official Notion server, built here so nobody escapes JSON in JSON by hand.
+    public static func notionHeaders(token: String) -> String {
+        let headers: JSONValue = ["Authorization": .string("Bearer \(token)"), "Notion-Version": .string(notionVersion)]
+        return headers.serialized()
+    }
+
+    /// This very binary, to run `mcpkeeper sandbox` as a child whatever the working directory.
+    public static func selfExecutable() -> String {
+        (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+    }
+}

@@ -1,0 +1,20 @@
+/// The proxy's connection to one upstream server.
+public protocol UpstreamLink: MessageChannel {
+    /// Ends the link gracefully (for a child: EOF, then SIGTERM, then SIGKILL) and says how it ended.
+    func shutdown(grace: Duration) async -> String
+    /// How the upstream ended, once its output has closed (e.g. "exited with status 1").
+    func endDescription() async -> String
+}
+
+extension ChildProcessChannel: UpstreamLink {
+    public func shutdown(grace: Duration) async -> String {
+        let status: ChildExit = await shutdown(grace: grace)
+        return status.description
+    }
+
+    public func endDescription() async -> String {
+        // Output closes a moment before the exit is reaped; a short wait gives the real status.
+        if let status = await process.waitForExit(timeout: .seconds(2)) { return status.description }
+        return "closed its output but is still running"
+    }
+}

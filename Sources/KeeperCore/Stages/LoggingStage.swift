@@ -1,0 +1,53 @@
+import Foundation
+
+/// Writes one request-log line per client request once its reply is known.
+public struct LoggingStage: Stage {
+    public let log: RequestLog
+    private let clock: @Sendable () -> Date
+
+    public init(log: RequestLog, clock: @escaping @Sendable () -> Date = { Date() }) {
+        self.log = log
+        self.clock = clock
+    }
+
+    public func handle(_ exchange: Exchange, next: Next) async throws -> Reply {
+        let reply: Reply
+        do {
+            reply = try await next(exchange)
+        } catch {
+            log.record(record(exchange, outcome: "cancelled"))
+            throw error
+        }
+        var entry = record(exchange, outcome: "ok")
+        entry.attempts = reply.attempts
+        entry.retryWait = reply.retryWait
+        entry.httpStatus = reply.httpStatus
+        entry.validationErrors = reply.validationErrors
+        switch reply.outcome {
+        case .upstream(let response):
+            entry.bytesOut = response.bytes.count
+            entry.responseBody = response.body["result"] ?? response.body["error"]
+            if case .errorResponse(_, let error) = response.kind {
+                entry.outcome = "error"
+                entry.errorCode = error.code
+            }
+        case .proxy(let error, let outcome):
+            entry.outcome = outcome
+            entry.errorCode = error.code
+            entry.responseBody = error.json
+        }
+        log.record(entry)
+        return reply
+    }
+
+    private func record(_ exchange: Exchange, outcome: String) -> ExchangeRecord {
+        var entry = ExchangeRecord(timestamp: clock(), session: exchange.session, upstream: exchange.upstream,
+                                   direction: .clientToUpstream, method: exchange.method, outcome: outcome)
+        entry.tool = exchange.tool
+        entry.id = exchange.clientID
+        entry.latency = ContinuousClock.now - exchange.receivedAt
+        entry.bytesIn = exchange.message.bytes.count
+        if log.settings.includeBodies { entry.requestBody = exchange.message.params }
+        return entry
+    }
+}

@@ -1,0 +1,75 @@
+/// A client request on its way through the proxy's pipeline.
+public struct Exchange: Sendable {
+    public var message: JSONRPCMessage
+    public var clientID: RequestID
+    public var method: String
+    /// The tool's name for `tools/call`.
+    public var tool: String?
+    public var session: String
+    public var upstream: String
+    public var receivedAt: ContinuousClock.Instant
+
+    public init(message: JSONRPCMessage, clientID: RequestID, method: String, session: String, upstream: String, receivedAt: ContinuousClock.Instant) {
+        self.message = message
+        self.clientID = clientID
+        self.method = method
+        self.tool = method == "tools/call" ? message.params?["name"]?.stringValue : nil
+        self.session = session
+        self.upstream = upstream
+        self.receivedAt = receivedAt
+    }
+}
+
+/// How an exchange ended, with what the stages learned on the way (for the log and metrics).
+public struct Reply: Sendable {
+    public enum Outcome: Sendable {
+        /// The upstream's response (result or error), still addressed with the upstream id.
+        case upstream(JSONRPCMessage)
+        /// An answer the proxy gives itself: a refusal, or the upstream's failure.
+        case proxy(JSONRPCError, outcome: String)
+    }
+
+    public var outcome: Outcome
+    public var attempts: Int = 1
+    public var retryWait: Duration = .zero
+    public var httpStatus: Int?
+    public var validationErrors: [String] = []
+
+    public init(_ outcome: Outcome) { self.outcome = outcome }
+
+    public static func refused(_ error: JSONRPCError) -> Reply { Reply(.proxy(error, outcome: "rejected")) }
+}
+
+/// One concern of the proxy's request path, in the shape of Hummingbird's `MiddlewareProtocol`.
+///
+/// A stage may answer by itself (validation, policy), wait (pacing), call `next` several times (retry)
+/// or only observe (logging, metrics):
+/// ```swift
+/// struct Timing: Stage {
+///     func handle(_ exchange: Exchange, next: Next) async throws -> Reply {
+///         let start = ContinuousClock.now
+///         defer { print(ContinuousClock.now - start) }
+///         return try await next(exchange)
+///     }
+/// }
+/// ```
+public protocol Stage: Sendable {
+    typealias Next = @Sendable (Exchange) async throws -> Reply
+    func handle(_ exchange: Exchange, next: Next) async throws -> Reply
+}
+
+/// The stages in order, built once from the config, ending in the upstream link.
+public struct Pipeline: Sendable {
+    public let stages: [any Stage]
+
+    public init(_ stages: [any Stage]) { self.stages = stages }
+
+    public func run(_ exchange: Exchange, terminal: @escaping Stage.Next) async throws -> Reply {
+        var next = terminal
+        for stage in stages.reversed() {
+            let inner = next
+            next = { try await stage.handle($0, next: inner) }
+        }
+        return try await next(exchange)
+    }
+}

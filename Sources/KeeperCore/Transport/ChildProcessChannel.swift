@@ -1,0 +1,35 @@
+/// A child process speaking the MCP stdio transport: its stdin/stdout as a message channel, its
+/// stderr forwarded line by line to ours with a `[name]` prefix.
+public final class ChildProcessChannel: MessageChannel {
+    public let name: String
+    public let process: ChildProcess
+    public let inbound: AsyncStream<ChannelEvent>
+    private let input: FileDescriptorWriter
+
+    public init(name: String, spec: ChildProcessSpec, diagnostics: StandardError, maxLineBytes: Int = 64 << 20) throws(SpawnError) {
+        self.name = name
+        process = try ChildProcess.spawn(spec)
+        inbound = FileDescriptorReader.lines(fd: process.stdoutFD, name: "\(name) stdout", maxLineBytes: maxLineBytes)
+        input = FileDescriptorWriter(fd: process.stdinFD, name: "\(name) stdin", limit: 8 << 20)
+        let stderrLines = FileDescriptorReader.lines(fd: process.stderrFD, name: "\(name) stderr", maxLineBytes: 64 << 10)
+        let prefix = Array("[\(name)] ".utf8)
+        Task.detached {
+            for await event in stderrLines {
+                switch event {
+                case .line(let line): diagnostics.write(prefix + line + [0x0A])
+                case .oversized(let count): diagnostics.write(prefix + Array("(a \(count)-byte stderr line was skipped)\n".utf8))
+                }
+            }
+        }
+    }
+
+    public func send(_ message: [UInt8]) async throws(ChannelClosedError) {
+        try await input.send(framed(message))
+    }
+
+    public func closeOutput() { input.close() }
+
+    public func shutdown(grace: Duration) async -> ChildExit {
+        await process.shutdown(grace: grace) { input.close() }
+    }
+}

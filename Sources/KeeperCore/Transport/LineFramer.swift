@@ -1,0 +1,58 @@
+/// What one newline-delimited frame turned out to be.
+public enum ChannelEvent: Sendable {
+    /// One message's bytes, without the newline (and without a trailing CR).
+    case line([UInt8])
+    /// A line longer than the limit was discarded; its length so far is reported.
+    case oversized(byteCount: Int)
+}
+
+/// Splits a byte stream into lines for the MCP stdio transport (newline-delimited JSON).
+/// Blank lines are skipped; a line over `maxLineBytes` is dropped whole and reported.
+public struct LineFramer: Sendable {
+    public let maxLineBytes: Int
+    private var pending: [UInt8] = []
+    private var discarding = 0
+
+    public init(maxLineBytes: Int = 64 << 20) { self.maxLineBytes = maxLineBytes }
+
+    public mutating func append(_ chunk: some Collection<UInt8>, emit: (ChannelEvent) -> Void) {
+        var start = chunk.startIndex
+        while let newline = chunk[start...].firstIndex(of: 0x0A) {
+            take(chunk[start..<newline], complete: true, emit: emit)
+            start = chunk.index(after: newline)
+        }
+        take(chunk[start...], complete: false, emit: emit)
+    }
+
+    /// Whatever is left when the stream ends without a final newline still counts as a line.
+    public mutating func finish(emit: (ChannelEvent) -> Void) {
+        take([], complete: true, emit: emit)
+    }
+
+    private mutating func take(_ part: some Collection<UInt8>, complete: Bool, emit: (ChannelEvent) -> Void) {
+        if discarding > 0 || pending.count + part.count > maxLineBytes {
+            discarding += pending.count + part.count
+            pending.removeAll(keepingCapacity: false)
+            if complete {
+                emit(.oversized(byteCount: discarding))
+                discarding = 0
+            }
+            return
+        }
+        guard complete else {
+            pending.append(contentsOf: part)
+            return
+        }
+        var line: [UInt8]
+        if pending.isEmpty {
+            line = Array(part)
+        } else {
+            pending.append(contentsOf: part)
+            line = pending
+            pending.removeAll(keepingCapacity: true)
+        }
+        if line.last == 0x0D { line.removeLast() }
+        if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { return }
+        emit(.line(line))
+    }
+}

@@ -1,0 +1,25 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The process's own stdin and stdout as a message channel: the MCP stdio transport's server side.
+/// Only protocol messages ever go to stdout; diagnostics go to `StandardError`.
+public final class StdioChannel: MessageChannel {
+    public let name = "client"
+    public let inbound: AsyncStream<ChannelEvent>
+    private let output: FileDescriptorWriter
+
+    public init(maxLineBytes: Int = 64 << 20) {
+        inbound = FileDescriptorReader.lines(fd: STDIN_FILENO, name: "stdin", maxLineBytes: maxLineBytes)
+        output = FileDescriptorWriter(fd: STDOUT_FILENO, name: "stdout", limit: 8 << 20)
+    }
+
+    public func send(_ message: [UInt8]) async throws(ChannelClosedError) {
+        try await output.send(framed(message))
+    }
+
+    public func closeOutput() { output.close() }
+
+    /// Lets queued responses reach the client before the process exits.
+    public func flush(timeout: Duration) -> Bool { output.flush(timeout: timeout) }
+}
