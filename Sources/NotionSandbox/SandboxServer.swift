@@ -58,7 +58,9 @@ public actor SandboxServer {
             running[id] = Task { await answer(message, id: id, method: method) }
         case .notification(let method):
             if method == "notifications/cancelled", let id = message.params?["requestId"].flatMap(RequestID.init) {
-                running.removeValue(forKey: id)?.cancel()
+                guard let task = running.removeValue(forKey: id) else { return }
+                task.cancel()
+                logger.info("request cancelled by the client", metadata: ["requestId": "\(id)"])
             }
         case .response(let id), .errorResponse(.some(let id), _):
             clientRequests.take(id)?.resume(returning: message)

@@ -35,10 +35,15 @@ public enum SandboxToolCatalog {
     /// Whether `name` is a catalog tool.
     public static func contains(_ name: String) -> Bool { names.contains(name) }
 
-    /// Whether the tool may change the workspace (every operation but GET). Names outside the catalog
-    /// count as writes, since nothing says they are safe.
+    /// POST operations that only read (Notion's search and query take their filters in a body),
+    /// though the official server annotates them `destructiveHint` like every non-GET.
+    static let readingPosts: Set<String> = ["API-post-search", "API-query-data-source"]
+
+    /// Whether the tool changes the workspace: every operation but GET and the reading POSTs.
+    /// Names outside the catalog count as writes, since nothing says they are safe.
     public static func isWrite(_ name: String) -> Bool {
-        operations.first(where: { $0.name == name })?.method != "get"
+        guard !readingPosts.contains(name) else { return false }
+        return operations.first(where: { $0.name == name })?.method != "get"
     }
 
     static func tool(_ operation: Operation) -> JSONValue {

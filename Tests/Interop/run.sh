@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Runs the interop tests (the official Python MCP SDK against mcpkeeper).
+# Usage: bash Tests/Interop/run.sh [pytest args...]
+set -euo pipefail
+
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+cd "$root"
+
+venv=".build/interop-venv"
+req="Tests/Interop/requirements.txt"
+python="${PYTHON:-python3}"
+
+if [ ! -x "$venv/bin/python" ]; then
+    "$python" -m venv "$venv"
+fi
+
+req_hash="$(sha256sum "$req" | cut -d' ' -f1)"
+stamp="$venv/.requirements.sha256"
+if [ "$(cat "$stamp" 2>/dev/null || true)" != "$req_hash" ]; then
+    "$venv/bin/python" -m pip install -q --disable-pip-version-check -r "$req"
+    echo "$req_hash" > "$stamp"
+fi
+
+bin="$(swift build --show-bin-path)/mcpkeeper"
+if [ ! -x "$bin" ]; then
+    swift build --product mcpkeeper
+fi
+export MCPKEEPER_BIN="$bin"
+export PYTHONDONTWRITEBYTECODE=1
+
+exec "$venv/bin/python" -m pytest -q -p no:cacheprovider Tests/Interop "$@"
