@@ -21,10 +21,9 @@ if [ "$(cat "$stamp" 2>/dev/null || true)" != "$req_hash" ]; then
     echo "$req_hash" > "$stamp"
 fi
 
+# An up-to-date build is a no-op; a stale binary would test old code.
+swift build --product mcpkeeper >/dev/null
 bin="$(swift build --show-bin-path)/mcpkeeper"
-if [ ! -x "$bin" ]; then
-    swift build --product mcpkeeper
-fi
 export MCPKEEPER_BIN="$bin"
 export PYTHONDONTWRITEBYTECODE=1
 
