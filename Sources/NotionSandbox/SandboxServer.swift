@@ -53,7 +53,7 @@ public actor SandboxServer {
         case .request(let id, let method):
             requestCount += 1
             if faults.malformed(atRequest: requestCount) {
-                await channel.sendIgnoringClosure(Array(#"{"jsonrpc":"2.0","id":"#.utf8))
+                try? await channel.sendUnparsed(Array(#"{"jsonrpc":"2.0","id":"#.utf8))
             }
             running[id] = Task { await answer(message, id: id, method: method) }
         case .notification(let method):
@@ -116,12 +116,6 @@ public actor SandboxServer {
 
     /// Awaited by each sender, so one task's messages leave in the order it sent them.
     func send(_ message: JSONRPCMessage) async {
-        await channel.sendIgnoringClosure(message.bytes)
-    }
-}
-
-extension StdioChannel {
-    func sendIgnoringClosure(_ bytes: [UInt8]) async {
-        try? await send(bytes)
+        try? await channel.send(message)
     }
 }

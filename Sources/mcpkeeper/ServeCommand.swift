@@ -6,13 +6,15 @@ import Logging
 struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "serve",
-        abstract: "Run the proxy: an MCP server on stdin/stdout in front of one upstream.",
+        abstract: "Run the proxy: an MCP server (stdio, or Streamable HTTP with --listen) in front of one upstream.",
         discussion: """
-        The upstream is, in order: the command after `--`; the upstream named by --upstream (or the
-        config's default_upstream, else its first) from --config; else the built-in Notion sandbox.
+        The upstream is, in order: the command after `--`; --url; the upstream named by --upstream (or
+        the config's default_upstream, else its first) from --config; else the built-in Notion sandbox.
         Examples:
           mcpkeeper serve --config config.example.json
           mcpkeeper serve -- npx -y @notionhq/notion-mcp-server
+          mcpkeeper serve --listen http://127.0.0.1:8765 -- npx -y @notionhq/notion-mcp-server
+          mcpkeeper serve --url http://127.0.0.1:3000/mcp
         """
     )
 
@@ -21,6 +23,9 @@ struct ServeCommand: AsyncParsableCommand {
 
     @Option(help: "Which upstream of the config to serve.")
     var upstream: String?
+
+    @Option(help: "A Streamable HTTP upstream, e.g. http://127.0.0.1:3000/mcp.")
+    var url: String?
 
     @Option(help: "The upstream's name in logs (defaults to the config name or the command's name).")
     var name: String?
@@ -31,6 +36,8 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "How long the upstream gets to exit after EOF, and again after SIGTERM, e.g. 2s.")
     var shutdownGrace: String?
 
+    @OptionGroup var listener: ListenerOptions
+
     @OptionGroup var diagnostics: DiagnosticOptions
 
     @Argument(parsing: .postTerminator, help: "The upstream command and its arguments, after `--`.")
@@ -38,9 +45,10 @@ struct ServeCommand: AsyncParsableCommand {
 
     func run() async throws {
         let logger = diagnostics.bootstrap(label: "mcpkeeper")
+        ShutdownSignals.ignoreBrokenPipes()
         let plan: ServePlan
         do {
-            plan = try ServePlan(command: command, configPath: config, upstream: upstream, name: name,
+            plan = try ServePlan(command: command, url: url, configPath: config, upstream: upstream, name: name,
                                  logPath: log, shutdownGrace: shutdownGrace)
         } catch {
             StandardError.shared.write("mcpkeeper: \(error)\n")
@@ -48,7 +56,53 @@ struct ServeCommand: AsyncParsableCommand {
             throw ExitCode(2)
         }
         for warning in plan.warnings { logger.warning("\(warning.path): \(warning.message)") }
-        let end = try await plan.run(logger: logger)
+        let requestLog = try plan.openLog()
+        defer {
+            requestLog?.flush()
+            _ = StandardError.shared.flush(timeout: .seconds(1))
+        }
+        if let listen = listener.listen {
+            try await listener.serve(listen: listen, plan: plan, log: requestLog, logger: logger)
+        } else {
+            try await serveStdio(plan: plan, log: requestLog, logger: logger)
+        }
+    }
+
+    private func serveStdio(plan: ServePlan, log: RequestLog?, logger: Logger) async throws {
+        let downstream = StdioChannel()
+        let stop = StopSignal()
+        let signals = ShutdownSignals { signal in
+            logger.notice("stopping", metadata: ["signal": "\(signal)"])
+            Task { await stop.fire() }
+        }
+        let end: ProxySession.End
+        do {
+            end = try await plan.runSession(downstream: downstream, log: log, logger: logger) { session in
+                Task { await stop.onFire { await session.stop() } }
+            }
+        } catch {
+            logger.critical("\(error)")
+            throw ExitCode(1)
+        }
+        withExtendedLifetime(signals) {}
+        _ = downstream.flush(timeout: .seconds(2))
         if case .upstreamEnded = end { throw ExitCode(1) }
+    }
+}
+
+/// A one-shot stop request that may arrive before or after its action is registered.
+actor StopSignal {
+    private var fired = false
+    private var action: (@Sendable () async -> Void)?
+
+    func fire() async {
+        guard !fired else { return }
+        fired = true
+        await action?()
+    }
+
+    func onFire(_ action: @escaping @Sendable () async -> Void) async {
+        self.action = action
+        if fired { await action() }
     }
 }

@@ -7,42 +7,48 @@ import Logging
 /// mistake is reported up front.
 struct ServePlan {
     var upstreamName: String
-    var spec: ChildProcessSpec
+    var target: UpstreamTarget
     var logSettings: RequestLogSettings?
-    var shutdownGrace: Duration
+    var stateDirectory: String
     var warnings: [ConfigProblem] = []
 
-    init(command: [String], configPath: String?, upstream: String?, name: String?, logPath: String?, shutdownGrace: String?) throws {
+    init(command: [String], url: String?, configPath: String?, upstream: String?, name: String?, logPath: String?,
+         shutdownGrace: String?) throws {
         var config: KeeperConfig?
         if let configPath {
-            let (loaded, problems) = try ConfigLoader().load(path: configPath, serving: command.isEmpty ? upstream : nil)
+            let (loaded, problems) = try ConfigLoader().load(path: configPath, serving: command.isEmpty && url == nil ? upstream : nil)
             config = loaded
             warnings = problems
         }
         var grace = Duration.seconds(2)
-        if let executable = command.first {
-            upstreamName = name ?? URL(fileURLWithPath: executable).lastPathComponent
-            spec = ChildProcessSpec(executable: executable, arguments: Array(command.dropFirst()))
-        } else if let config {
-            guard let chosen = upstream ?? config.defaultUpstream ?? config.upstreams.first?.name,
-                  let entry = config.upstream(named: chosen) else {
-                let known = config.upstreams.map(\.name).joined(separator: ", ")
-                throw ValidationError("no upstream named '\(upstream ?? "")' in \(configPath ?? "the config"); known: \(known)")
-            }
-            upstreamName = name ?? chosen
-            spec = try UpstreamLauncher.childSpec(for: entry, name: chosen)
-            grace = entry.shutdownGrace
-        } else {
-            upstreamName = name ?? "sandbox"
-            spec = try UpstreamLauncher.childSpec(for: UpstreamConfig(transport: .sandbox(SandboxOptions())), name: upstreamName)
-        }
         if let shutdownGrace {
             guard let parsed = DurationText.parse(shutdownGrace) else {
                 throw ValidationError("--shutdown-grace: expected \(DurationText.expectation), got \"\(shutdownGrace)\"")
             }
             grace = parsed
         }
-        self.shutdownGrace = grace
+        if let executable = command.first {
+            upstreamName = name ?? URL(fileURLWithPath: executable).lastPathComponent
+            target = .child(ChildProcessSpec(executable: executable, arguments: Array(command.dropFirst())), shutdownGrace: grace)
+        } else if let url {
+            upstreamName = name ?? URL(string: url)?.host ?? "http"
+            target = try UpstreamLauncher.target(for: UpstreamConfig(transport: .url(url, headers: [:])), name: upstreamName)
+        } else if let config {
+            guard let chosen = upstream ?? config.defaultUpstream ?? config.upstreams.first?.name,
+                  var entry = config.upstream(named: chosen) else {
+                let known = config.upstreams.map(\.name).joined(separator: ", ")
+                throw ValidationError("no upstream named '\(upstream ?? "")' in \(configPath ?? "the config"); known: \(known)")
+            }
+            upstreamName = name ?? chosen
+            if shutdownGrace != nil { entry.shutdownGrace = grace }
+            target = try UpstreamLauncher.target(for: entry, name: chosen)
+        } else {
+            upstreamName = name ?? "sandbox"
+            var sandbox = UpstreamConfig(transport: .sandbox(SandboxOptions()))
+            sandbox.shutdownGrace = grace
+            target = try UpstreamLauncher.target(for: sandbox, name: upstreamName)
+        }
+        stateDirectory = config?.stateDirectory ?? HomePath.expand("~/.mcpkeeper", home: ProcessInfo.processInfo.environment["HOME"] ?? "/")
         logSettings = config?.log
         if let logPath {
             var settings = logSettings ?? RequestLogSettings(path: logPath)
@@ -51,44 +57,32 @@ struct ServePlan {
         }
     }
 
-    func run(logger: Logger) async throws -> ProxySession.End {
-        let requestLog = try logSettings.map { settings throws(FileAccessError) in try RequestLog(settings: settings) }
-        let upstream: ChildProcessChannel
-        do {
-            upstream = try ChildProcessChannel(name: upstreamName, spec: spec, diagnostics: .shared)
-        } catch {
-            logger.critical("\(error)")
-            _ = StandardError.shared.flush(timeout: .seconds(1))
-            throw ExitCode(1)
-        }
-        let downstream = StdioChannel()
-        let stages: [any Stage] = requestLog.map { [LoggingStage(log: $0)] } ?? []
+    func openLog() throws -> RequestLog? {
+        try logSettings.map { settings throws(FileAccessError) in try RequestLog(settings: settings) }
+    }
+
+    /// One client session against a fresh upstream link, until either side ends.
+    func runSession(downstream: any MessageChannel, log: RequestLog?, logger: Logger,
+                    onStart: (ProxySession) -> Void = { _ in }) async throws(SpawnError) -> ProxySession.End {
+        let upstream = try target.connect(name: upstreamName, logger: logger)
+        let stages: [any Stage] = log.map { [LoggingStage(log: $0)] } ?? []
         let session = ProxySession(
-            settings: .init(sessionID: SessionID.random(), upstreamName: upstreamName, shutdownGrace: shutdownGrace),
-            downstream: downstream, upstream: upstream, pipeline: Pipeline(stages), log: requestLog, logger: logger)
-        let signals = ShutdownSignals { signal in
-            logger.notice("stopping", metadata: ["signal": "\(signal)"])
-            Task { await session.stop() }
+            settings: .init(sessionID: SessionID.random(), upstreamName: upstreamName, shutdownGrace: target.shutdownGrace),
+            downstream: downstream, upstream: upstream, pipeline: Pipeline(stages), log: log, logger: logger)
+        onStart(session)
+        if let child = upstream as? ChildProcessChannel {
+            logger.info("proxying", metadata: ["upstream": "\(upstreamName)", "pid": "\(child.process.pid)"])
+        } else {
+            logger.info("proxying", metadata: ["upstream": "\(upstreamName)"])
         }
-        logger.info("proxying", metadata: ["upstream": "\(upstreamName)", "pid": "\(upstream.process.pid)"])
-        let end = await session.run()
-        withExtendedLifetime(signals) {}
-        requestLog?.flush()
-        _ = downstream.flush(timeout: .seconds(2))
-        _ = StandardError.shared.flush(timeout: .seconds(1))
-        return end
+        return await session.run()
     }
 }
 
 /// Session ids for logs: 16 hex digits from the system's random source.
 enum SessionID {
     static func random() -> String {
-        String(UInt64.random(in: .min ... .max), radix: 16).leftPadded(to: 16)
-    }
-}
-
-extension String {
-    fileprivate func leftPadded(to width: Int) -> String {
-        count >= width ? self : String(repeating: "0", count: width - count) + self
+        let hex = String(UInt64.random(in: .min ... .max), radix: 16)
+        return String(repeating: "0", count: 16 - hex.count) + hex
     }
 }

@@ -1,8 +1,9 @@
 @testable import KeeperCore
+import Foundation
 import Testing
 
 private func decode(_ text: String, sourceLocation: SourceLocation = #_sourceLocation) throws -> JSONRPCMessage {
-    do {
+    do throws(MessageDecodingError) {
         return try JSONRPCMessage.decode(Array(text.utf8))
     } catch {
         Issue.record("expected \(text) to decode, got \(error.error)", sourceLocation: sourceLocation)
@@ -12,7 +13,7 @@ private func decode(_ text: String, sourceLocation: SourceLocation = #_sourceLoc
 
 /// The decoding error for `text`, or nil (with a recorded failure) when it decoded.
 private func rejection(_ text: String, sourceLocation: SourceLocation = #_sourceLocation) -> MessageDecodingError? {
-    do {
+    do throws(MessageDecodingError) {
         let message = try JSONRPCMessage.decode(Array(text.utf8))
         Issue.record("expected \(text) to be rejected, got \(message.kind)", sourceLocation: sourceLocation)
         return nil
@@ -117,7 +118,21 @@ struct JSONRPCMessageClassificationTests {
         #expect(error?.error.code == -32600)
     }
 
-    static let invalidEnvelopes: [(text: String, mentions: String)] = [
+    @Test("a request id with an extreme exponent can be hashed and looked up without crashing the proxy")
+    func extremeNumericIDDoesNotTrap() async {
+        await #expect(processExitsWith: .success) {
+            for text in [#"{"jsonrpc":"2.0","id":1.5e-9223372036854775808,"method":"ping"}"#,
+                         #"{"jsonrpc":"2.0","id":10e9223372036854775807,"method":"ping"}"#] {
+                guard let message = try? JSONRPCMessage.decode(Array(text.utf8)), let id = message.id else { continue }
+                var inFlight: [RequestID: Int] = [:]
+                inFlight[id] = 1
+                var map = IDMap<Int>()
+                _ = map.take(id)
+            }
+        }
+    }
+
+    static let invalidEnvelopes: [(String, String)] = [
         (#"{"id":1,"method":"ping"}"#, "jsonrpc"),
         (#"{"jsonrpc":"1.0","id":1,"method":"ping"}"#, "jsonrpc"),
         (#"{"jsonrpc":2.0,"id":1,"method":"ping"}"#, "jsonrpc"),

@@ -13,7 +13,7 @@ private func parsed(_ text: String, sourceLocation: SourceLocation = #_sourceLoc
 
 /// The parse error for `text`, or nil (and a recorded failure) when it parsed.
 private func parseError(_ text: String, sourceLocation: SourceLocation = #_sourceLocation) -> JSONParseError? {
-    do {
+    do throws(JSONParseError) {
         let value = try JSONParser.parse(text)
         Issue.record("expected \(text.prefix(80)) to be rejected, it parsed as \(value.serialized().prefix(80))", sourceLocation: sourceLocation)
         return nil
@@ -284,6 +284,21 @@ struct JSONValueEqualityTests {
         for bad in ["", "01", "+1", ".5", "1.", "1e", "NaN", "0x1", " 1", "1 ", "--1", "1e1.5"] {
             #expect(JSONNumber(text: bad) == nil, "\(bad)")
         }
+    }
+
+    @Test("numbers built from Doubles are valid JSON number text with the same value",
+          arguments: [0.0, -0.0, 1.0, -2.5, 0.1, 1e15, 1e21, 1e300, Double.leastNonzeroMagnitude, 1e-7, 123456.789, Double.greatestFiniteMagnitude])
+    func numbersFromDoubles(_ value: Double) throws {
+        let number = JSONNumber(value)
+        #expect(JSONNumber(text: number.text) != nil, "\(number.text)")
+        #expect(number.doubleValue == value)
+        #expect(try JSONParser.parse(number.text) == .number(number))
+    }
+
+    @Test("non-finite Doubles have no JSON form and become 0")
+    func nonFiniteDoubles() {
+        #expect(JSONNumber(Double.nan).text == "0")
+        #expect(JSONNumber(Double.infinity).text == "0")
     }
 
     @Test("intValue is exact for integral values and nil otherwise")

@@ -18,6 +18,23 @@ public enum SecureFile {
         return fd
     }
 
+    /// Writes a whole file as 0600: a temporary file beside it, fsync, then rename over the target,
+    /// so a reader never sees half a file and a crash never leaves one.
+    public static func writeAtomically(_ bytes: [UInt8], to path: String) throws(FileAccessError) {
+        let temporary = "\(path).tmp-\(getpid())"
+        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { throw FileAccessError(path: temporary, reason: String(cString: strerror(errno))) }
+        fchmod(fd, 0o600)
+        let written = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+        let synced = fsync(fd) == 0
+        close(fd)
+        guard written == bytes.count, synced, rename(temporary, path) == 0 else {
+            let reason = String(cString: strerror(errno))
+            unlink(temporary)
+            throw FileAccessError(path: path, reason: reason)
+        }
+    }
+
     /// Creates the file's parent directories (mode 0700) when missing.
     public static func createDirectory(forFile path: String) throws(FileAccessError) {
         guard let slash = path.lastIndex(of: "/") else { return }

@@ -156,8 +156,11 @@ public actor ProxySession {
             try await upstream.send(exchange.message.withID(upstreamID))
         } catch {
             _ = toUpstream.take(upstreamID)
-            return Reply(.proxy(UpstreamFailure.notSent(upstream: settings.upstreamName, reason: "its input is closed",
-                                                        method: exchange.method, tool: exchange.tool), outcome: "failed"))
+            var reply = Reply(.proxy(UpstreamFailure.delivery(error, upstream: settings.upstreamName,
+                                                              method: exchange.method, tool: exchange.tool), outcome: "failed"))
+            reply.httpStatus = error.httpStatus
+            reply.transportError = error
+            return reply
         }
         return try await withTaskCancellationHandler {
             try await awaitReply(upstreamID)

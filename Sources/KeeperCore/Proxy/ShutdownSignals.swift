@@ -10,7 +10,7 @@ public final class ShutdownSignals {
     private let sources: [any DispatchSourceSignal]
 
     public init(onStop: @escaping @Sendable (Int32) -> Void) {
-        signal(SIGPIPE, SIG_IGN)
+        Self.ignoreBrokenPipes()
         sources = [SIGINT, SIGTERM].map { number in
             signal(number, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
@@ -18,5 +18,10 @@ public final class ShutdownSignals {
             source.resume()
             return source
         }
+    }
+
+    /// A write to a closed pipe (a child that exited) must be an error to handle, not a fatal signal.
+    public static func ignoreBrokenPipes() {
+        signal(SIGPIPE, SIG_IGN)
     }
 }

@@ -1,23 +1,33 @@
 /// The errors the client gets when the upstream cannot answer: each says whether the request
 /// reached the upstream, so the client knows whether retrying could apply a write twice.
 public enum UpstreamFailure {
-    public static func notSent(upstream: String, reason: String, method: String, tool: String?) -> JSONRPCError {
+    public static func notSent(upstream: String, reason: String, method: String, tool: String?,
+                               status: Int? = nil) -> JSONRPCError {
         JSONRPCError(
             code: JSONRPCError.upstreamUnavailableCode,
-            message: "Upstream '\(upstream)' is not available (\(reason)); the request was not sent, so it is safe to retry.",
-            data: data(upstream: upstream, outcome: "not_sent", method: method, tool: tool))
+            message: "Upstream '\(upstream)' did not take the request (\(reason)); it was not processed, so it is safe to retry.",
+            data: data(upstream: upstream, outcome: "not_sent", method: method, tool: tool, status: status))
     }
 
-    public static func outcomeUnknown(upstream: String, reason: String, method: String, tool: String?) -> JSONRPCError {
+    public static func outcomeUnknown(upstream: String, reason: String, method: String, tool: String?,
+                                      status: Int? = nil) -> JSONRPCError {
         JSONRPCError(
             code: JSONRPCError.outcomeUnknownCode,
-            message: "Upstream '\(upstream)' \(reason) before answering; the request was sent and may or may not have been applied. Check its effect before retrying.",
-            data: data(upstream: upstream, outcome: "unknown", method: method, tool: tool))
+            message: "Upstream '\(upstream)' failed after the request was sent (\(reason)); it may or may not have been applied. Check its effect before retrying.",
+            data: data(upstream: upstream, outcome: "unknown", method: method, tool: tool, status: status))
     }
 
-    private static func data(upstream: String, outcome: String, method: String, tool: String?) -> JSONValue {
+    /// The error for a request the transport could not deliver, by whether the upstream saw it.
+    public static func delivery(_ error: TransportError, upstream: String, method: String, tool: String?) -> JSONRPCError {
+        error.messageWasNotProcessed
+            ? notSent(upstream: upstream, reason: error.description, method: method, tool: tool, status: error.httpStatus)
+            : outcomeUnknown(upstream: upstream, reason: error.description, method: method, tool: tool, status: error.httpStatus)
+    }
+
+    private static func data(upstream: String, outcome: String, method: String, tool: String?, status: Int?) -> JSONValue {
         var data: JSONObject = ["upstream": .string(upstream), "outcome": .string(outcome), "method": .string(method)]
         data["tool"] = tool.map(JSONValue.string)
+        data["upstream_status"] = status.map { .number(JSONNumber($0)) }
         return .object(data)
     }
 }

@@ -10,6 +10,28 @@ public enum UpstreamLauncher {
     /// The Notion API version the official stdio server is told to send.
     public static let notionVersion = "2025-09-03"
 
+    /// How to reach the upstream: a child process to spawn, or an HTTP endpoint with its headers.
+    public static func target(for upstream: UpstreamConfig, name: String,
+                              environment: [String: String] = ProcessInfo.processInfo.environment) throws(UpstreamLaunchError) -> UpstreamTarget {
+        guard case .url(let url, let headers) = upstream.transport else {
+            return .child(try childSpec(for: upstream, name: name, environment: environment), shutdownGrace: upstream.shutdownGrace)
+        }
+        var settings = HTTPUpstreamSettings(url: url, headers: headers)
+        switch upstream.auth {
+        case .none:
+            break
+        case .bearer(let tokenEnv):
+            guard let token = environment[tokenEnv], !token.isEmpty else {
+                throw UpstreamLaunchError(description: "upstream '\(name)' needs a bearer token in \(tokenEnv), which is not set: export \(tokenEnv)=<token>")
+            }
+            settings.headers["Authorization"] = "Bearer \(token)"
+        case .oauth:
+            throw UpstreamLaunchError(description:
+                "upstream '\(name)' uses OAuth, which this build cannot log in to yet. Use a bearer token (\"auth\": {\"type\": \"bearer\", \"token_env\": \"NAME\"}) or the stdio server (npx -y @notionhq/notion-mcp-server).")
+        }
+        return .http(settings)
+    }
+
     public static func childSpec(for upstream: UpstreamConfig, name: String,
                                  environment: [String: String] = ProcessInfo.processInfo.environment) throws(UpstreamLaunchError) -> ChildProcessSpec {
         switch upstream.transport {
@@ -25,8 +47,7 @@ public enum UpstreamLauncher {
         case .sandbox(let options):
             return ChildProcessSpec(executable: selfExecutable(), arguments: ["sandbox"] + options.arguments)
         case .url(let url, _):
-            throw UpstreamLaunchError(description:
-                "upstream '\(name)' is an HTTP upstream (\(url)); this build of mcpkeeper serves stdio upstreams only (command or sandbox). Use a \"command\" upstream, e.g. npx -y @notionhq/notion-mcp-server.")
+            throw UpstreamLaunchError(description: "upstream '\(name)' is an HTTP upstream (\(url)), not a process to start")
         }
     }
 

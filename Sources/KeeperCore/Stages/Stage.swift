@@ -33,6 +33,8 @@ public struct Reply: Sendable {
     public var attempts: Int = 1
     public var retryWait: Duration = .zero
     public var httpStatus: Int?
+    /// Why the upstream did not take the request, when it did not (the retry policy reads this).
+    public var transportError: TransportError?
     public var validationErrors: [String] = []
 
     public init(_ outcome: Outcome) { self.outcome = outcome }

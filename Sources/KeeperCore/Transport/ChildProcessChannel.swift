@@ -23,8 +23,12 @@ public final class ChildProcessChannel: MessageChannel {
         }
     }
 
-    public func send(_ message: [UInt8]) async throws(ChannelClosedError) {
-        try await input.send(framed(message))
+    public func send(_ message: JSONRPCMessage) async throws(TransportError) {
+        try await input.send(framed(message.bytes))
+    }
+
+    public func sendUnparsed(_ bytes: [UInt8]) async throws(TransportError) {
+        try await input.send(framed(bytes))
     }
 
     public func closeOutput() { input.close() }

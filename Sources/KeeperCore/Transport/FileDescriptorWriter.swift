@@ -5,12 +5,6 @@ import Synchronization
 import Glibc
 #endif
 
-/// The peer's end is gone (EPIPE or another write error).
-public struct ChannelClosedError: Error, Sendable, CustomStringConvertible {
-    public let name: String
-    public var description: String { "\(name) is closed" }
-}
-
 /// Writes to a file descriptor from a serial queue, so a slow or stuck reader never blocks the caller.
 ///
 /// Two ways in: `send` for protocol messages (never dropped; the caller waits once more than `limit`
@@ -39,18 +33,18 @@ public final class FileDescriptorWriter: Sendable {
     /// Messages dropped by `sendOrDrop` because the queue was full.
     public var droppedCount: Int { state.withLock { $0.dropped } }
 
-    public func send(_ bytes: [UInt8]) async throws(ChannelClosedError) {
+    public func send(_ bytes: [UInt8]) async throws(TransportError) {
         let (closed, mustWait) = state.withLock { s -> (Bool, Bool) in
             if s.closed { return (true, false) }
             s.pendingBytes += bytes.count
             return (false, s.pendingBytes > limit)
         }
-        if closed { throw ChannelClosedError(name: name) }
+        if closed { throw TransportError.closed(name) }
         if mustWait {
             let ok = await withCheckedContinuation { (done: CheckedContinuation<Bool, Never>) in
                 queue.async { done.resume(returning: self.drain(bytes)) }
             }
-            if !ok { throw ChannelClosedError(name: name) }
+            if !ok { throw TransportError.closed(name) }
         } else {
             queue.async { _ = self.drain(bytes) }
         }

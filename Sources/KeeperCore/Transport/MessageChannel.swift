@@ -1,20 +1,16 @@
-/// One side of a newline-delimited JSON-RPC conversation: frames in, lines out.
+/// One side of a JSON-RPC conversation: messages in, messages out, whatever carries them
+/// (a stdio pipe, a Streamable HTTP session, an HTTP upstream).
 ///
-/// The stdio transport of MCP on both sides of the proxy (our own stdin/stdout downstream, a child's
-/// pipes upstream) is this shape; `inbound` is consumed by exactly one reader.
+/// `inbound` is consumed by exactly one reader.
 public protocol MessageChannel: Sendable {
     var name: String { get }
     var inbound: AsyncStream<ChannelEvent> { get }
-    /// Writes one message and its newline.
-    func send(_ message: [UInt8]) async throws(ChannelClosedError)
+    /// Delivers one message to the peer.
+    func send(_ message: JSONRPCMessage) async throws(TransportError)
+    /// Delivers bytes that are not a valid message: only the sandbox's malformed-output fault uses it.
+    func sendUnparsed(_ bytes: [UInt8]) async throws(TransportError)
     /// Ends our output (the peer sees EOF); inbound keeps flowing until the peer closes too.
     func closeOutput()
-}
-
-extension MessageChannel {
-    public func send(_ message: JSONRPCMessage) async throws(ChannelClosedError) {
-        try await send(message.bytes)
-    }
 }
 
 /// Appends the newline that frames a message on a stdio transport.

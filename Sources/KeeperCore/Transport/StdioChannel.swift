@@ -14,8 +14,12 @@ public final class StdioChannel: MessageChannel {
         output = FileDescriptorWriter(fd: STDOUT_FILENO, name: "stdout", limit: 8 << 20)
     }
 
-    public func send(_ message: [UInt8]) async throws(ChannelClosedError) {
-        try await output.send(framed(message))
+    public func send(_ message: JSONRPCMessage) async throws(TransportError) {
+        try await output.send(framed(message.bytes))
+    }
+
+    public func sendUnparsed(_ bytes: [UInt8]) async throws(TransportError) {
+        try await output.send(framed(bytes))
     }
 
     public func closeOutput() { output.close() }

@@ -1,0 +1,22 @@
+import Logging
+
+/// A resolved upstream, ready to connect to once per client session.
+public enum UpstreamTarget: Sendable {
+    case child(ChildProcessSpec, shutdownGrace: Duration)
+    case http(HTTPUpstreamSettings)
+
+    /// A fresh link: a new child process, or a new HTTP client (its own upstream session).
+    public func connect(name: String, logger: Logger) throws(SpawnError) -> any UpstreamLink {
+        switch self {
+        case .child(let spec, _):
+            return try ChildProcessChannel(name: name, spec: spec, diagnostics: .shared)
+        case .http(let settings):
+            return StreamableHTTPUpstream(name: name, settings: settings, logger: logger)
+        }
+    }
+
+    public var shutdownGrace: Duration {
+        if case .child(_, let grace) = self { return grace }
+        return .seconds(2)
+    }
+}

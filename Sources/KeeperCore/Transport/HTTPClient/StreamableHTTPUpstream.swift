@@ -1,0 +1,187 @@
+import AsyncHTTPClient
+import Logging
+import NIOCore
+import NIOHTTP1
+import Synchronization
+
+/// An upstream MCP server over Streamable HTTP: each message is a POST whose answer (JSON or an SSE
+/// stream) flows into `inbound`; the session id and protocol version are kept and sent; the GET
+/// stream carries server-initiated messages; a broken response stream is resumed with `Last-Event-ID`.
+public final class StreamableHTTPUpstream: UpstreamLink {
+    public let name: String
+    public let inbound: AsyncStream<ChannelEvent>
+    let output: AsyncStream<ChannelEvent>.Continuation
+    let settings: HTTPUpstreamSettings
+    let client: HTTPClient
+    let logger: Logger
+    let state = Mutex(State())
+
+    struct State {
+        var sessionID: String?
+        var protocolVersion: String?
+        var initializeID: RequestID?
+        var tasks: [Int: Task<Void, Never>] = [:]
+        var nextTask = 0
+        var getStreamStarted = false
+        var closed = false
+    }
+
+    public init(name: String, settings: HTTPUpstreamSettings, logger: Logger) {
+        self.name = name
+        self.settings = settings
+        self.logger = logger
+        (inbound, output) = AsyncStream<ChannelEvent>.makeStream()
+        var configuration = HTTPClient.Configuration()
+        configuration.timeout = .init(connect: .nanoseconds(settings.connectTimeout.nanoseconds), read: nil)
+        client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+    }
+
+    public var sessionID: String? { state.withLock { $0.sessionID } }
+
+    public func send(_ message: JSONRPCMessage) async throws(TransportError) {
+        if case .request(let id, "initialize") = message.kind {
+            state.withLock { $0.initializeID = id }
+        }
+        try await post(message.bytes, expecting: message.kind.requestID)
+        if message.method == "notifications/initialized" { startGetStream() }
+    }
+
+    public func sendUnparsed(_ bytes: [UInt8]) async throws(TransportError) {
+        try await post(bytes, expecting: nil)
+    }
+
+    public func closeOutput() {
+        Task { _ = await shutdown(grace: .seconds(2)) }
+    }
+
+    /// Ends the HTTP session (DELETE), stops every stream and closes the client.
+    public func shutdown(grace: Duration) async -> String {
+        let (tasks, sessionID) = state.withLock { s -> ([Task<Void, Never>], String?) in
+            if s.closed { return ([], nil) }
+            s.closed = true
+            defer { s.tasks.removeAll() }
+            return (Array(s.tasks.values), s.sessionID)
+        }
+        tasks.forEach { $0.cancel() }
+        if let sessionID {
+            var request = makeRequest(method: .DELETE)
+            request.headers.replaceOrAdd(name: "Mcp-Session-Id", value: sessionID)
+            _ = try? await client.execute(request, deadline: .now() + .nanoseconds(grace.nanoseconds), logger: logger)
+        }
+        try? await client.shutdown()
+        output.finish()
+        return "HTTP session closed"
+    }
+
+    public func endDescription() async -> String { "HTTP upstream closed" }
+
+    // MARK: requests
+
+    func makeRequest(method: HTTPMethod) -> HTTPClientRequest {
+        var request = HTTPClientRequest(url: settings.url)
+        request.method = method
+        for (name, value) in settings.headers { request.headers.replaceOrAdd(name: name, value: value) }
+        let (sessionID, version) = state.withLock { ($0.sessionID, $0.protocolVersion) }
+        if let sessionID { request.headers.replaceOrAdd(name: "Mcp-Session-Id", value: sessionID) }
+        if let version { request.headers.replaceOrAdd(name: "MCP-Protocol-Version", value: version) }
+        return request
+    }
+
+    private func post(_ body: [UInt8], expecting id: RequestID?) async throws(TransportError) {
+        guard !state.withLock({ $0.closed }) else { throw .closed("upstream \(name)") }
+        var request = makeRequest(method: .POST)
+        request.headers.replaceOrAdd(name: "Content-Type", value: "application/json")
+        request.headers.replaceOrAdd(name: "Accept", value: "application/json, text/event-stream")
+        request.body = .bytes(ByteBuffer(bytes: body))
+        let hadSession = state.withLock { $0.sessionID != nil }
+        let response = try await execute(request, phase: "response headers")
+        if let newSession = response.headers.first(name: "Mcp-Session-Id"), id != nil,
+           state.withLock({ $0.initializeID == id }) {
+            state.withLock { $0.sessionID = newSession }
+        }
+        switch response.status.code {
+        case 202, 204:
+            return
+        case 200..<300:
+            if response.headers.first(name: "Content-Type")?.lowercased().hasPrefix("text/event-stream") ?? false {
+                track { await self.readResponseStream(response.body, for: id) }
+            } else {
+                let bytes = try await collect(response.body, limit: settings.maxResponseBytes)
+                deliver(bytes)
+            }
+        case 404 where hadSession:
+            throw .sessionExpired
+        default:
+            let bytes = (try? await collect(response.body, limit: 64 << 10)) ?? []
+            if let id, let message = try? JSONRPCMessage.decode(bytes), message.id == id,
+               case .errorResponse = message.kind {
+                deliver(bytes)
+                return
+            }
+            let detail = String(decoding: bytes.prefix(300), as: UTF8.self)
+            throw .httpStatus(Int(response.status.code), retryAfter: response.headers.first(name: "Retry-After"), detail: detail)
+        }
+    }
+
+    func execute(_ request: HTTPClientRequest, phase: String) async throws(TransportError) -> HTTPClientResponse {
+        do {
+            return try await client.execute(request, deadline: .now() + .nanoseconds(settings.responseTimeout.nanoseconds), logger: logger)
+        } catch let error as HTTPClientError where error == .connectTimeout {
+            throw .timedOut(phase: "connect")
+        } catch let error as HTTPClientError where error == .deadlineExceeded || error == .readTimeout {
+            throw .timedOut(phase: phase)
+        } catch let error as HTTPClientError where error == .remoteConnectionClosed {
+            throw .connectionLost("the upstream closed the connection")
+        } catch {
+            throw .connectFailed(String(describing: error))
+        }
+    }
+
+    func collect(_ body: HTTPClientResponse.Body, limit: Int) async throws(TransportError) -> [UInt8] {
+        do {
+            var buffer = try await body.collect(upTo: limit)
+            return buffer.readBytes(length: buffer.readableBytes) ?? []
+        } catch {
+            throw .connectionLost("reading the response body: \(error)")
+        }
+    }
+
+    /// Hands one message to the session, noting the negotiated protocol version on the way.
+    func deliver(_ bytes: [UInt8]) {
+        let initializeID = state.withLock { $0.initializeID }
+        if let initializeID, let message = try? JSONRPCMessage.decode(bytes), message.id == initializeID,
+           let version = message.result?["protocolVersion"]?.stringValue {
+            state.withLock {
+                $0.protocolVersion = version
+                $0.initializeID = nil
+            }
+        }
+        output.yield(.line(bytes))
+    }
+
+    func track(_ work: @escaping @Sendable () async -> Void) {
+        state.withLock { s in
+            guard !s.closed else { return }
+            let key = s.nextTask
+            s.nextTask += 1
+            s.tasks[key] = Task {
+                await work()
+                _ = self.state.withLock { $0.tasks.removeValue(forKey: key) }
+            }
+        }
+    }
+}
+
+extension JSONRPCMessage.Kind {
+    var requestID: RequestID? {
+        if case .request(let id, _) = self { return id }
+        return nil
+    }
+}
+
+extension Duration {
+    var nanoseconds: Int64 {
+        let (seconds, attoseconds) = components
+        return seconds * 1_000_000_000 + attoseconds / 1_000_000_000
+    }
+}

@@ -1,0 +1,128 @@
+import Synchronization
+
+/// One logical SSE stream of a session: the answer stream of one POSTed request, or the GET stream.
+///
+/// Events are kept after they are written, so a client that lost the connection can resume with
+/// `Last-Event-ID` and get exactly what it missed (ids are `stream-sequence`, unique per session).
+/// A request stream whose first message is its response, for a client that accepts JSON, is answered
+/// as plain `application/json` instead.
+final class ClientStream: Sendable {
+    /// How the POST that opened this stream is to be answered.
+    enum Start: Sendable {
+        case json([UInt8])
+        case sse
+        /// The session ended before anything was sent.
+        case closed
+    }
+
+    let number: Int
+    let requestID: RequestID?
+    let acceptsJSON: Bool
+    private let retainedEvents: Int
+    private let state = Mutex(State())
+
+    private struct State {
+        var decided = false
+        var startWaiter: CheckedContinuation<Start, Never>?
+        var pendingStart: Start?
+        /// Sent events still retained for resumption, oldest first.
+        var events: [(sequence: Int, bytes: [UInt8])] = []
+        var nextSequence = 1
+        var finished = false
+        var reader: AsyncStream<[UInt8]>.Continuation?
+    }
+
+    init(number: Int, requestID: RequestID?, acceptsJSON: Bool, retainedEvents: Int = 1000) {
+        self.number = number
+        self.requestID = requestID
+        self.acceptsJSON = acceptsJSON
+        self.retainedEvents = retainedEvents
+    }
+
+    var isFinished: Bool { state.withLock { $0.finished } }
+    var hasReader: Bool { state.withLock { $0.reader != nil } }
+
+    /// Waits until the first message decides between a JSON answer and an SSE stream.
+    func start() async -> Start {
+        await withCheckedContinuation { continuation in
+            let ready = state.withLock { s -> Start? in
+                if let pending = s.pendingStart { s.pendingStart = nil; return pending }
+                s.startWaiter = continuation
+                return nil
+            }
+            if let ready { continuation.resume(returning: ready) }
+        }
+    }
+
+    /// Adds a message; `final` marks the response that ends a request stream.
+    func deliver(_ message: [UInt8], final: Bool) {
+        let (waiter, start, reader, event) = state.withLock { s -> (CheckedContinuation<Start, Never>?, Start?, AsyncStream<[UInt8]>.Continuation?, [UInt8]?) in
+            guard !s.finished else { return (nil, nil, nil, nil) }
+            var start: Start?
+            if !s.decided {
+                s.decided = true
+                if final, acceptsJSON {
+                    s.finished = true
+                    start = .json(message)
+                } else {
+                    start = .sse
+                }
+            }
+            var event: [UInt8]?
+            if case .json = start {} else {
+                let sequence = s.nextSequence
+                s.nextSequence += 1
+                let encoded = SSEEncoder.encode(SSEEvent(id: "\(number)-\(sequence)", event: "message",
+                                                        data: String(decoding: message, as: UTF8.self)))
+                s.events.append((sequence, encoded))
+                if s.events.count > retainedEvents { s.events.removeFirst(s.events.count - retainedEvents) }
+                s.finished = final
+                event = encoded
+            }
+            let waiter = s.startWaiter
+            s.startWaiter = nil
+            if waiter == nil, let start { s.pendingStart = start }
+            return (waiter, waiter == nil ? nil : start, s.reader, event)
+        }
+        if let waiter, let start { waiter.resume(returning: start) }
+        if let event { reader?.yield(event) }
+        if final { reader?.finish() }
+    }
+
+    /// Ends the stream without a response (the session closed).
+    func close() {
+        let (waiter, reader) = state.withLock { s -> (CheckedContinuation<Start, Never>?, AsyncStream<[UInt8]>.Continuation?) in
+            s.finished = true
+            s.decided = true
+            let waiter = s.startWaiter
+            s.startWaiter = nil
+            if waiter == nil, s.pendingStart == nil { s.pendingStart = .closed }
+            return (waiter, s.reader)
+        }
+        waiter?.resume(returning: .closed)
+        reader?.finish()
+    }
+
+    /// The encoded events after `sequence` followed by live ones until the stream ends; nil when
+    /// another connection is already reading this stream.
+    func attach(after sequence: Int) -> AsyncStream<[UInt8]>? {
+        let (stream, continuation) = AsyncStream<[UInt8]>.makeStream()
+        let attached = state.withLock { s -> Bool in
+            guard s.reader == nil else { return false }
+            for event in s.events where event.sequence > sequence { continuation.yield(event.bytes) }
+            if s.finished {
+                continuation.finish()
+            } else {
+                s.reader = continuation
+            }
+            return true
+        }
+        guard attached else { return nil }
+        continuation.onTermination = { [weak self] _ in self?.detach() }
+        return stream
+    }
+
+    private func detach() {
+        state.withLock { $0.reader = nil }
+    }
+}

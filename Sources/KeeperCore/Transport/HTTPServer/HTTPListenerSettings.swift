@@ -1,0 +1,55 @@
+/// How a Streamable HTTP listener is bound, bounded and guarded.
+public struct HTTPListenerSettings: Sendable {
+    public var host: String
+    /// 0 picks a free port; the bound one is reported when the server is running.
+    public var port: Int
+    public var path = "/mcp"
+    public var maxBodyBytes = 4 << 20
+    public var maxSessions = 16
+    public var idleTimeout: Duration = .seconds(1800)
+    /// Required as `Authorization: Bearer <key>`; nil serves without authentication.
+    public var bearerKey: String?
+    /// Origins allowed besides loopback ones (`http://localhost:*`, `http://127.0.0.1:*`, `http://[::1]:*`).
+    public var allowedOrigins: [String] = []
+    /// Protocol versions accepted in `MCP-Protocol-Version`.
+    public var supportedVersions = ["2025-11-25", "2025-06-18", "2025-03-26"]
+
+    public init(host: String = "127.0.0.1", port: Int) {
+        self.host = host
+        self.port = port
+    }
+
+    /// Parses `http://HOST:PORT` (the path, if any, becomes the endpoint path).
+    public init(listen: String) throws(ListenAddressError) {
+        guard listen.lowercased().hasPrefix("http://") else { throw ListenAddressError(text: listen, reason: "it must start with http://") }
+        var rest = Substring(listen.dropFirst("http://".count))
+        var path = "/mcp"
+        if let slash = rest.firstIndex(of: "/") {
+            path = String(rest[slash...])
+            rest = rest[..<slash]
+        }
+        let host: Substring
+        let portText: Substring
+        if rest.hasPrefix("["), let close = rest.firstIndex(of: "]") {
+            host = rest[rest.index(after: rest.startIndex)..<close]
+            portText = rest[close...].dropFirst(2)
+        } else if let colon = rest.lastIndex(of: ":") {
+            host = rest[..<colon]
+            portText = rest[rest.index(after: colon)...]
+        } else {
+            throw ListenAddressError(text: listen, reason: "it needs a port, e.g. http://127.0.0.1:8765")
+        }
+        guard let port = Int(portText), (0...65535).contains(port) else {
+            throw ListenAddressError(text: listen, reason: "\"\(portText)\" is not a port number")
+        }
+        self.init(host: String(host), port: port)
+        self.path = path == "/" ? "/mcp" : path
+    }
+}
+
+/// A `--listen` value that is not `http://HOST:PORT`.
+public struct ListenAddressError: Error, Sendable, CustomStringConvertible {
+    public let text: String
+    public let reason: String
+    public var description: String { "cannot listen on \"\(text)\": \(reason)" }
+}

@@ -1,0 +1,157 @@
+import Synchronization
+
+/// One Streamable HTTP session as a `MessageChannel`: POSTed messages come in on `inbound`, and
+/// each outgoing message is routed to the stream it belongs on.
+///
+/// Routing: a response goes to the stream of the POST that carried its request; a progress
+/// notification to the stream of the request that set its `progressToken`; any other server message
+/// to the GET stream when one is open, else to the newest request stream still waiting (the client is
+/// certainly reading that one), else it waits for the next GET.
+public final class HTTPSessionChannel: MessageChannel {
+    public let name = "client"
+    public let sessionID: String
+    public let inbound: AsyncStream<ChannelEvent>
+    private let input: AsyncStream<ChannelEvent>.Continuation
+    private let state: Mutex<State>
+
+    private struct State {
+        var requestStreams: [RequestID: ClientStream] = [:]
+        var progressTokens: [JSONValue: RequestID] = [:]
+        var standalone: ClientStream?
+        /// Streams by number, kept after they finish so `Last-Event-ID` can still resume them.
+        var streams: [Int: ClientStream] = [:]
+        var nextStream = 1
+        var lastActivity: ContinuousClock.Instant
+        var closed = false
+        var protocolVersion: String?
+    }
+
+    /// Finished streams kept for resumption.
+    private static let retainedStreams = 64
+
+    public init(sessionID: String) {
+        self.sessionID = sessionID
+        (inbound, input) = AsyncStream<ChannelEvent>.makeStream()
+        state = Mutex(State(lastActivity: .now))
+    }
+
+    public var lastActivity: ContinuousClock.Instant { state.withLock { $0.lastActivity } }
+    public var isClosed: Bool { state.withLock { $0.closed } }
+
+    /// The protocol version agreed at initialize, for checking `MCP-Protocol-Version` afterwards.
+    public var protocolVersion: String? {
+        get { state.withLock { $0.protocolVersion } }
+        set { state.withLock { $0.protocolVersion = newValue } }
+    }
+
+    /// A message POSTed by the client.
+    func receive(_ message: JSONRPCMessage) {
+        state.withLock { $0.lastActivity = .now }
+        input.yield(.line(message.bytes))
+    }
+
+    /// Opens the answer stream for a POSTed request; nil when that id is already waiting for an answer.
+    func openRequestStream(for message: JSONRPCMessage, id: RequestID, acceptsJSON: Bool) -> ClientStream? {
+        state.withLock { s -> ClientStream? in
+            guard !s.closed, s.requestStreams[id] == nil else { return nil }
+            let stream = ClientStream(number: s.nextStream, requestID: id, acceptsJSON: acceptsJSON)
+            s.nextStream += 1
+            s.requestStreams[id] = stream
+            if let token = message.params?["_meta"]?["progressToken"] { s.progressTokens[token] = id }
+            remember(stream, in: &s)
+            return stream
+        }
+    }
+
+    /// The GET stream: resumes the stream named by `lastEventID` when there is one, else opens (or
+    /// re-attaches to) the standalone stream. Nil when a GET stream is already being read.
+    func attachStream(lastEventID: String?) -> AsyncStream<[UInt8]>? {
+        if let lastEventID, let (number, sequence) = Self.parse(eventID: lastEventID),
+           let stream = state.withLock({ $0.streams[number] }) {
+            return stream.attach(after: sequence)
+        }
+        let stream = state.withLock { s -> ClientStream? in
+            guard !s.closed else { return nil }
+            if let existing = s.standalone { return existing }
+            let stream = ClientStream(number: s.nextStream, requestID: nil, acceptsJSON: false)
+            s.nextStream += 1
+            s.standalone = stream
+            remember(stream, in: &s)
+            return stream
+        }
+        return stream?.attach(after: 0)
+    }
+
+    public func send(_ message: JSONRPCMessage) async throws(TransportError) {
+        try route(message.bytes, final: message.kind.isResponse, id: message.id, message: message)
+    }
+
+    public func sendUnparsed(_ bytes: [UInt8]) async throws(TransportError) {
+        try route(bytes, final: false, id: nil, message: nil)
+    }
+
+    private func route(_ bytes: [UInt8], final: Bool, id: RequestID?, message: JSONRPCMessage?) throws(TransportError) {
+        let target = state.withLock { s -> ClientStream?? in
+            guard !s.closed else { return .none }
+            s.lastActivity = .now
+            if final, let id {
+                if let stream = s.requestStreams.removeValue(forKey: id) {
+                    s.progressTokens = s.progressTokens.filter { $0.value != id }
+                    return stream
+                }
+                return .some(nil)
+            }
+            if message?.method == "notifications/progress", let token = message?.params?["progressToken"],
+               let owner = s.progressTokens[token], let stream = s.requestStreams[owner] {
+                return stream
+            }
+            if let standalone = s.standalone, standalone.hasReader { return standalone }
+            if let newest = s.requestStreams.values.max(by: { $0.number < $1.number }) { return newest }
+            if s.standalone == nil {
+                let stream = ClientStream(number: s.nextStream, requestID: nil, acceptsJSON: false)
+                s.nextStream += 1
+                s.standalone = stream
+                remember(stream, in: &s)
+            }
+            return s.standalone
+        }
+        guard case .some(let stream) = target else { throw .closed("HTTP session \(sessionID)") }
+        stream?.deliver(bytes, final: final)
+    }
+
+    public func closeOutput() { close() }
+
+    /// Ends the session: the handler sees EOF, open streams end, waiting POSTs are released.
+    public func close() {
+        let streams = state.withLock { s -> [ClientStream] in
+            guard !s.closed else { return [] }
+            s.closed = true
+            return Array(s.streams.values)
+        }
+        streams.forEach { $0.close() }
+        input.finish()
+    }
+
+    private func remember(_ stream: ClientStream, in s: inout State) {
+        s.streams[stream.number] = stream
+        if s.streams.count > Self.retainedStreams {
+            let stale = s.streams.values.filter { $0.isFinished }.map(\.number).sorted()
+            for number in stale.prefix(s.streams.count - Self.retainedStreams) { s.streams[number] = nil }
+        }
+    }
+
+    static func parse(eventID: String) -> (Int, Int)? {
+        let parts = eventID.split(separator: "-")
+        guard parts.count == 2, let stream = Int(parts[0]), let sequence = Int(parts[1]) else { return nil }
+        return (stream, sequence)
+    }
+}
+
+extension JSONRPCMessage.Kind {
+    var isResponse: Bool {
+        switch self {
+        case .response, .errorResponse: return true
+        default: return false
+        }
+    }
+}

@@ -1,0 +1,202 @@
+import Hummingbird
+import Logging
+import NIOCore
+import Synchronization
+
+/// An MCP Streamable HTTP endpoint (`POST`/`GET`/`DELETE` on one path) that hands each session to
+/// `handler` as a `MessageChannel`: the proxy's listener and the sandbox's HTTP mode are both this.
+public final class StreamableHTTPServer: Sendable {
+    public typealias SessionHandler = @Sendable (HTTPSessionChannel) async -> Void
+    /// A hook run before a POST is dispatched; a response it returns is sent instead (fault injection).
+    public typealias RequestHook = @Sendable (_ message: JSONRPCMessage, _ session: HTTPSessionChannel?) async -> Response?
+
+    public let settings: HTTPListenerSettings
+    let table: HTTPSessionTable
+    let handler: SessionHandler
+    let hook: RequestHook?
+    let logger: Logger
+    private let port = Mutex(0)
+    private let handlers = Mutex([String: Task<Void, Never>]())
+
+    public init(settings: HTTPListenerSettings, logger: Logger, hook: RequestHook? = nil, handler: @escaping SessionHandler) {
+        self.settings = settings
+        self.table = HTTPSessionTable(limit: settings.maxSessions, idleTimeout: settings.idleTimeout)
+        self.handler = handler
+        self.hook = hook
+        self.logger = logger
+    }
+
+    /// The port actually bound (useful with port 0), once `run` has started listening.
+    public var boundPort: Int { port.withLock { $0 } }
+
+    /// Serves until SIGTERM or SIGINT (a graceful shutdown: in-flight requests finish, every session
+    /// ends and releases its upstream); `onListening` gets the bound port.
+    public func run(onListening: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {
+        let router = Router()
+        router.add(middleware: ListenerGuard(settings: settings, boundPort: { self.boundPort }))
+        let path = RouterPath(settings.path)
+        router.post(path) { request, _ in try await self.post(request) }
+        router.get(path) { request, _ in await self.get(request) }
+        router.delete(path) { request, _ in await self.delete(request) }
+        let app = Application(
+            router: router,
+            configuration: .init(address: .hostname(settings.host, port: settings.port), serverName: nil),
+            onServerRunning: { channel in
+                let bound = channel.localAddress?.port ?? self.settings.port
+                self.port.withLock { $0 = bound }
+                await onListening(bound)
+            },
+            logger: logger)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await app.runService() }
+            group.addTask { try await self.expireIdleSessions() }
+            try await group.next()
+            group.cancelAll()
+        }
+        await closeAllSessions()
+    }
+
+    /// Ends every session and waits until their handlers have finished (and released their upstreams).
+    public func closeAllSessions() async {
+        await table.closeAll()
+        for task in handlers.withLock({ Array($0.values) }) { await task.value }
+    }
+
+    private func expireIdleSessions() async throws {
+        let interval = min(settings.idleTimeout, .seconds(30))
+        while true {
+            try await Task.sleep(for: interval)
+            let expired = await table.expireIdle()
+            if expired > 0 { logger.info("expired idle sessions", metadata: ["count": "\(expired)"]) }
+        }
+    }
+
+    // MARK: POST
+
+    private func post(_ request: Request) async throws -> Response {
+        guard request.headers[.contentType]?.lowercased().hasPrefix("application/json") ?? false else {
+            return HTTPErrorResponse.make(.unsupportedMediaType, code: JSONRPCError.invalidRequestCode,
+                                          "POST a JSON-RPC message with Content-Type: application/json")
+        }
+        let accept = request.headers[.accept]?.lowercased() ?? "*/*"
+        let acceptsJSON = accept.contains("application/json") || accept.contains("*/*")
+        let acceptsSSE = accept.contains("text/event-stream") || accept.contains("*/*")
+        guard acceptsJSON || acceptsSSE else {
+            return HTTPErrorResponse.make(.notAcceptable, code: JSONRPCError.invalidRequestCode,
+                                          "Accept must list application/json and text/event-stream")
+        }
+        var body: ByteBuffer
+        do {
+            var mutable = request
+            body = try await mutable.collectBody(upTo: settings.maxBodyBytes)
+        } catch is NIOTooManyBytesError {
+            return HTTPErrorResponse.make(.contentTooLarge, code: JSONRPCError.invalidRequestCode,
+                                          "Request body exceeds \(settings.maxBodyBytes) bytes; raise the listener's body limit if this is intended")
+        }
+        let message: JSONRPCMessage
+        do {
+            message = try JSONRPCMessage.decode(body.readBytes(length: body.readableBytes) ?? [])
+        } catch {
+            return HTTPErrorResponse.badRequest(error.error.message, code: error.error.code, id: error.id)
+        }
+        if case .request(_, "initialize") = message.kind {
+            return try await initialize(message, acceptsJSON: acceptsJSON)
+        }
+        guard let sessionID = request.headers[.mcpSessionID] else {
+            return HTTPErrorResponse.badRequest("Missing Mcp-Session-Id header: send initialize first, then the session id it returns")
+        }
+        guard let session = await table.session(sessionID) else {
+            return HTTPErrorResponse.make(.notFound, code: JSONRPCError.invalidRequestCode,
+                                          "Session \(sessionID) is unknown or expired: initialize a new session")
+        }
+        if let version = request.headers[.mcpProtocolVersion], !settings.supportedVersions.contains(version) {
+            return HTTPErrorResponse.badRequest("Unsupported MCP-Protocol-Version \"\(version)\"; this server speaks \(settings.supportedVersions.joined(separator: ", "))")
+        }
+        if let hook, let response = await hook(message, session) { return response }
+        return await dispatch(message, session: session, acceptsJSON: acceptsJSON)
+    }
+
+    private func initialize(_ message: JSONRPCMessage, acceptsJSON: Bool) async throws -> Response {
+        if let hook, let response = await hook(message, nil) { return response }
+        guard let session = await table.create() else {
+            return HTTPErrorResponse.make(.serviceUnavailable, code: JSONRPCError.upstreamUnavailableCode,
+                                          "All \(settings.maxSessions) sessions are in use; close one (DELETE) or raise the session limit")
+        }
+        session.protocolVersion = message.params?["protocolVersion"]?.stringValue
+        let id = session.sessionID
+        let task = Task {
+            await handler(session)
+            session.close()
+            _ = await table.remove(id)
+            _ = handlers.withLock { $0.removeValue(forKey: id) }
+        }
+        handlers.withLock { $0[id] = task }
+        var response = await dispatch(message, session: session, acceptsJSON: acceptsJSON)
+        response.headers[.mcpSessionID] = session.sessionID
+        return response
+    }
+
+    private func dispatch(_ message: JSONRPCMessage, session: HTTPSessionChannel, acceptsJSON: Bool) async -> Response {
+        guard case .request(let id, _) = message.kind else {
+            session.receive(message)
+            return Response(status: .accepted)
+        }
+        guard let stream = session.openRequestStream(for: message, id: id, acceptsJSON: acceptsJSON) else {
+            return HTTPErrorResponse.badRequest("id \(id) is already used by a request in flight; use a new id per request", id: id)
+        }
+        session.receive(message)
+        switch await stream.start() {
+        case .json(let bytes):
+            return Response(status: .ok, headers: [.contentType: "application/json"],
+                            body: ResponseBody(byteBuffer: ByteBuffer(bytes: bytes)))
+        case .sse:
+            return sseResponse(stream.attach(after: 0))
+        case .closed:
+            return HTTPErrorResponse.make(.notFound, code: JSONRPCError.upstreamUnavailableCode,
+                                          "The session ended before answering; initialize a new session", id: id)
+        }
+    }
+
+    // MARK: GET and DELETE
+
+    private func get(_ request: Request) async -> Response {
+        guard request.headers[.accept]?.lowercased().contains("text/event-stream") ?? false else {
+            return HTTPErrorResponse.make(.notAcceptable, code: JSONRPCError.invalidRequestCode,
+                                          "GET opens an SSE stream: send Accept: text/event-stream")
+        }
+        guard let sessionID = request.headers[.mcpSessionID] else {
+            return HTTPErrorResponse.badRequest("Missing Mcp-Session-Id header")
+        }
+        guard let session = await table.session(sessionID) else {
+            return HTTPErrorResponse.make(.notFound, code: JSONRPCError.invalidRequestCode, "Session \(sessionID) is unknown or expired")
+        }
+        guard let events = session.attachStream(lastEventID: request.headers[.lastEventID]) else {
+            return HTTPErrorResponse.make(.conflict, code: JSONRPCError.invalidRequestCode,
+                                          "This stream is already being read by another connection")
+        }
+        return sseResponse(events)
+    }
+
+    private func delete(_ request: Request) async -> Response {
+        guard let sessionID = request.headers[.mcpSessionID] else {
+            return HTTPErrorResponse.badRequest("Missing Mcp-Session-Id header")
+        }
+        guard let session = await table.remove(sessionID) else {
+            return HTTPErrorResponse.make(.notFound, code: JSONRPCError.invalidRequestCode, "Session \(sessionID) is unknown or expired")
+        }
+        session.close()
+        return Response(status: .noContent)
+    }
+
+    private func sseResponse(_ events: AsyncStream<[UInt8]>?) -> Response {
+        guard let events else {
+            return HTTPErrorResponse.make(.conflict, code: JSONRPCError.invalidRequestCode,
+                                          "This stream is already being read by another connection")
+        }
+        return Response(status: .ok, headers: [.contentType: "text/event-stream", .cacheControl: "no-cache"],
+                        body: ResponseBody { writer in
+                            for await event in events { try await writer.write(ByteBuffer(bytes: event)) }
+                            try await writer.finish(nil)
+                        })
+    }
+}

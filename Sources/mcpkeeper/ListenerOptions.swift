@@ -1,0 +1,61 @@
+import ArgumentParser
+import Foundation
+import KeeperCore
+import Logging
+
+/// `serve --listen`: the proxy as a Streamable HTTP MCP server, one upstream link per client session.
+struct ListenerOptions: ParsableArguments {
+    @Option(help: "Serve MCP over Streamable HTTP at this address, e.g. http://127.0.0.1:8765 (endpoint /mcp).")
+    var listen: String?
+
+    @Flag(help: "Accept clients without the bearer key (only for trusted machines).")
+    var noAuth = false
+
+    @Option(help: "Where the listener's bearer key is kept (default: STATE_DIR/listener.key).")
+    var keyFile: String?
+
+    @Option(help: "Also allow this Origin (repeatable); loopback origins are always allowed.")
+    var allowOrigin: [String] = []
+
+    @Option(help: "At most this many client sessions at once (each has its own upstream).")
+    var maxSessions = 16
+
+    @Option(help: "End a session after this long without traffic, e.g. 30m.")
+    var idleTimeout = "30m"
+
+    @Option(help: "Largest request body accepted, in bytes.")
+    var maxBodyBytes = 4 << 20
+
+    func settings(listen: String, stateDirectory: String, logger: Logger) throws -> HTTPListenerSettings {
+        var settings = try HTTPListenerSettings(listen: listen)
+        guard let idle = DurationText.parse(idleTimeout) else {
+            throw ValidationError("--idle-timeout: expected \(DurationText.expectation)")
+        }
+        settings.idleTimeout = idle
+        settings.maxSessions = maxSessions
+        settings.maxBodyBytes = maxBodyBytes
+        settings.allowedOrigins = allowOrigin
+        if !noAuth {
+            let path = keyFile ?? "\(stateDirectory)/listener.key"
+            let (key, created) = try ListenerKey.loadOrCreate(at: path)
+            settings.bearerKey = key
+            logger.notice(created ? "generated a bearer key for the listener" : "clients must send the listener's bearer key",
+                          metadata: ["key_file": "\(path)"])
+        }
+        return settings
+    }
+
+    func serve(listen: String, plan: ServePlan, log: RequestLog?, logger: Logger) async throws {
+        let settings = try settings(listen: listen, stateDirectory: plan.stateDirectory, logger: logger)
+        let server = StreamableHTTPServer(settings: settings, logger: logger) { channel in
+            do {
+                _ = try await plan.runSession(downstream: channel, log: log, logger: logger)
+            } catch {
+                logger.error("cannot start the upstream for a new session", metadata: ["error": "\(error)"])
+            }
+        }
+        try await server.run { port in
+            logger.notice("listening", metadata: ["url": "http://\(settings.host):\(port)\(settings.path)"])
+        }
+    }
+}
