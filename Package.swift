@@ -36,7 +36,10 @@ let package = Package(
         ),
         .target(
             name: "NotionSandbox",
-            dependencies: ["KeeperCore"]
+            dependencies: [
+                "KeeperCore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ]
         ),
         .testTarget(
             name: "KeeperCoreTests",

@@ -1,35 +1,25 @@
 import KeeperCore
 import Logging
 
-#if canImport(Glibc)
-import Glibc
-#endif
-
-/// The simulated Notion MCP server: the official server's tool surface over a `NotionWorkspace`,
-/// with the faults `SandboxOptions` asks for.
+/// One connection to the simulated Notion MCP server: the official server's tool surface over the
+/// shared `SandboxState`, on any message channel (stdio, or one Streamable HTTP session).
 public actor SandboxServer {
     public static let supportedVersions = ["2025-11-25", "2025-06-18", "2025-03-26", "2024-11-05"]
     static let serverInfo: JSONValue = ["name": "notion-sandbox", "title": "Notion MCP sandbox (mcpkeeper)", "version": "1.0.0"]
 
-    let channel: StdioChannel
+    let channel: any MessageChannel
+    let state: SandboxState
     let logger: Logger
-    var workspace = NotionWorkspace.seeded()
-    var faults: SandboxFaults
-    let writeLog: SandboxWriteLog?
-    var requestCount = 0
-    var callCount = 0
-    var writeCount = 0
     var clientRequests = IDMap<CheckedContinuation<JSONRPCMessage, Never>>()
     var running: [RequestID: Task<Void, Never>] = [:]
 
-    public init(options: SandboxOptions, channel: StdioChannel, logger: Logger) throws(FileAccessError) {
+    public init(state: SandboxState, channel: any MessageChannel, logger: Logger) {
         self.channel = channel
+        self.state = state
         self.logger = logger
-        faults = SandboxFaults(options: options)
-        writeLog = try options.writeLog.map { path throws(FileAccessError) in try SandboxWriteLog(path: path) }
     }
 
-    /// Serves until the client closes stdin.
+    /// Serves until the client closes its side.
     public func run() async {
         for await event in channel.inbound {
             switch event {
@@ -38,7 +28,6 @@ public actor SandboxServer {
             }
         }
         for task in running.values { await task.value }
-        _ = channel.flush(timeout: .seconds(2))
     }
 
     private func receive(_ bytes: [UInt8]) async {
@@ -51,8 +40,7 @@ public actor SandboxServer {
         }
         switch message.kind {
         case .request(let id, let method):
-            requestCount += 1
-            if faults.malformed(atRequest: requestCount) {
+            if await state.nextRequestIsMalformed() {
                 try? await channel.sendUnparsed(Array(#"{"jsonrpc":"2.0","id":"#.utf8))
             }
             running[id] = Task { await answer(message, id: id, method: method) }
@@ -95,8 +83,8 @@ public actor SandboxServer {
     }
 
     private func toolsList(id: RequestID, cursor: String?) -> JSONRPCMessage {
-        let all = SandboxToolCatalog.tools + (faults.options.clientRequestTools ? SandboxClientRequestTools.tools : [])
-        guard let pageSize = faults.options.toolsPageSize else {
+        let all = SandboxToolCatalog.tools + (state.options.clientRequestTools ? SandboxClientRequestTools.tools : [])
+        guard let pageSize = state.options.toolsPageSize else {
             return .response(id: id, result: ["tools": .array(all)])
         }
         let start: Int

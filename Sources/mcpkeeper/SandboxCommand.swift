@@ -1,5 +1,6 @@
 import ArgumentParser
 import KeeperCore
+import Logging
 import NotionSandbox
 
 struct SandboxCommand: AsyncParsableCommand {
@@ -39,6 +40,30 @@ struct SandboxCommand: AsyncParsableCommand {
     @Flag(help: "Add tools that send requests to the client (roots/list).")
     var clientRequestTools = false
 
+    @Option(help: "Serve Streamable HTTP at this address (e.g. http://127.0.0.1:8766) instead of stdio.")
+    var listen: String?
+
+    @Option(help: "HTTP: require Authorization: Bearer TOKEN, as the official server's --auth-token does.")
+    var authToken: String?
+
+    @Option(help: "HTTP: share of POSTs refused with 429 and Retry-After, 0 to 1.")
+    var http429Ratio: Double = 0
+
+    @Option(help: "HTTP: share of POSTs refused with 503 and Retry-After, 0 to 1.")
+    var http503Ratio: Double = 0
+
+    @Flag(help: "HTTP: send Retry-After as an HTTP-date instead of seconds.")
+    var retryAfterDate = false
+
+    @Option(help: "HTTP: a session expires (404) at its Nth request.")
+    var sessionExpireAfter: Int?
+
+    @Option(help: "HTTP: a session expires (404) once this old, e.g. 30s.")
+    var sessionTtl: String?
+
+    @Option(help: "HTTP: cut each POST's SSE response after this many events (the client resumes with Last-Event-ID).")
+    var cutStreamAfter: Int?
+
     @OptionGroup var diagnostics: DiagnosticOptions
 
     func options() throws -> SandboxOptions {
@@ -66,10 +91,54 @@ struct SandboxCommand: AsyncParsableCommand {
         return options
     }
 
+    func httpFaults() throws -> SandboxHTTPFaultOptions {
+        var faults = SandboxHTTPFaultOptions()
+        guard (0...1).contains(http429Ratio), (0...1).contains(http503Ratio), http429Ratio + http503Ratio <= 1 else {
+            throw ValidationError("--http-429-ratio and --http-503-ratio: expected numbers from 0 to 1 that add up to at most 1")
+        }
+        faults.rateLimitRatio = http429Ratio
+        faults.unavailableRatio = http503Ratio
+        faults.retryAfterSeconds = max(1, Int((try options().retryAfter.milliseconds / 1000).rounded(.up)))
+        faults.retryAfterAsDate = retryAfterDate
+        faults.sessionExpiresAfter = sessionExpireAfter
+        if let sessionTtl {
+            guard let ttl = DurationText.parse(sessionTtl) else { throw ValidationError("--session-ttl: expected \(DurationText.expectation)") }
+            faults.sessionLifetime = ttl
+        }
+        faults.seed = seed
+        return faults
+    }
+
     func run() async throws {
         let options = try options()
         let logger = diagnostics.bootstrap(label: "sandbox")
-        let server = try SandboxServer(options: options, channel: StdioChannel(), logger: logger)
-        await server.run()
+        ShutdownSignals.ignoreBrokenPipes()
+        if let listen {
+            try await serveHTTP(listen: listen, options: options, logger: logger)
+            return
+        }
+        let channel = StdioChannel()
+        let state = try SandboxState(options: options, logger: logger) { _ = channel.flush(timeout: .seconds(1)) }
+        await SandboxServer(state: state, channel: channel, logger: logger).run()
+        _ = channel.flush(timeout: .seconds(2))
+    }
+
+    private func serveHTTP(listen: String, options: SandboxOptions, logger: Logger) async throws {
+        var settings = try HTTPListenerSettings(listen: listen)
+        settings.bearerKey = authToken
+        settings.cutStreamsAfterEvents = cutStreamAfter
+        settings.maxSessions = 1000
+        settings.supportedVersions = SandboxServer.supportedVersions
+        let state = try SandboxState(options: options, logger: logger)
+        let faults = SandboxHTTPFaults(options: try httpFaults())
+        let server = StreamableHTTPServer(settings: settings, logger: logger, hook: { message, session in
+            faults.decide(message, session: session)
+        }) { channel in
+            await SandboxServer(state: state, channel: channel, logger: logger).run()
+        }
+        let (host, path) = (settings.host, settings.path)
+        try await server.run { port in
+            logger.notice("listening", metadata: ["url": "http://\(host):\(port)\(path)"])
+        }
     }
 }

@@ -142,7 +142,7 @@ struct JSONSchemaTestSuiteTests {
                 let outcome = try run(draft, file)
                 passed += outcome.passed
                 total += outcome.total
-                let excluded = outcome.excludedGroups > 0 ? " (\(outcome.excludedGroups) groups excluded)" : ""
+                let excluded = outcome.excludedGroups == 0 ? "" : " (\(outcome.excludedGroups) group\(outcome.excludedGroups == 1 ? "" : "s") excluded)"
                 print("  \(draft.rawValue)/\(file.path): \(outcome.passed)/\(outcome.total)\(excluded)")
                 for failure in outcome.failures {
                     Issue.record("\(draft.rawValue)/\(file.path): \(failure)")
@@ -162,6 +162,10 @@ struct JSONSchemaTestSuiteTests {
         }
         let excluded = Self.excludedGroups[relative] ?? [:]
         var outcome = FileOutcome()
+        let descriptions = Set(groups.compactMap { $0["description"]?.stringValue })
+        for stale in excluded.keys where !descriptions.contains(stale) {
+            outcome.failures.append("the excluded group \"\(stale)\" is not in the file; update the exclusion list")
+        }
         for group in groups {
             let description = group["description"]?.stringValue ?? "?"
             guard excluded[description] == nil else {

@@ -87,8 +87,10 @@ public struct ConfigLoader: Sendable {
 /// `~` and `~/…` against a given home directory (the `HOME` of the environment the config is read in).
 public enum HomePath {
     public static func expand(_ path: String, home: String) -> String {
-        if path == "~" { return home }
-        if path.hasPrefix("~/") { return home + path.dropFirst(1) }
+        var base = Substring(home)
+        while base.count > 1, base.hasSuffix("/") { base = base.dropLast() }
+        if path == "~" { return String(base) }
+        if path.hasPrefix("~/") { return String(base == "/" ? "" : base) + path.dropFirst(1) }
         return path
     }
 }

@@ -5,8 +5,9 @@ public enum DurationText {
         for (suffix, scale) in units where text.hasSuffix(suffix) {
             let number = text.dropLast(suffix.count)
             guard !number.isEmpty, number.allSatisfy({ $0.isNumber || $0 == "." }),
-                  let value = Double(number), value.isFinite, value >= 0 else { return nil }
-            return .nanoseconds(Int64((value * scale * 1e9).rounded()))
+                  let value = Double(number), value.isFinite, value >= 0,
+                  let nanoseconds = Int64(exactly: (value * scale * 1e9).rounded()) else { return nil }
+            return .nanoseconds(nanoseconds)
         }
         return nil
     }

@@ -52,6 +52,12 @@ public final class RequestLog: Sendable {
 
     public var droppedCount: Int { state.withLock { $0.dropped } }
 
+    deinit {
+        state.withLock { s in
+            if s.fd >= 0 { close(s.fd) }
+        }
+    }
+
     public func record(_ record: ExchangeRecord) {
         let accepted = state.withLock { s -> Bool in
             guard s.queued < bufferLimit else { s.dropped += 1; return false }

@@ -36,11 +36,20 @@ public struct JSONNumber: Sendable, Hashable {
     /// Whether the value is mathematically an integer (`2`, `2.0`, `2e3`), as JSON Schema counts it.
     public var isInteger: Bool { (canonical?.exponent ?? -1) >= 0 }
 
+    /// Numbers with exponents too large to normalise compare by text, which is exact for them too
+    /// in all but contrived spellings.
     public static func == (lhs: JSONNumber, rhs: JSONNumber) -> Bool {
-        lhs.text == rhs.text || lhs.canonical == rhs.canonical
+        if lhs.text == rhs.text { return true }
+        guard let left = lhs.canonical, let right = rhs.canonical else { return false }
+        return left == right
     }
 
-    public func hash(into hasher: inout Hasher) { hasher.combine(canonical) }
+    public func hash(into hasher: inout Hasher) {
+        if let canonical { hasher.combine(canonical) } else { hasher.combine(text) }
+    }
+
+    /// Exponents beyond this are not normalised (and never needed by a JSON-RPC peer).
+    static let maxExponentMagnitude = 1_000_000_000
 
     /// The value as sign, significant digits without leading or trailing zeros, and a power of ten.
     struct Canonical: Hashable {
@@ -55,7 +64,8 @@ public struct JSONNumber: Sendable, Hashable {
         if bytes.first == "-" { negative = true; bytes = bytes.dropFirst() }
         var exponent = 0
         if let e = bytes.firstIndex(where: { $0 == "e" || $0 == "E" }) {
-            guard let parsed = Int(bytes[bytes.index(after: e)...].replacingPlusSign()) else { return nil }
+            guard let parsed = Int(bytes[bytes.index(after: e)...].replacingPlusSign()),
+                  parsed.magnitude <= Self.maxExponentMagnitude else { return nil }
             exponent = parsed
             bytes = bytes[..<e]
         }

@@ -37,6 +37,9 @@ extension JSONRPCMessage {
         if let rawID, id == nil, !isErrorWithNullID {
             throw invalid("\"id\" must be a string or an integer, got \(rawID.typeName)")
         }
+        if case .number(let n) = rawID, !n.isInteger {
+            throw MessageDecodingError(id: nil, error: .invalidRequest("\"id\" must be a string or an integer, got the number \(n.text)"))
+        }
         if let method = body["method"] {
             guard let name = method.stringValue else { throw invalid("\"method\" must be a string") }
             if let params = body["params"], params.objectValue == nil, params.arrayValue == nil {

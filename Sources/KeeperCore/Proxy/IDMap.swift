@@ -34,9 +34,9 @@ public struct IDMap<Entry: Sendable>: Sendable {
         entries.map { (RequestID($0.key), $0.value) }
     }
 
-    /// Removes the first entry matching `predicate` and returns its id.
+    /// Removes the oldest entry matching `predicate` and returns its id.
     public mutating func take(where predicate: (Entry) -> Bool) -> RequestID? {
-        guard let key = entries.first(where: { predicate($0.value) })?.key else { return nil }
+        guard let key = entries.filter({ predicate($0.value) }).keys.min() else { return nil }
         entries[key] = nil
         return RequestID(key)
     }

@@ -11,6 +11,9 @@ public struct HTTPListenerSettings: Sendable {
     public var bearerKey: String?
     /// Origins allowed besides loopback ones (`http://localhost:*`, `http://127.0.0.1:*`, `http://[::1]:*`).
     public var allowedOrigins: [String] = []
+    /// Fault injection (the sandbox's `--cut-stream-after`): end each POST's SSE response after this
+    /// many events, leaving the rest for a `Last-Event-ID` resumption.
+    public var cutStreamsAfterEvents: Int?
     /// Protocol versions accepted in `MCP-Protocol-Version`.
     public var supportedVersions = ["2025-11-25", "2025-06-18", "2025-03-26"]
 

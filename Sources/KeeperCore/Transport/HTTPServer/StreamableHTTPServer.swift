@@ -7,8 +7,15 @@ import Synchronization
 /// `handler` as a `MessageChannel`: the proxy's listener and the sandbox's HTTP mode are both this.
 public final class StreamableHTTPServer: Sendable {
     public typealias SessionHandler = @Sendable (HTTPSessionChannel) async -> Void
-    /// A hook run before a POST is dispatched; a response it returns is sent instead (fault injection).
-    public typealias RequestHook = @Sendable (_ message: JSONRPCMessage, _ session: HTTPSessionChannel?) async -> Response?
+    /// What a request hook decided instead of dispatching the POST.
+    public enum HookDecision: Sendable {
+        case respond(Response)
+        /// End the session now and answer 404, as a server does when a session expires.
+        case expireSession
+    }
+
+    /// Runs before a POST is dispatched (the sandbox's HTTP faults); nil lets it through.
+    public typealias RequestHook = @Sendable (_ message: JSONRPCMessage, _ session: HTTPSessionChannel?) async -> HookDecision?
 
     public let settings: HTTPListenerSettings
     let table: HTTPSessionTable
@@ -112,12 +119,21 @@ public final class StreamableHTTPServer: Sendable {
         if let version = request.headers[.mcpProtocolVersion], !settings.supportedVersions.contains(version) {
             return HTTPErrorResponse.badRequest("Unsupported MCP-Protocol-Version \"\(version)\"; this server speaks \(settings.supportedVersions.joined(separator: ", "))")
         }
-        if let hook, let response = await hook(message, session) { return response }
-        return await dispatch(message, session: session, acceptsJSON: acceptsJSON)
+        switch await hook?(message, session) {
+        case .respond(let response):
+            return response
+        case .expireSession:
+            _ = await table.remove(sessionID)
+            session.close()
+            return HTTPErrorResponse.make(.notFound, code: JSONRPCError.invalidRequestCode,
+                                          "Session \(sessionID) expired: initialize a new session")
+        case nil:
+            return await dispatch(message, session: session, acceptsJSON: acceptsJSON)
+        }
     }
 
     private func initialize(_ message: JSONRPCMessage, acceptsJSON: Bool) async throws -> Response {
-        if let hook, let response = await hook(message, nil) { return response }
+        if case .respond(let response) = await hook?(message, nil) { return response }
         guard let session = await table.create() else {
             return HTTPErrorResponse.make(.serviceUnavailable, code: JSONRPCError.upstreamUnavailableCode,
                                           "All \(settings.maxSessions) sessions are in use; close one (DELETE) or raise the session limit")
@@ -150,7 +166,7 @@ public final class StreamableHTTPServer: Sendable {
             return Response(status: .ok, headers: [.contentType: "application/json"],
                             body: ResponseBody(byteBuffer: ByteBuffer(bytes: bytes)))
         case .sse:
-            return sseResponse(stream.attach(after: 0))
+            return sseResponse(stream.attach(after: 0), cutAfter: settings.cutStreamsAfterEvents)
         case .closed:
             return HTTPErrorResponse.make(.notFound, code: JSONRPCError.upstreamUnavailableCode,
                                           "The session ended before answering; initialize a new session", id: id)
@@ -188,14 +204,19 @@ public final class StreamableHTTPServer: Sendable {
         return Response(status: .noContent)
     }
 
-    private func sseResponse(_ events: AsyncStream<[UInt8]>?) -> Response {
+    private func sseResponse(_ events: AsyncStream<[UInt8]>?, cutAfter limit: Int? = nil) -> Response {
         guard let events else {
             return HTTPErrorResponse.make(.conflict, code: JSONRPCError.invalidRequestCode,
                                           "This stream is already being read by another connection")
         }
         return Response(status: .ok, headers: [.contentType: "text/event-stream", .cacheControl: "no-cache"],
                         body: ResponseBody { writer in
-                            for await event in events { try await writer.write(ByteBuffer(bytes: event)) }
+                            var written = 0
+                            for await event in events {
+                                try await writer.write(ByteBuffer(bytes: event))
+                                written += 1
+                                if let limit, written >= limit { break }
+                            }
                             try await writer.finish(nil)
                         })
     }

@@ -1,0 +1,77 @@
+import KeeperCore
+import Logging
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The sandbox's one workspace and its fault dice, shared by every connection (stdio has one; HTTP
+/// one per session), so writes from any session are seen by all and counted once.
+public actor SandboxState {
+    public let options: SandboxOptions
+    var workspace = NotionWorkspace.seeded()
+    var faults: SandboxFaults
+    let writeLog: SandboxWriteLog?
+    let logger: Logger
+    /// Runs just before an injected crash, to let already-queued answers out.
+    let beforeCrash: @Sendable () -> Void
+    var requestCount = 0
+    var callCount = 0
+    var writeCount = 0
+
+    public init(options: SandboxOptions, logger: Logger, beforeCrash: @escaping @Sendable () -> Void = {}) throws(FileAccessError) {
+        self.options = options
+        self.logger = logger
+        self.beforeCrash = beforeCrash
+        faults = SandboxFaults(options: options)
+        writeLog = try options.writeLog.map { path throws(FileAccessError) in try SandboxWriteLog(path: path) }
+    }
+
+    /// Counts a request; true when the malformed-output fault is due before its answer.
+    func nextRequestIsMalformed() -> Bool {
+        requestCount += 1
+        return faults.malformed(atRequest: requestCount)
+    }
+
+    /// One `tools/call` on the workspace after the faults have had their turn: Notion's response
+    /// body or error JSON, or nil for a name no tool has.
+    func call(tool name: String, arguments: JSONObject) async -> JSONValue? {
+        callCount += 1
+        let call = callCount
+        if options.latency > .zero { try? await Task.sleep(for: options.latency) }
+        if faults.crashes(atCall: call) == .beforeApply { crash("before applying call \(call)") }
+        if faults.rateLimits() { return rateLimitError() }
+        let outcome = workspace.call(tool: name, arguments: arguments)
+        if case .ok = outcome, SandboxToolCatalog.isWrite(name) {
+            writeCount += 1
+            writeLog?.record(sequence: writeCount, tool: name, arguments: arguments)
+        }
+        if faults.crashes(atCall: call) == .afterApply { crash("after applying call \(call)") }
+        switch outcome {
+        case .ok(let body): return body
+        case .notionError(let status, let code, let message):
+            return workspace.notionErrorJSON(status: status, code: code, message: message)
+        case .unknownTool: return nil
+        }
+    }
+
+    /// Notion's 429 as the official server passes it on: inside a normal result, with the wait.
+    private func rateLimitError() -> JSONValue {
+        let seconds = max(1, Int((options.retryAfter.milliseconds / 1000).rounded(.up)))
+        var error = workspace.notionErrorJSON(status: 429, code: "rate_limited",
+                                              message: "You have been rate limited. Please try again in \(seconds) second\(seconds == 1 ? "" : "s").")
+        if case .object(var object) = error {
+            object["retry_after"] = .number(JSONNumber(seconds))
+            error = .object(object)
+        }
+        return error
+    }
+
+    /// The injected crash: answers already queued reach the client first, then the process dies at once.
+    private func crash(_ reason: String) -> Never {
+        logger.critical("sandbox crashing on purpose", metadata: ["fault": "\(reason)"])
+        beforeCrash()
+        _ = StandardError.shared.flush(timeout: .milliseconds(200))
+        _exit(70)
+    }
+}
