@@ -47,7 +47,11 @@ let package = Package(
         ),
         .testTarget(
             name: "IntegrationTests",
-            dependencies: ["KeeperCore", "mcpkeeper"]
+            dependencies: [
+                "KeeperCore",
+                "mcpkeeper",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ]
         ),
     ]
 )

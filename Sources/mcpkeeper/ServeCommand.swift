@@ -27,6 +27,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "A Streamable HTTP upstream, e.g. http://127.0.0.1:3000/mcp.")
     var url: String?
 
+    @Option(help: "With --url: auto (Streamable HTTP, else HTTP+SSE), streamable-http, or sse (the 2024-11-05 transport).")
+    var transport: String?
+
     @Option(help: "The upstream's name in logs (defaults to the config name or the command's name).")
     var name: String?
 
@@ -48,7 +51,7 @@ struct ServeCommand: AsyncParsableCommand {
         ShutdownSignals.ignoreBrokenPipes()
         let plan: ServePlan
         do {
-            plan = try ServePlan(command: command, url: url, configPath: config, upstream: upstream, name: name,
+            plan = try ServePlan(command: command, url: url, transport: transport, configPath: config, upstream: upstream, name: name,
                                  logPath: log, shutdownGrace: shutdownGrace)
         } catch {
             StandardError.shared.write("mcpkeeper: \(error)\n")

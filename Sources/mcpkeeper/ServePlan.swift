@@ -12,8 +12,8 @@ struct ServePlan {
     var stateDirectory: String
     var warnings: [ConfigProblem] = []
 
-    init(command: [String], url: String?, configPath: String?, upstream: String?, name: String?, logPath: String?,
-         shutdownGrace: String?) throws {
+    init(command: [String], url: String?, transport: String?, configPath: String?, upstream: String?, name: String?,
+         logPath: String?, shutdownGrace: String?) throws {
         var config: KeeperConfig?
         if let configPath {
             let (loaded, problems) = try ConfigLoader().load(path: configPath, serving: command.isEmpty && url == nil ? upstream : nil)
@@ -32,7 +32,11 @@ struct ServePlan {
             target = .child(ChildProcessSpec(executable: executable, arguments: Array(command.dropFirst())), shutdownGrace: grace)
         } else if let url {
             upstreamName = name ?? URL(string: url)?.host ?? "http"
-            target = try UpstreamLauncher.target(for: UpstreamConfig(transport: .url(url, headers: [:])), name: upstreamName)
+            let kinds = HTTPUpstreamSettings.Transport.allCases.map(\.rawValue)
+            guard let kind = HTTPUpstreamSettings.Transport(rawValue: transport ?? "auto") else {
+                throw ValidationError("--transport: expected one of \(kinds.joined(separator: ", "))")
+            }
+            target = try UpstreamLauncher.target(for: UpstreamConfig(transport: .url(url, headers: [:], transport: kind)), name: upstreamName)
         } else if let config {
             guard let chosen = upstream ?? config.defaultUpstream ?? config.upstreams.first?.name,
                   var entry = config.upstream(named: chosen) else {

@@ -22,8 +22,8 @@ public struct UpstreamConfig: Sendable, Equatable {
     public enum Transport: Sendable, Equatable {
         /// A child process speaking MCP over stdio.
         case command(ChildProcessSpec)
-        /// A Streamable HTTP endpoint.
-        case url(String, headers: [String: String])
+        /// An HTTP endpoint (Streamable HTTP, or HTTP+SSE).
+        case url(String, headers: [String: String], transport: HTTPUpstreamSettings.Transport = .auto)
         /// mcpkeeper's own simulated Notion server, run as a child.
         case sandbox(SandboxOptions)
     }

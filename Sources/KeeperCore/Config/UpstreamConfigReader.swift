@@ -5,7 +5,7 @@ struct UpstreamConfigReader {
 
     func read(problems: inout [ConfigProblem]) -> UpstreamConfig? {
         reader.rejectUnknownKeys(allowed: ["command", "args", "env", "cwd", "url", "headers", "auth", "sandbox",
-                                           "whoami", "notion_token_env", "shutdown_grace", "description"], problems: &problems)
+                                           "whoami", "notion_token_env", "shutdown_grace", "description", "transport"], problems: &problems)
         let kinds = ["command", "url", "sandbox"].filter { reader.object[$0] != nil }
         guard kinds.count == 1, let kind = kinds.first else {
             let detail = kinds.isEmpty ? "none is set" : "found \(kinds.joined(separator: " and "))"
@@ -36,8 +36,8 @@ struct UpstreamConfigReader {
         for key in ["args", "env", "cwd"] where kind != "command" && reader.object[key] != nil {
             problems.append(ConfigProblem(.error, reader.at(key), "only applies to a \"command\" upstream"))
         }
-        if kind != "url", reader.object["headers"] != nil {
-            problems.append(ConfigProblem(.error, reader.at("headers"), "only applies to a \"url\" upstream"))
+        for key in ["headers", "transport"] where kind != "url" && reader.object[key] != nil {
+            problems.append(ConfigProblem(.error, reader.at(key), "only applies to a \"url\" upstream"))
         }
         let ownErrors = problems[before...].contains { $0.severity == .error }
         return ownErrors ? nil : upstream
@@ -63,7 +63,9 @@ struct UpstreamConfigReader {
             return nil
         }
         let headers = reader.stringMap("headers", problems: &problems) ?? []
-        return .url(url, headers: Dictionary(headers, uniquingKeysWith: { $1 }))
+        let transport = reader.choice("transport", HTTPUpstreamSettings.Transport.allCases.map(\.rawValue), problems: &problems)
+            .flatMap(HTTPUpstreamSettings.Transport.init) ?? .auto
+        return .url(url, headers: Dictionary(headers, uniquingKeysWith: { $1 }), transport: transport)
     }
 
     private func readSandbox(problems: inout [ConfigProblem]) -> UpstreamConfig.Transport? {

@@ -13,10 +13,11 @@ public enum UpstreamLauncher {
     /// How to reach the upstream: a child process to spawn, or an HTTP endpoint with its headers.
     public static func target(for upstream: UpstreamConfig, name: String,
                               environment: [String: String] = ProcessInfo.processInfo.environment) throws(UpstreamLaunchError) -> UpstreamTarget {
-        guard case .url(let url, let headers) = upstream.transport else {
+        guard case .url(let url, let headers, let transport) = upstream.transport else {
             return .child(try childSpec(for: upstream, name: name, environment: environment), shutdownGrace: upstream.shutdownGrace)
         }
         var settings = HTTPUpstreamSettings(url: url, headers: headers)
+        settings.transport = transport
         switch upstream.auth {
         case .none:
             break
@@ -46,7 +47,7 @@ public enum UpstreamLauncher {
             return spec
         case .sandbox(let options):
             return ChildProcessSpec(executable: selfExecutable(), arguments: ["sandbox"] + options.arguments)
-        case .url(let url, _):
+        case .url(let url, _, _):
             throw UpstreamLaunchError(description: "upstream '\(name)' is an HTTP upstream (\(url)), not a process to start")
         }
     }

@@ -11,7 +11,11 @@ public enum UpstreamTarget: Sendable {
         case .child(let spec, _):
             return try ChildProcessChannel(name: name, spec: spec, diagnostics: .shared)
         case .http(let settings):
-            return StreamableHTTPUpstream(name: name, settings: settings, logger: logger)
+            switch settings.transport {
+            case .auto: return FallbackHTTPUpstream(name: name, settings: settings, logger: logger)
+            case .streamableHTTP: return StreamableHTTPUpstream(name: name, settings: settings, logger: logger)
+            case .sse: return LegacySSEUpstream(name: name, settings: settings, logger: logger)
+            }
         }
     }
 

@@ -1,6 +1,16 @@
-/// How to reach a Streamable HTTP upstream.
+/// How to reach an HTTP upstream.
 public struct HTTPUpstreamSettings: Sendable {
+    /// Which MCP HTTP transport to speak.
+    public enum Transport: String, Sendable, CaseIterable {
+        /// Streamable HTTP, falling back to HTTP+SSE when the server refuses it on initialize.
+        case auto
+        case streamableHTTP = "streamable-http"
+        /// The 2024-11-05 HTTP+SSE transport.
+        case sse
+    }
+
     public var url: String
+    public var transport: Transport = .auto
     /// Sent on every request (configured headers, the upstream's own credentials).
     public var headers: [String: String]
     public var connectTimeout: Duration = .seconds(10)

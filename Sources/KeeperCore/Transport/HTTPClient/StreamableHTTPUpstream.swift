@@ -31,9 +31,7 @@ public final class StreamableHTTPUpstream: UpstreamLink {
         self.settings = settings
         self.logger = logger
         (inbound, output) = AsyncStream<ChannelEvent>.makeStream()
-        var configuration = HTTPClient.Configuration()
-        configuration.timeout = .init(connect: .nanoseconds(settings.connectTimeout.nanoseconds), read: nil)
-        client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+        client = HTTPClient.forUpstream(settings)
     }
 
     public var sessionID: String? { state.withLock { $0.sessionID } }
@@ -124,17 +122,7 @@ public final class StreamableHTTPUpstream: UpstreamLink {
     }
 
     func execute(_ request: HTTPClientRequest, phase: String) async throws(TransportError) -> HTTPClientResponse {
-        do {
-            return try await client.execute(request, deadline: .now() + .nanoseconds(settings.responseTimeout.nanoseconds), logger: logger)
-        } catch let error as HTTPClientError where error == .connectTimeout {
-            throw .timedOut(phase: "connect")
-        } catch let error as HTTPClientError where error == .deadlineExceeded || error == .readTimeout {
-            throw .timedOut(phase: phase)
-        } catch let error as HTTPClientError where error == .remoteConnectionClosed {
-            throw .connectionLost("the upstream closed the connection")
-        } catch {
-            throw .connectFailed(String(describing: error))
-        }
+        try await client.execute(request, timeout: settings.responseTimeout, phase: phase, logger: logger)
     }
 
     func collect(_ body: HTTPClientResponse.Body, limit: Int) async throws(TransportError) -> [UInt8] {

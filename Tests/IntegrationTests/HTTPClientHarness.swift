@@ -1,0 +1,298 @@
+import Foundation
+import KeeperCore
+import Synchronization
+import Testing
+
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+
+/// One HTTP answer: status, headers (names lowercased) and body, with the body read as JSON or SSE.
+struct HTTPReply: Sendable {
+    let status: Int
+    let headers: [String: String]
+    let body: [UInt8]
+
+    func header(_ name: String) -> String? { headers[name.lowercased()] }
+    var contentType: String { header("Content-Type")?.lowercased() ?? "" }
+    var isEventStream: Bool { contentType.hasPrefix("text/event-stream") }
+    var text: String { String(decoding: body, as: UTF8.self) }
+
+    /// The body as JSON (nil for an SSE answer or a body that is not JSON).
+    var json: JSONValue? { isEventStream ? nil : try? JSONParser.parse(body) }
+
+    /// The body's SSE events, in order (empty unless the answer is an event stream).
+    var events: [SSEEvent] {
+        guard isEventStream else { return [] }
+        var decoder = SSEDecoder()
+        return decoder.feed(body)
+    }
+
+    /// The JSON-RPC messages carried: the JSON body, or each SSE event's data.
+    var messages: [JSONValue] {
+        if isEventStream { return events.compactMap { try? JSONParser.parse($0.data) } }
+        return json.map { [$0] } ?? []
+    }
+
+    /// The JSON-RPC error of a refusal body.
+    var errorCode: Int? { json?["error"]?["code"]?.intValue }
+    var errorMessage: String { json?["error"]?["message"]?.stringValue ?? "" }
+}
+
+/// A small Streamable HTTP MCP client for tests: it keeps the bearer key, the session id and the
+/// protocol version, and sends them on every request unless a test overrides a header.
+struct MCPHTTPClient: Sendable {
+    let url: URL
+    var bearerKey: String?
+    var sessionID: String?
+    var protocolVersion: String?
+    var timeout: TimeInterval = 5
+
+    init(url: URL, bearerKey: String? = nil) {
+        self.url = url
+        self.bearerKey = bearerKey
+    }
+
+    /// The headers every request carries; `overrides` replace them, and an empty value removes one.
+    func headers(_ overrides: [String: String] = [:]) -> [String: String] {
+        var headers: [String: String] = [:]
+        if let bearerKey { headers["Authorization"] = "Bearer \(bearerKey)" }
+        if let sessionID { headers["Mcp-Session-Id"] = sessionID }
+        if let protocolVersion { headers["MCP-Protocol-Version"] = protocolVersion }
+        for (name, value) in overrides {
+            headers = headers.filter { $0.key.lowercased() != name.lowercased() }
+            if !value.isEmpty { headers[name] = value }
+        }
+        return headers
+    }
+
+    /// POSTs a body as it is (for malformed or oversized bodies).
+    func post(raw body: [UInt8], headers extra: [String: String] = [:]) async throws -> HTTPReply {
+        var request = URLRequest(url: url, timeoutInterval: timeout)
+        request.httpMethod = "POST"
+        let defaults = ["Content-Type": "application/json", "Accept": "application/json, text/event-stream"]
+        for (name, value) in headers(defaults.merging(extra) { $1 }) { request.setValue(value, forHTTPHeaderField: name) }
+        request.httpBody = Data(body)
+        return try await HTTPTransfer.perform(request)
+    }
+
+    /// POSTs one JSON-RPC message.
+    func post(_ message: JSONValue, headers extra: [String: String] = [:]) async throws -> HTTPReply {
+        try await post(raw: Array(message.serialized().utf8), headers: extra)
+    }
+
+    /// POSTs a request `{"jsonrpc":"2.0","id":id,"method":method,"params":params}`.
+    func request(_ id: JSONValue, _ method: String, _ params: JSONValue? = nil, headers extra: [String: String] = [:]) async throws -> HTTPReply {
+        var object: JSONObject = ["jsonrpc": "2.0", "id": id, "method": .string(method)]
+        if let params { object["params"] = params }
+        return try await post(.object(object), headers: extra)
+    }
+
+    /// Initializes a session: remembers its id and version, and sends `notifications/initialized`.
+    @discardableResult
+    mutating func initialize(params: JSONValue = initializeParams) async throws -> HTTPReply {
+        let reply = try await request(1, "initialize", params)
+        guard reply.status == 200, let session = reply.header("Mcp-Session-Id") else {
+            throw HarnessError("initialize failed: HTTP \(reply.status) \(reply.text)")
+        }
+        sessionID = session
+        protocolVersion = reply.messages.first?["result"]?["protocolVersion"]?.stringValue
+        let initialized = try await post(["jsonrpc": "2.0", "method": "notifications/initialized"])
+        guard initialized.status == 202 else { throw HarnessError("notifications/initialized: HTTP \(initialized.status) \(initialized.text)") }
+        return reply
+    }
+
+    func delete(headers extra: [String: String] = [:]) async throws -> HTTPReply {
+        var request = URLRequest(url: url, timeoutInterval: timeout)
+        request.httpMethod = "DELETE"
+        for (name, value) in headers(extra) { request.setValue(value, forHTTPHeaderField: name) }
+        return try await HTTPTransfer.perform(request)
+    }
+
+    /// Opens a GET stream (the standalone one, or the one `lastEventID` resumes).
+    func openStream(lastEventID: String? = nil, headers extra: [String: String] = [:]) async throws -> SSEConnection {
+        var request = URLRequest(url: url, timeoutInterval: 30)
+        request.httpMethod = "GET"
+        var overrides = ["Accept": "text/event-stream"]
+        if let lastEventID { overrides["Last-Event-ID"] = lastEventID }
+        for (name, value) in headers(overrides.merging(extra) { $1 }) { request.setValue(value, forHTTPHeaderField: name) }
+        return try await SSEConnection.open(request, timeout: .seconds(5))
+    }
+}
+
+/// One request/response exchange with URLSession (each with its own session, so nothing is shared
+/// between tests, and no connection is reused across a server's restart).
+enum HTTPTransfer {
+    static func perform(_ request: URLRequest) async throws -> HTTPReply {
+        let session = URLSession(configuration: .ephemeral)
+        defer { session.finishTasksAndInvalidate() }
+        let (data, response) = try await session.data(for: request)
+        guard let http = response as? HTTPURLResponse else { throw HarnessError("not an HTTP response") }
+        return HTTPReply(status: http.statusCode, headers: lowercasedHeaders(http), body: Array(data))
+    }
+
+    static func lowercasedHeaders(_ response: HTTPURLResponse) -> [String: String] {
+        var headers: [String: String] = [:]
+        for (name, value) in response.allHeaderFields {
+            if let name = name as? String, let value = value as? String { headers[name.lowercased()] = value }
+        }
+        return headers
+    }
+}
+
+/// A GET's SSE stream read event by event as it arrives, each awaited with a deadline.
+final class SSEConnection: NSObject, URLSessionDataDelegate, @unchecked Sendable {
+    private let state = Mutex(State())
+    private var session: URLSession?
+    private var task: URLSessionDataTask?
+
+    private struct State {
+        var decoder = SSEDecoder()
+        var reply: HTTPReply?
+        var events: [SSEEvent] = []
+        var body: [UInt8] = []
+        var ended = false
+    }
+
+    /// Starts the GET and waits for the response head; a non-200 answer is returned in `reply`
+    /// with its whole body.
+    static func open(_ request: URLRequest, timeout: Duration) async throws -> SSEConnection {
+        let connection = SSEConnection()
+        let session = URLSession(configuration: .ephemeral, delegate: connection, delegateQueue: nil)
+        connection.session = session
+        let task = session.dataTask(with: request)
+        connection.task = task
+        task.resume()
+        let reply: HTTPReply? = await connection.waitUntil(timeout: timeout) { s in
+            guard let reply = s.reply else { return nil }
+            if reply.status == 200 || s.ended { return reply }
+            return nil
+        }
+        guard reply != nil else {
+            connection.cancel()
+            throw HarnessError("no response head for GET within \(timeout)")
+        }
+        return connection
+    }
+
+    /// Status and headers (and, for a refusal, the body).
+    var reply: HTTPReply {
+        state.withLock { s in HTTPReply(status: s.reply?.status ?? 0, headers: s.reply?.headers ?? [:], body: s.body) }
+    }
+
+    /// Whether the server ended the response.
+    var ended: Bool { state.withLock { $0.ended } }
+
+    /// The next event; nil when the stream ended first. Throws when nothing came in time.
+    func next(timeout: Duration = .seconds(5)) async throws -> SSEEvent? {
+        enum Outcome { case event(SSEEvent), ended }
+        let outcome: Outcome? = await waitUntil(timeout: timeout) { s in
+            if !s.events.isEmpty { return .event(s.events.removeFirst()) }
+            return s.ended ? .ended : nil
+        }
+        switch outcome {
+        case .event(let event): return event
+        case .ended: return nil
+        case nil: throw HarnessError("no SSE event within \(timeout)")
+        }
+    }
+
+    /// Exactly `count` events, or a thrown error saying how many came.
+    func next(_ count: Int, timeout: Duration = .seconds(5)) async throws -> [SSEEvent] {
+        var events: [SSEEvent] = []
+        while events.count < count {
+            guard let event = try await next(timeout: timeout) else {
+                throw HarnessError("the stream ended after \(events.count) of \(count) events")
+            }
+            events.append(event)
+        }
+        return events
+    }
+
+    /// Waits until the server ends the response; false if it is still open after `timeout`.
+    func waitForEnd(timeout: Duration = .seconds(5)) async -> Bool {
+        let ended: Bool? = await waitUntil(timeout: timeout) { $0.ended ? true : nil }
+        return ended ?? false
+    }
+
+    func cancel() {
+        task?.cancel()
+        session?.invalidateAndCancel()
+    }
+
+    deinit { session?.invalidateAndCancel() }
+
+    /// Polls `check` (every 10 ms: the delegate runs on URLSession's queue) until it yields a value or time runs out.
+    private func waitUntil<T>(timeout: Duration, _ check: (inout State) -> T?) async -> T? {
+        let deadline = ContinuousClock.now + timeout
+        while true {
+            if let value = state.withLock({ check(&$0) }) { return value }
+            if ContinuousClock.now >= deadline { return nil }
+            try? await Task.sleep(for: .milliseconds(10))
+        }
+    }
+
+    // MARK: URLSessionDataDelegate
+
+    func urlSession(_ session: URLSession, dataTask: URLSessionDataTask, didReceive response: URLResponse,
+                    completionHandler: @escaping (URLSession.ResponseDisposition) -> Void) {
+        if let http = response as? HTTPURLResponse {
+            state.withLock { $0.reply = HTTPReply(status: http.statusCode, headers: HTTPTransfer.lowercasedHeaders(http), body: []) }
+        }
+        completionHandler(.allow)
+    }
+
+    func urlSession(_ session: URLSession, dataTask: URLSessionDataTask, didReceive data: Data) {
+        state.withLock { s in
+            s.body += data
+            if s.reply?.status == 200 { s.events += s.decoder.feed(Array(data)) }
+        }
+    }
+
+    func urlSession(_ session: URLSession, task: URLSessionTask, didCompleteWithError error: Error?) {
+        state.withLock { $0.ended = true }
+    }
+}
+
+/// Processes that serve HTTP: started like `ProxyProcess`, ready once they log `listening url=…`.
+extension ProxyProcess {
+    /// Starts `mcpkeeper ARGS` and waits for its `listening url=` line.
+    static func listening(_ arguments: [String], environment: [String: String] = [:],
+                          timeout: Duration = .seconds(10)) async throws -> (ProxyProcess, URL) {
+        let process = try ProxyProcess(arguments, environment: environment)
+        return (process, try await process.listeningURL(timeout: timeout))
+    }
+
+    /// The URL from the `listening url=…` line on stderr.
+    func listeningURL(timeout: Duration = .seconds(10)) async throws -> URL {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            if let match = stderr.firstMatch(of: /listening url=(\S+)/), let url = URL(string: String(match.1)) { return url }
+            if !process.isRunning { throw HarnessError("exited with \(process.terminationStatus) before listening: \(stderr)") }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        throw HarnessError("no 'listening url=' line on stderr within \(timeout): \(stderr)")
+    }
+
+    /// Every upstream child pid from the `proxying … pid=N` lines, waiting until there are `count`.
+    func childPIDs(count: Int, timeout: Duration = .seconds(10)) async throws -> [pid_t] {
+        let deadline = ContinuousClock.now + timeout
+        while true {
+            let pids = stderr.matches(of: /proxying .*pid=(\d+)/).compactMap { pid_t($0.1) }
+            if pids.count >= count { return pids }
+            if ContinuousClock.now > deadline { throw HarnessError("found \(pids.count) of \(count) 'proxying pid=' lines: \(stderr)") }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+    }
+}
+
+/// A tools/call of API-get-self that asks for progress, so the sandbox sends a notification first.
+func getSelfWithProgress(token: String) -> JSONValue {
+    ["name": "API-get-self", "arguments": [:], "_meta": ["progressToken": .string(token)]]
+}
+
+/// The parsed JSON text of a tools/call result's first content block.
+func toolResultText(_ reply: JSONValue) throws -> JSONValue {
+    let text = try #require(reply["result"]?["content"]?.arrayValue?.first?["text"]?.stringValue)
+    return try JSONParser.parse(text)
+}

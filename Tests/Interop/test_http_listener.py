@@ -1,0 +1,249 @@
+"""The official Python MCP SDK's Streamable HTTP client talks to `mcpkeeper serve --listen` (HTTP downstream),
+which proxies `mcpkeeper sandbox` (a stdio child per client session).
+
+Covers: initialize, tools/list and tools/call over HTTP, a progress notification on the way back, a
+server->client roots/list request answered over HTTP, the bearer key (401 without it), two concurrent
+sessions, and no sandbox child left once the listener is terminated.
+"""
+
+import json
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+
+import anyio
+import httpx
+import pytest
+from mcp import ClientSession
+from mcp import types
+from mcp.client.streamable_http import streamablehttp_client
+
+from conftest import Server, processes_mentioning, running_server, stop_server
+
+pytestmark = [
+    pytest.mark.anyio,
+    # The brief's client API: still shipped by mcp 1.30, deprecated in favour of streamable_http_client.
+    pytest.mark.filterwarnings("ignore:Use `streamable_http_client` instead:DeprecationWarning"),
+]
+
+# Whole-test budget: every test is a handful of round trips plus a clean shutdown.
+TEST_TIMEOUT_S = 15
+# Per-request budget inside the SDK client.
+REQUEST_TIMEOUT = timedelta(seconds=5)
+
+ROOT_URI = "file:///tmp/project"
+
+
+@dataclass
+class Listener:
+    server: Server
+    url: str
+    key: str
+    write_log: Path
+
+
+@asynccontextmanager
+async def http_listener(bin_path: str, tmp_path: Path, *sandbox_args: str):
+    """`mcpkeeper serve --listen http://127.0.0.1:0 --key-file ... -- mcpkeeper sandbox --write-log ... ARGS`.
+
+    The unique write-log path marks the sandbox children in /proc."""
+    key_file = tmp_path / "key"
+    write_log = tmp_path / "writes.jsonl"
+    argv = [
+        bin_path, "serve", "--listen", "http://127.0.0.1:0", "--key-file", str(key_file),
+        "--log", str(tmp_path / "requests.jsonl"), "--",
+        bin_path, "sandbox", "--write-log", str(write_log), *sandbox_args,
+    ]
+    async with running_server(argv, tmp_path / "serve.log", cwd=tmp_path, listening_line=True) as server:
+        assert server.url.endswith("/mcp"), server.url
+        key = key_file.read_text().strip()
+        assert key, f"{key_file} is empty"
+        yield Listener(server, server.url, key, write_log)
+
+
+@asynccontextmanager
+async def http_session(url: str, key: str | None, *, list_roots_callback=None):
+    """An initialized SDK ClientSession over Streamable HTTP; yields (session, get_session_id)."""
+    headers = {"Authorization": f"Bearer {key}"} if key is not None else None
+    async with streamablehttp_client(url, headers=headers, timeout=5, sse_read_timeout=10) as (read, write, session_id):
+        async with ClientSession(read, write, read_timeout_seconds=REQUEST_TIMEOUT,
+                                 list_roots_callback=list_roots_callback) as session:
+            init = await session.initialize()
+            assert init.serverInfo.name, init
+            yield session, session_id
+
+
+def tool_json(result: types.CallToolResult):
+    """The Notion JSON carried in a tool result's single text content."""
+    assert not result.isError, f"tool call failed: {result}"
+    texts = [c.text for c in result.content if c.type == "text"]
+    assert len(texts) == 1, f"expected one text content, got {result.content}"
+    return json.loads(texts[0])
+
+
+def title_of(page: dict) -> str:
+    for prop in page.get("properties", {}).values():
+        if prop.get("type") == "title":
+            return "".join(part.get("plain_text", "") for part in prop["title"])
+    return ""
+
+
+def http_statuses(exc: BaseException) -> list[int]:
+    """HTTP status codes of every httpx.HTTPStatusError inside `exc` (exception groups, causes, contexts)."""
+    found, seen, todo = [], set(), [exc]
+    while todo:
+        e = todo.pop()
+        if e is None or id(e) in seen:
+            continue
+        seen.add(id(e))
+        if isinstance(e, httpx.HTTPStatusError):
+            found.append(e.response.status_code)
+        todo.extend(getattr(e, "exceptions", ()))
+        todo.extend((e.__cause__, e.__context__))
+    return found
+
+
+async def test_tools_are_listed_and_called_over_streamable_http(mcpkeeper_bin, tmp_path):
+    with anyio.fail_after(TEST_TIMEOUT_S):
+        async with http_listener(mcpkeeper_bin, tmp_path) as lst:
+            async with http_session(lst.url, lst.key) as (session, session_id):
+                assert session_id(), "the listener gave no Mcp-Session-Id"
+                listed = await session.list_tools()
+                me = tool_json(await session.call_tool("API-get-self", {}))
+                found = tool_json(await session.call_tool("API-post-search", {"query": "Team Home"}))
+
+    names = [t.name for t in listed.tools]
+    assert len(names) >= 18, names
+    assert len(set(names)) == len(names), f"duplicate tool names: {names}"
+    assert {"API-get-self", "API-post-search"} <= set(names), names
+    for tool in listed.tools:
+        assert tool.inputSchema.get("type") == "object", f"{tool.name}: {tool.inputSchema}"
+
+    assert me["object"] == "user" and me["type"] == "bot", me
+    assert me["name"] == "mcpkeeper sandbox", me
+
+    assert found["object"] == "list", found
+    pages = [r for r in found["results"] if r["object"] == "page" and title_of(r) == "Team Home"]
+    assert len(pages) == 1, f"Team Home not found in search results: {found}"
+
+
+async def test_a_progress_notification_reaches_the_http_client(mcpkeeper_bin, tmp_path):
+    progress: list[tuple[float, float | None, str | None]] = []
+
+    async def on_progress(value: float, total: float | None, message: str | None) -> None:
+        progress.append((value, total, message))
+
+    with anyio.fail_after(TEST_TIMEOUT_S):
+        async with http_listener(mcpkeeper_bin, tmp_path) as lst:
+            async with http_session(lst.url, lst.key) as (session, _):
+                me = tool_json(await session.call_tool("API-get-self", {}, progress_callback=on_progress))
+
+    assert me["object"] == "user", me
+    # The sandbox sends one notifications/progress (0 of 1) before answering a call that carries a progressToken.
+    assert progress == [(0, 1, "calling API-get-self")], progress
+
+
+async def test_a_roots_request_from_the_server_is_answered_over_http(mcpkeeper_bin, tmp_path):
+    asked = 0
+
+    async def list_roots(context) -> types.ListRootsResult:
+        nonlocal asked
+        asked += 1
+        return types.ListRootsResult(roots=[types.Root(uri=ROOT_URI, name="project")])
+
+    with anyio.fail_after(TEST_TIMEOUT_S):
+        async with http_listener(mcpkeeper_bin, tmp_path, "--client-request-tools") as lst:
+            async with http_session(lst.url, lst.key, list_roots_callback=list_roots) as (session, _):
+                listed = await session.list_tools()
+                assert "sandbox-list-client-roots" in [t.name for t in listed.tools]
+                result = await session.call_tool("sandbox-list-client-roots", {})
+                # A second round trip: the id mapping must not reuse or leak the first one.
+                again = await session.call_tool("sandbox-list-client-roots", {})
+
+    for r in (result, again):
+        assert not r.isError, r
+        text = "".join(c.text for c in r.content if c.type == "text")
+        assert ROOT_URI in text, text
+    assert asked == 2
+
+
+@pytest.mark.parametrize("key", [None, "not-the-key"], ids=["no-key", "wrong-key"])
+async def test_a_client_without_the_bearer_key_is_refused_with_401(mcpkeeper_bin, tmp_path, key):
+    with anyio.fail_after(TEST_TIMEOUT_S):
+        async with http_listener(mcpkeeper_bin, tmp_path) as lst:
+            assert key != lst.key
+            with pytest.raises(BaseException) as refused:
+                async with http_session(lst.url, key):
+                    pass
+            # Not a single sandbox was started for the refused client.
+            started = [p for p in processes_mentioning(str(lst.write_log)) if " sandbox " in p]
+            # A raw request shows the status and challenge the SDK saw.
+            async with httpx.AsyncClient(timeout=5) as raw:
+                headers = {"Accept": "application/json, text/event-stream"}
+                if key is not None:
+                    headers["Authorization"] = f"Bearer {key}"
+                response = await raw.post(lst.url, headers=headers, json={
+                    "jsonrpc": "2.0", "id": 1, "method": "initialize",
+                    "params": {"protocolVersion": "2025-06-18", "capabilities": {},
+                               "clientInfo": {"name": "raw", "version": "0"}},
+                })
+
+    assert 401 in http_statuses(refused.value), f"expected an HTTP 401 failure, got: {refused.value!r}"
+    assert not started, f"a sandbox was started for an unauthenticated client: {started}"
+    assert response.status_code == 401, response.text
+    assert response.headers.get("www-authenticate", "").lower().startswith("bearer"), response.headers
+
+
+async def test_two_concurrent_sessions_each_work_with_their_own_session_id(mcpkeeper_bin, tmp_path):
+    session_ids: list[str] = []
+    users: list[dict] = []
+    both_connected = anyio.Event()
+    connected = 0
+    sandboxes_while_connected: list[str] = []
+
+    async def one_client(lst: Listener) -> None:
+        nonlocal connected
+        async with http_session(lst.url, lst.key) as (session, session_id):
+            listed = await session.list_tools()
+            assert len(listed.tools) >= 18
+            connected += 1
+            if connected == 2:
+                sandboxes_while_connected.extend(
+                    p for p in processes_mentioning(str(lst.write_log)) if " sandbox " in p)
+                both_connected.set()
+            # Both sessions are open at once before either makes its call.
+            await both_connected.wait()
+            users.append(tool_json(await session.call_tool("API-get-self", {})))
+            session_ids.append(session_id())
+
+    with anyio.fail_after(TEST_TIMEOUT_S):
+        async with http_listener(mcpkeeper_bin, tmp_path) as lst:
+            async with anyio.create_task_group() as tg:
+                tg.start_soon(one_client, lst)
+                tg.start_soon(one_client, lst)
+
+    assert len(users) == 2 and all(u["object"] == "user" for u in users), users
+    assert len(session_ids) == 2 and all(session_ids), session_ids
+    assert session_ids[0] != session_ids[1], session_ids
+    # Each client session has its own upstream (see `serve --max-sessions`).
+    assert len(sandboxes_while_connected) == 2, sandboxes_while_connected
+
+
+async def test_terminating_the_listener_leaves_no_sandbox_child(mcpkeeper_bin, tmp_path):
+    with anyio.fail_after(TEST_TIMEOUT_S):
+        async with http_listener(mcpkeeper_bin, tmp_path) as lst:
+            async with http_session(lst.url, lst.key) as (session, _):
+                await session.list_tools()
+                await session.call_tool("API-get-self", {})
+                running = processes_mentioning(str(lst.write_log))
+                assert any(" sandbox " in cmdline for cmdline in running), \
+                    f"no sandbox child found in /proc: {running}"
+            # The client has exited (and sent DELETE for its session); now SIGTERM the listener itself.
+            code = await stop_server(lst.server)
+            assert code is not None, "the listener did not exit within the grace period after SIGTERM"
+
+            deadline = anyio.current_time() + 3
+            while (left := processes_mentioning(str(lst.write_log))) and anyio.current_time() < deadline:
+                await anyio.sleep(0.05)
+    assert not left, f"processes still running after the listener was terminated: {left}"
