@@ -15,9 +15,9 @@ extension SandboxServer {
         if state.options.clientRequestTools, SandboxClientRequestTools.handles(name) {
             return await clientRequestTool(id: id, name: name)
         }
-        guard let body = await state.call(tool: name, arguments: arguments) else {
+        guard let result = await state.call(tool: name, arguments: arguments) else {
             return .error(id: id, JSONRPCError(code: JSONRPCError.invalidParamsCode, message: "Unknown tool: \(name)"))
         }
-        return .response(id: id, result: ["content": [["type": "text", "text": .string(body.serialized())]]])
+        return .response(id: id, result: result)
     }
 }

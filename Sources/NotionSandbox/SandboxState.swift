@@ -11,7 +11,8 @@ public actor SandboxState {
     public let options: SandboxOptions
     var workspace = NotionWorkspace.seeded()
     var faults: SandboxFaults
-    let writeLog: SandboxWriteLog?
+    let writeLog: JSONLinesFile?
+    let receivedLog: JSONLinesFile?
     let logger: Logger
     /// Runs just before an injected crash, to let already-queued answers out.
     let beforeCrash: @Sendable () -> Void
@@ -24,27 +25,39 @@ public actor SandboxState {
         self.logger = logger
         self.beforeCrash = beforeCrash
         faults = SandboxFaults(options: options)
-        writeLog = try options.writeLog.map { path throws(FileAccessError) in try SandboxWriteLog(path: path) }
+        writeLog = try options.writeLog.map { path throws(FileAccessError) in try JSONLinesFile(path: path) }
+        receivedLog = try options.receivedLog.map { path throws(FileAccessError) in try JSONLinesFile(path: path) }
     }
 
-    /// Counts a request; true when the malformed-output fault is due before its answer.
-    func nextRequestIsMalformed() -> Bool {
+    /// Counts (and journals) a request; true when the malformed-output fault is due before its answer.
+    func received(_ message: JSONRPCMessage) -> Bool {
         requestCount += 1
+        if let receivedLog {
+            var entry: JSONObject = ["seq": .number(JSONNumber(requestCount)), "method": .string(message.method ?? "")]
+            entry["tool"] = message.params?["name"]
+            receivedLog.append(.object(entry))
+        }
         return faults.malformed(atRequest: requestCount)
     }
 
-    /// One `tools/call` on the workspace after the faults have had their turn: Notion's response
-    /// body or error JSON, or nil for a name no tool has.
+    /// One `tools/call` on the workspace after the faults have had their turn: the MCP result
+    /// (Notion's response body or error JSON as text), or nil for a name no tool has.
     func call(tool name: String, arguments: JSONObject) async -> JSONValue? {
         callCount += 1
         let call = callCount
+        if options.invalidResultAfter == call { return ["content": "not an array"] }
+        guard let body = await apply(tool: name, arguments: arguments, call: call) else { return nil }
+        return ["content": [["type": "text", "text": .string(body.serialized())]]]
+    }
+
+    private func apply(tool name: String, arguments: JSONObject, call: Int) async -> JSONValue? {
         if options.latency > .zero { try? await Task.sleep(for: options.latency) }
         if faults.crashes(atCall: call) == .beforeApply { crash("before applying call \(call)") }
         if faults.rateLimits() { return rateLimitError() }
         let outcome = workspace.call(tool: name, arguments: arguments)
         if case .ok = outcome, SandboxToolCatalog.isWrite(name) {
             writeCount += 1
-            writeLog?.record(sequence: writeCount, tool: name, arguments: arguments)
+            writeLog?.append(["seq": .number(JSONNumber(writeCount)), "tool": .string(name), "arguments": .object(arguments)])
         }
         if faults.crashes(atCall: call) == .afterApply { crash("after applying call \(call)") }
         switch outcome {

@@ -45,17 +45,22 @@ struct ListenerOptions: ParsableArguments {
         return settings
     }
 
-    func serve(listen: String, plan: ServePlan, log: RequestLog?, logger: Logger) async throws {
+    func serve(listen: String, plan: ServePlan, pipeline: Pipeline, log: RequestLog?, logger: Logger) async throws {
         let settings = try settings(listen: listen, stateDirectory: plan.stateDirectory, logger: logger)
         let server = StreamableHTTPServer(settings: settings, logger: logger) { channel in
             do {
-                _ = try await plan.runSession(downstream: channel, log: log, logger: logger)
+                _ = try await plan.runSession(downstream: channel, pipeline: pipeline, log: log, logger: logger)
             } catch {
                 logger.error("cannot start the upstream for a new session", metadata: ["error": "\(error)"])
             }
         }
+        let signals = ShutdownSignals { signal in
+            logger.notice("stopping", metadata: ["signal": "\(signal)"])
+            Task { await server.shutdown() }
+        }
         try await server.run { port in
             logger.notice("listening", metadata: ["url": "http://\(settings.host):\(port)\(settings.path)"])
         }
+        withExtendedLifetime(signals) {}
     }
 }

@@ -28,11 +28,17 @@ struct SandboxCommand: AsyncParsableCommand {
     @Option(help: "Write a malformed line before the answer to this request (1-based).")
     var malformedAfter: Int?
 
+    @Option(help: "Answer this tools/call (1-based) with a result that breaks the MCP schema.")
+    var invalidResultAfter: Int?
+
     @Option(help: "Seed for the fault dice.")
     var seed: UInt64 = 1
 
     @Option(help: "Append one JSON line per applied write to this file.")
     var writeLog: String?
+
+    @Option(help: "Append one JSON line per request received (method, tool) to this file.")
+    var receivedLog: String?
 
     @Option(help: "Return tools/list in pages of this many tools.")
     var toolsPageSize: Int?
@@ -84,8 +90,10 @@ struct SandboxCommand: AsyncParsableCommand {
         options.crashAfter = crashAfter
         options.crashPoint = point
         options.malformedAfter = malformedAfter
+        options.invalidResultAfter = invalidResultAfter
         options.seed = seed
         options.writeLog = writeLog
+        options.receivedLog = receivedLog
         options.toolsPageSize = toolsPageSize
         options.clientRequestTools = clientRequestTools
         return options
@@ -137,8 +145,10 @@ struct SandboxCommand: AsyncParsableCommand {
             await SandboxServer(state: state, channel: channel, logger: logger).run()
         }
         let (host, path) = (settings.host, settings.path)
+        let signals = ShutdownSignals { _ in Task { await server.shutdown() } }
         try await server.run { port in
             logger.notice("listening", metadata: ["url": "http://\(host):\(port)\(path)"])
         }
+        withExtendedLifetime(signals) {}
     }
 }

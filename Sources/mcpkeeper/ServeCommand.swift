@@ -39,6 +39,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "How long the upstream gets to exit after EOF, and again after SIGTERM, e.g. 2s.")
     var shutdownGrace: String?
 
+    @Flag(help: "Hide and refuse every tool that is not read-only (policy tier \"read\").")
+    var readOnly = false
+
     @OptionGroup var listener: ListenerOptions
 
     @OptionGroup var diagnostics: DiagnosticOptions
@@ -49,7 +52,7 @@ struct ServeCommand: AsyncParsableCommand {
     func run() async throws {
         let logger = diagnostics.bootstrap(label: "mcpkeeper")
         ShutdownSignals.ignoreBrokenPipes()
-        let plan: ServePlan
+        var plan: ServePlan
         do {
             plan = try ServePlan(command: command, url: url, transport: transport, configPath: config, upstream: upstream, name: name,
                                  logPath: log, shutdownGrace: shutdownGrace)
@@ -58,20 +61,22 @@ struct ServeCommand: AsyncParsableCommand {
             _ = StandardError.shared.flush(timeout: .seconds(1))
             throw ExitCode(2)
         }
+        if readOnly { plan.policy.tier = .read }
         for warning in plan.warnings { logger.warning("\(warning.path): \(warning.message)") }
         let requestLog = try plan.openLog()
+        let pipeline = plan.pipeline(log: requestLog, metrics: KeeperMetrics(), logger: logger)
         defer {
             requestLog?.flush()
             _ = StandardError.shared.flush(timeout: .seconds(1))
         }
         if let listen = listener.listen {
-            try await listener.serve(listen: listen, plan: plan, log: requestLog, logger: logger)
+            try await listener.serve(listen: listen, plan: plan, pipeline: pipeline, log: requestLog, logger: logger)
         } else {
-            try await serveStdio(plan: plan, log: requestLog, logger: logger)
+            try await serveStdio(plan: plan, pipeline: pipeline, log: requestLog, logger: logger)
         }
     }
 
-    private func serveStdio(plan: ServePlan, log: RequestLog?, logger: Logger) async throws {
+    private func serveStdio(plan: ServePlan, pipeline: Pipeline, log: RequestLog?, logger: Logger) async throws {
         let downstream = StdioChannel()
         let stop = StopSignal()
         let signals = ShutdownSignals { signal in
@@ -80,7 +85,7 @@ struct ServeCommand: AsyncParsableCommand {
         }
         let end: ProxySession.End
         do {
-            end = try await plan.runSession(downstream: downstream, log: log, logger: logger) { session in
+            end = try await plan.runSession(downstream: downstream, pipeline: pipeline, log: log, logger: logger) { session in
                 Task { await stop.onFire { await session.stop() } }
             }
         } catch {

@@ -9,6 +9,8 @@ struct ServePlan {
     var upstreamName: String
     var target: UpstreamTarget
     var logSettings: RequestLogSettings?
+    var validation = ValidationSettings()
+    var policy = PolicySettings()
     var stateDirectory: String
     var warnings: [ConfigProblem] = []
 
@@ -54,6 +56,8 @@ struct ServePlan {
         }
         stateDirectory = config?.stateDirectory ?? HomePath.expand("~/.mcpkeeper", home: ProcessInfo.processInfo.environment["HOME"] ?? "/")
         logSettings = config?.log
+        validation = config?.validation ?? validation
+        policy = config?.policy ?? policy
         if let logPath {
             var settings = logSettings ?? RequestLogSettings(path: logPath)
             settings.path = logPath
@@ -65,14 +69,23 @@ struct ServePlan {
         try logSettings.map { settings throws(FileAccessError) in try RequestLog(settings: settings) }
     }
 
+    /// The request pipeline, outermost first: logging sees every outcome, the policy answers before
+    /// validation runs, and validation sits next to the upstream so it sees the unfiltered tool list.
+    func pipeline(log: RequestLog?, metrics: KeeperMetrics, logger: Logger) -> Pipeline {
+        var stages: [any Stage] = []
+        if let log { stages.append(LoggingStage(log: log)) }
+        stages.append(PolicyStage(policy: ToolPolicy(settings: policy), metrics: metrics, logger: logger))
+        stages.append(ValidationStage(settings: validation, metrics: metrics, logger: logger))
+        return Pipeline(stages)
+    }
+
     /// One client session against a fresh upstream link, until either side ends.
-    func runSession(downstream: any MessageChannel, log: RequestLog?, logger: Logger,
+    func runSession(downstream: any MessageChannel, pipeline: Pipeline, log: RequestLog?, logger: Logger,
                     onStart: (ProxySession) -> Void = { _ in }) async throws(SpawnError) -> ProxySession.End {
         let upstream = try target.connect(name: upstreamName, logger: logger)
-        let stages: [any Stage] = log.map { [LoggingStage(log: $0)] } ?? []
         let session = ProxySession(
             settings: .init(sessionID: SessionID.random(), upstreamName: upstreamName, shutdownGrace: target.shutdownGrace),
-            downstream: downstream, upstream: upstream, pipeline: Pipeline(stages), log: log, logger: logger)
+            downstream: downstream, upstream: upstream, pipeline: pipeline, log: log, logger: logger)
         onStart(session)
         if let child = upstream as? ChildProcessChannel {
             logger.info("proxying", metadata: ["upstream": "\(upstreamName)", "pid": "\(child.process.pid)"])

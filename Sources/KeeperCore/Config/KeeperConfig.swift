@@ -51,18 +51,24 @@ public struct RetrySettings: Sendable, Equatable {
     public var maxDelay: Duration = .seconds(30)
     public var deadline: Duration = .seconds(60)
     public var budgetRatio = 0.2
+
+    public init() {}
 }
 
 public struct PacingSettings: Sendable, Equatable {
     public var requestsPerSecond = 3.0
     public var burst = 3
     public var queue = 100
+
+    public init() {}
 }
 
 public struct ValidationSettings: Sendable, Equatable {
     public enum Mode: String, Sendable, CaseIterable { case enforce, warn, off }
     public var requests: Mode = .enforce
     public var responses: Mode = .warn
+
+    public init() {}
 }
 
 public struct PolicySettings: Sendable, Equatable {
@@ -70,9 +76,13 @@ public struct PolicySettings: Sendable, Equatable {
     public var tier: Tier = .write
     public var allow = ["*"]
     public var deny: [String] = []
+
+    public init() {}
 }
 
 public struct ProbeSettings: Sendable, Equatable {
     public var interval: Duration = .seconds(60)
     public var timeout: Duration = .seconds(10)
+
+    public init() {}
 }

@@ -20,10 +20,14 @@ public struct SandboxOptions: Sendable, Equatable {
     public var crashPoint: CrashPoint = .afterApply
     /// Write one malformed line instead of the response to this request (1-based, any method).
     public var malformedAfter: Int?
+    /// Answer this `tools/call` (1-based) with a result that breaks the MCP schema (`content` not an array).
+    public var invalidResultAfter: Int?
     /// Seed for the fault dice, so a run can be repeated exactly.
     public var seed: UInt64 = 1
     /// Append one JSON line per applied write to this file (how tests prove nothing ran twice).
     public var writeLog: String?
+    /// Append one JSON line per request received (method, tool): proof of what reached the server.
+    public var receivedLog: String?
     /// Split `tools/list` into pages of this many tools (cursor pagination).
     public var toolsPageSize: Int?
     /// Add the sandbox's own tools that exercise server-to-client requests.
@@ -39,8 +43,10 @@ public struct SandboxOptions: Sendable, Equatable {
         if retryAfter != .seconds(1) { args += ["--retry-after", "\(Int64(retryAfter.milliseconds.rounded()))ms"] }
         if let crashAfter { args += ["--crash-after", "\(crashAfter)", "--crash-point", crashPoint.rawValue] }
         if let malformedAfter { args += ["--malformed-after", "\(malformedAfter)"] }
+        if let invalidResultAfter { args += ["--invalid-result-after", "\(invalidResultAfter)"] }
         if seed != 1 { args += ["--seed", "\(seed)"] }
         if let writeLog { args += ["--write-log", writeLog] }
+        if let receivedLog { args += ["--received-log", receivedLog] }
         if let toolsPageSize { args += ["--tools-page-size", "\(toolsPageSize)"] }
         if clientRequestTools { args.append("--client-request-tools") }
         return args

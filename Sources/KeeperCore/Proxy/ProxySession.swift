@@ -6,7 +6,7 @@ import Logging
 ///
 /// Requests from the client get proxy-assigned upstream ids (so the proxy can later issue requests of
 /// its own without collisions); server-initiated requests get proxy-assigned client-side ids the same way.
-public actor ProxySession {
+public actor ProxySession: UpstreamRequester {
     public struct Settings: Sendable {
         public var sessionID: String
         public var upstreamName: String
@@ -34,6 +34,7 @@ public actor ProxySession {
     let log: RequestLog?
     let logger: Logger
 
+    let tools = ToolCatalog()
     var toUpstream = IDMap<PendingUpstream>()
     var toClient = IDMap<PendingClientAnswer>()
     var inFlight: [RequestID: InFlightRequest] = [:]
@@ -119,7 +120,7 @@ public actor ProxySession {
 
     private func startExchange(_ message: JSONRPCMessage, id: RequestID, method: String) {
         let exchange = Exchange(message: message, clientID: id, method: method, session: settings.sessionID,
-                                upstream: settings.upstreamName, receivedAt: .now)
+                                upstream: settings.upstreamName, receivedAt: .now, context: context)
         guard inFlight[id] == nil else {
             let error = JSONRPCError.invalidRequest("id \(id) is already used by a request in flight; use a new id per request")
             Task { await answerClient(.error(id: id, error)) }
@@ -132,7 +133,7 @@ public actor ProxySession {
     private func runExchange(_ exchange: Exchange) async {
         let reply: Reply
         do {
-            reply = try await pipeline.run(exchange) { [self] in try await forward($0) }
+            reply = try await pipeline.run(exchange) { [self] in try await forward($0, for: exchange.clientID) }
         } catch {
             inFlight[exchange.clientID] = nil
             return
@@ -144,14 +145,32 @@ public actor ProxySession {
         }
     }
 
+    /// The stages' view of this session. Built per exchange, so the session holds no reference to itself.
+    private var context: SessionContext {
+        SessionContext(upstream: self, tools: tools, upstreamName: settings.upstreamName)
+    }
+
+    /// A request of the proxy's own (its tool list, a ping): the same path to the upstream as a
+    /// client's, without the client-facing stages.
+    public func request(_ method: String, params: JSONValue?) async throws -> JSONRPCMessage {
+        let message = JSONRPCMessage.request(id: RequestID(0), method: method, params: params)
+        let exchange = Exchange(message: message, clientID: RequestID(0), method: method, session: settings.sessionID,
+                                upstream: settings.upstreamName, receivedAt: .now, context: context)
+        switch try await forward(exchange, for: nil).outcome {
+        case .upstream(let response): return response
+        case .proxy(let error, _): throw error
+        }
+    }
+
     /// The pipeline's last step: send to the upstream under a fresh id and wait for its answer.
-    private func forward(_ exchange: Exchange) async throws -> Reply {
+    /// `clientID` names the client request this serves, so a cancellation can follow it upstream.
+    private func forward(_ exchange: Exchange, for clientID: RequestID?) async throws -> Reply {
         if let upstreamEnd {
             return Reply(.proxy(UpstreamFailure.notSent(upstream: settings.upstreamName, reason: upstreamEnd,
                                                         method: exchange.method, tool: exchange.tool), outcome: "failed"))
         }
         let upstreamID = toUpstream.allocate(PendingUpstream(exchange: exchange, state: .sending))
-        inFlight[exchange.clientID]?.upstreamID = upstreamID
+        if let clientID { inFlight[clientID]?.upstreamID = upstreamID }
         do {
             try await upstream.send(exchange.message.withID(upstreamID))
         } catch {
@@ -253,6 +272,7 @@ public actor ProxySession {
             let downstreamID = toClient.allocate(PendingClientAnswer(upstreamID: id, method: method, sentAt: .now))
             await answerClient(message.withID(downstreamID))
         case .notification(let method):
+            if method == "notifications/tools/list_changed" { tools.markStale() }
             var outgoing = message
             if method == "notifications/cancelled", let upstreamID = message.params?["requestId"].flatMap(RequestID.init) {
                 guard let downstreamID = toClient.take(where: { $0.upstreamID == upstreamID }) else { return }

@@ -8,8 +8,11 @@ public struct Exchange: Sendable {
     public var session: String
     public var upstream: String
     public var receivedAt: ContinuousClock.Instant
+    /// The session's shared state: its upstream (for the proxy's own requests) and tool list.
+    public var context: SessionContext
 
-    public init(message: JSONRPCMessage, clientID: RequestID, method: String, session: String, upstream: String, receivedAt: ContinuousClock.Instant) {
+    public init(message: JSONRPCMessage, clientID: RequestID, method: String, session: String, upstream: String,
+                receivedAt: ContinuousClock.Instant, context: SessionContext) {
         self.message = message
         self.clientID = clientID
         self.method = method
@@ -17,6 +20,7 @@ public struct Exchange: Sendable {
         self.session = session
         self.upstream = upstream
         self.receivedAt = receivedAt
+        self.context = context
     }
 }
 

@@ -30,6 +30,10 @@ final class ClientStream: Sendable {
         var nextSequence = 1
         var finished = false
         var reader: AsyncStream<[UInt8]>.Continuation?
+        /// Which attachment `reader` belongs to, so a replaced reader's termination leaves the new one alone.
+        var readerGeneration = 0
+        /// The last event handed to a reader; a fresh GET (no `Last-Event-ID`) continues after it.
+        var handedOut = 0
     }
 
     init(number: Int, requestID: RequestID?, acceptsJSON: Bool, retainedEvents: Int = 1000) {
@@ -78,6 +82,7 @@ final class ClientStream: Sendable {
                 if s.events.count > retainedEvents { s.events.removeFirst(s.events.count - retainedEvents) }
                 s.finished = final
                 event = encoded
+                if s.reader != nil { s.handedOut = sequence }
             }
             let waiter = s.startWaiter
             s.startWaiter = nil
@@ -103,26 +108,34 @@ final class ClientStream: Sendable {
         reader?.finish()
     }
 
-    /// The encoded events after `sequence` followed by live ones until the stream ends; nil when
-    /// another connection is already reading this stream.
-    func attach(after sequence: Int) -> AsyncStream<[UInt8]>? {
+    /// The encoded events after `sequence` (nil: after the last one handed to a reader) followed by
+    /// live ones until the stream ends. A connection already reading the stream is ended: a client
+    /// reconnects when its connection broke, often before the server has noticed, and one stream
+    /// must never deliver to two readers.
+    func attach(after sequence: Int?) -> AsyncStream<[UInt8]> {
         let (stream, continuation) = AsyncStream<[UInt8]>.makeStream()
-        let attached = state.withLock { s -> Bool in
-            guard s.reader == nil else { return false }
-            for event in s.events where event.sequence > sequence { continuation.yield(event.bytes) }
+        let (previous, generation) = state.withLock { s -> (AsyncStream<[UInt8]>.Continuation?, Int) in
+            let previous = s.reader
+            let start = sequence ?? s.handedOut
+            for event in s.events where event.sequence > start { continuation.yield(event.bytes) }
+            s.handedOut = max(s.handedOut, s.events.last?.sequence ?? 0)
+            s.readerGeneration += 1
             if s.finished {
+                s.reader = nil
                 continuation.finish()
             } else {
                 s.reader = continuation
             }
-            return true
+            return (previous, s.readerGeneration)
         }
-        guard attached else { return nil }
-        continuation.onTermination = { [weak self] _ in self?.detach() }
+        previous?.finish()
+        continuation.onTermination = { [weak self] _ in self?.detach(generation) }
         return stream
     }
 
-    private func detach() {
-        state.withLock { $0.reader = nil }
+    private func detach(_ generation: Int) {
+        state.withLock { s in
+            if s.readerGeneration == generation { s.reader = nil }
+        }
     }
 }

@@ -64,7 +64,7 @@ public final class HTTPSessionChannel: MessageChannel {
     }
 
     /// The GET stream: resumes the stream named by `lastEventID` when there is one, else opens (or
-    /// re-attaches to) the standalone stream. Nil when a GET stream is already being read.
+    /// re-attaches to) the standalone stream. Nil once the session is closed.
     func attachStream(lastEventID: String?) -> AsyncStream<[UInt8]>? {
         if let lastEventID, let (number, sequence) = Self.parse(eventID: lastEventID),
            let stream = state.withLock({ $0.streams[number] }) {
@@ -79,7 +79,7 @@ public final class HTTPSessionChannel: MessageChannel {
             remember(stream, in: &s)
             return stream
         }
-        return stream?.attach(after: 0)
+        return stream?.attach(after: nil)
     }
 
     public func send(_ message: JSONRPCMessage) async throws(TransportError) {

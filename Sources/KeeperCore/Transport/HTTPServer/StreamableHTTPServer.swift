@@ -1,6 +1,7 @@
 import Hummingbird
 import Logging
 import NIOCore
+import ServiceLifecycle
 import Synchronization
 
 /// An MCP Streamable HTTP endpoint (`POST`/`GET`/`DELETE` on one path) that hands each session to
@@ -24,6 +25,7 @@ public final class StreamableHTTPServer: Sendable {
     let logger: Logger
     private let port = Mutex(0)
     private let handlers = Mutex([String: Task<Void, Never>]())
+    private let group = Mutex<ServiceGroup?>(nil)
 
     public init(settings: HTTPListenerSettings, logger: Logger, hook: RequestHook? = nil, handler: @escaping SessionHandler) {
         self.settings = settings
@@ -36,8 +38,7 @@ public final class StreamableHTTPServer: Sendable {
     /// The port actually bound (useful with port 0), once `run` has started listening.
     public var boundPort: Int { port.withLock { $0 } }
 
-    /// Serves until SIGTERM or SIGINT (a graceful shutdown: in-flight requests finish, every session
-    /// ends and releases its upstream); `onListening` gets the bound port.
+    /// Serves until `shutdown()`; `onListening` gets the bound port.
     public func run(onListening: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {
         let router = Router()
         router.add(middleware: ListenerGuard(settings: settings, boundPort: { self.boundPort }))
@@ -54,13 +55,19 @@ public final class StreamableHTTPServer: Sendable {
                 await onListening(bound)
             },
             logger: logger)
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await app.runService() }
-            group.addTask { try await self.expireIdleSessions() }
-            try await group.next()
-            group.cancelAll()
-        }
+        let services = ServiceGroup(configuration: .init(services: [app], gracefulShutdownSignals: [], logger: logger))
+        group.withLock { $0 = services }
+        let janitor = Task { try await expireIdleSessions() }
+        defer { janitor.cancel() }
+        try await services.run()
         await closeAllSessions()
+    }
+
+    /// A graceful stop: every session ends first (so open SSE streams finish and each upstream is shut
+    /// down), then the listener stops accepting and finishes what is in flight.
+    public func shutdown() async {
+        await closeAllSessions()
+        await group.withLock { $0 }?.triggerGracefulShutdown()
     }
 
     /// Ends every session and waits until their handlers have finished (and released their upstreams).
@@ -187,8 +194,7 @@ public final class StreamableHTTPServer: Sendable {
             return HTTPErrorResponse.make(.notFound, code: JSONRPCError.invalidRequestCode, "Session \(sessionID) is unknown or expired")
         }
         guard let events = session.attachStream(lastEventID: request.headers[.lastEventID]) else {
-            return HTTPErrorResponse.make(.conflict, code: JSONRPCError.invalidRequestCode,
-                                          "This stream is already being read by another connection")
+            return HTTPErrorResponse.make(.notFound, code: JSONRPCError.invalidRequestCode, "Session \(sessionID) has ended")
         }
         return sseResponse(events)
     }
@@ -204,12 +210,8 @@ public final class StreamableHTTPServer: Sendable {
         return Response(status: .noContent)
     }
 
-    private func sseResponse(_ events: AsyncStream<[UInt8]>?, cutAfter limit: Int? = nil) -> Response {
-        guard let events else {
-            return HTTPErrorResponse.make(.conflict, code: JSONRPCError.invalidRequestCode,
-                                          "This stream is already being read by another connection")
-        }
-        return Response(status: .ok, headers: [.contentType: "text/event-stream", .cacheControl: "no-cache"],
+    private func sseResponse(_ events: AsyncStream<[UInt8]>, cutAfter limit: Int? = nil) -> Response {
+        Response(status: .ok, headers: [.contentType: "text/event-stream", .cacheControl: "no-cache"],
                         body: ResponseBody { writer in
                             var written = 0
                             for await event in events {

@@ -1,0 +1,99 @@
+import Logging
+
+/// Checks what crosses the proxy: request params for their method, `tools/call` arguments against
+/// the tool's `inputSchema` (an invalid call never reaches the upstream), and upstream results for
+/// their method and against `outputSchema`. Each direction is `enforce`, `warn` or `off`.
+public struct ValidationStage: Stage {
+    public let settings: ValidationSettings
+    let metrics: KeeperMetrics
+    let logger: Logger
+
+    public init(settings: ValidationSettings, metrics: KeeperMetrics, logger: Logger) {
+        self.settings = settings
+        self.metrics = metrics
+        self.logger = logger
+    }
+
+    public func handle(_ exchange: Exchange, next: Next) async throws -> Reply {
+        let catalog = exchange.context.tools
+        if settings.requests != .off {
+            var violations = MCPMessageChecks.checkRequest(method: exchange.method, params: exchange.message.params,
+                                                           version: catalog.protocolVersion)
+            var kind = "params"
+            if violations.isEmpty, exchange.method == "tools/call", let name = exchange.tool {
+                try? await catalog.refreshIfNeeded(using: exchange.context.upstream)
+                if let schema = catalog.tool(named: name)?.input {
+                    violations = schema.validate(exchange.message.params?["arguments"] ?? .object(JSONObject()))
+                    kind = "arguments"
+                }
+            }
+            if !violations.isEmpty {
+                record(violations, exchange: exchange, direction: "request", kind: kind)
+                if settings.requests == .enforce {
+                    var reply = Reply.refused(JSONRPCError(
+                        code: JSONRPCError.invalidParamsCode,
+                        message: Self.summary(kind == "arguments" ? "Invalid arguments for tool \"\(exchange.tool ?? "")\"" : "Invalid params for \(exchange.method)", violations),
+                        data: ["errors": Self.errors(violations)]))
+                    reply.validationErrors = violations.map(\.description)
+                    return reply
+                }
+            }
+        }
+        var reply = try await next(exchange)
+        guard case .upstream(let response) = reply.outcome, let result = response.result else { return reply }
+        if exchange.method == "tools/list" {
+            catalog.record(page: result, firstPage: exchange.message.params?["cursor"] == nil)
+        }
+        if exchange.method == "initialize", let version = result["protocolVersion"]?.stringValue.flatMap(MCPProtocolVersion.init) {
+            catalog.protocolVersion = version
+        }
+        guard settings.responses != .off else { return reply }
+        var violations = MCPMessageChecks.checkResult(method: exchange.method, result: result, version: catalog.protocolVersion)
+        var kind = "result"
+        if violations.isEmpty, exchange.method == "tools/call", result["isError"] != true, let name = exchange.tool,
+           let output = catalog.tool(named: name)?.output {
+            kind = "structured_content"
+            if let structured = result["structuredContent"] {
+                violations = output.validate(structured).map { $0.prefixed("/structuredContent") }
+            } else {
+                violations = [SchemaViolation(instancePointer: "/structuredContent", keyword: "required",
+                                              message: "the tool declares an outputSchema but the result has no structuredContent",
+                                              schemaPointer: "CallToolResult")]
+            }
+        }
+        guard !violations.isEmpty else { return reply }
+        record(violations, exchange: exchange, direction: "response", kind: kind)
+        reply.validationErrors = violations.map(\.description)
+        if settings.responses == .enforce {
+            reply.outcome = .proxy(JSONRPCError(
+                code: JSONRPCError.internalErrorCode,
+                message: Self.summary("Upstream '\(exchange.upstream)' sent an invalid result for \(exchange.method)", violations),
+                data: ["errors": Self.errors(violations)]), outcome: "rejected")
+        }
+        return reply
+    }
+
+    private func record(_ violations: [SchemaViolation], exchange: Exchange, direction: String, kind: String) {
+        metrics.validationFailure(upstream: exchange.upstream, direction: direction, kind: kind)
+        logger.warning("validation failed", metadata: [
+            "direction": "\(direction)", "method": "\(exchange.method)", "tool": "\(exchange.tool ?? "")",
+            "errors": "\(violations.prefix(5).map(\.description).joined(separator: "; "))",
+        ])
+    }
+
+    static func summary(_ headline: String, _ violations: [SchemaViolation]) -> String {
+        let shown = violations.prefix(3).map(\.description).joined(separator: "; ")
+        let more = violations.count > 3 ? " (and \(violations.count - 3) more in data.errors)" : ""
+        return "\(headline): \(shown)\(more)."
+    }
+
+    static func errors(_ violations: [SchemaViolation]) -> JSONValue {
+        .array(violations.map { ["pointer": .string($0.instancePointer), "keyword": .string($0.keyword), "message": .string($0.message)] })
+    }
+}
+
+extension SchemaViolation {
+    func prefixed(_ pointer: String) -> SchemaViolation {
+        SchemaViolation(instancePointer: pointer + instancePointer, keyword: keyword, message: message, schemaPointer: schemaPointer)
+    }
+}
