@@ -1,25 +1,27 @@
 import KeeperCore
 
-/// Decides, deterministically from the seed and the call count, which faults hit which request.
+/// Decides which faults hit which call, as a pure function of the seed and the call's number, so a
+/// run repeats exactly, also across restarts when the call count is kept in a fault-state file.
 struct SandboxFaults: Sendable {
     let options: SandboxOptions
-    private var random: SplitMix64
 
-    init(options: SandboxOptions) {
-        self.options = options
-        random = SplitMix64(seed: options.seed)
-    }
-
-    mutating func rateLimits() -> Bool {
-        guard options.rateLimitRatio > 0 else { return false }
-        return Double(random.next() >> 11) / Double(1 << 53) < options.rateLimitRatio
+    func rateLimits(call: Int) -> Bool {
+        options.rateLimitRatio > 0 && roll(call, salt: 0x5241_5445) < options.rateLimitRatio
     }
 
     func crashes(atCall call: Int) -> SandboxOptions.CrashPoint? {
-        options.crashAfter == call ? options.crashPoint : nil
+        if options.crashAfter == call { return options.crashPoint }
+        if options.crashRatio > 0, roll(call, salt: 0x4352_4153) < options.crashRatio { return options.crashPoint }
+        return nil
     }
 
     func malformed(atRequest request: Int) -> Bool { options.malformedAfter == request }
+
+    /// A uniform number in [0, 1) for this call and fault kind.
+    private func roll(_ call: Int, salt: UInt64) -> Double {
+        var generator = SplitMix64(seed: options.seed &* 0x9E37_79B9 ^ UInt64(call) &* 0x1000_0000_01B3 ^ salt)
+        return Double(generator.next() >> 11) / Double(1 << 53)
+    }
 }
 
 /// A tiny, seedable PRNG (Steele, Lea and Flood's SplitMix64), so fault runs are repeatable.

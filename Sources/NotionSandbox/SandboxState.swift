@@ -1,3 +1,4 @@
+import Foundation
 import KeeperCore
 import Logging
 
@@ -10,7 +11,7 @@ import Glibc
 public actor SandboxState {
     public let options: SandboxOptions
     var workspace = NotionWorkspace.seeded()
-    var faults: SandboxFaults
+    let faults: SandboxFaults
     let writeLog: JSONLinesFile?
     let receivedLog: JSONLinesFile?
     let logger: Logger
@@ -25,6 +26,10 @@ public actor SandboxState {
         self.logger = logger
         self.beforeCrash = beforeCrash
         faults = SandboxFaults(options: options)
+        if let path = options.faultState, let data = FileManager.default.contents(atPath: path),
+           let saved = Int(String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)) {
+            callCount = saved
+        }
         writeLog = try options.writeLog.map { path throws(FileAccessError) in try JSONLinesFile(path: path) }
         receivedLog = try options.receivedLog.map { path throws(FileAccessError) in try JSONLinesFile(path: path) }
     }
@@ -45,6 +50,7 @@ public actor SandboxState {
     func call(tool name: String, arguments: JSONObject) async -> JSONValue? {
         callCount += 1
         let call = callCount
+        if let path = options.faultState { try? SecureFile.writeAtomically(Array("\(call)\n".utf8), to: path) }
         if options.invalidResultAfter == call { return ["content": "not an array"] }
         guard let body = await apply(tool: name, arguments: arguments, call: call) else { return nil }
         return ["content": [["type": "text", "text": .string(body.serialized())]]]
@@ -53,7 +59,7 @@ public actor SandboxState {
     private func apply(tool name: String, arguments: JSONObject, call: Int) async -> JSONValue? {
         if options.latency > .zero { try? await Task.sleep(for: options.latency) }
         if faults.crashes(atCall: call) == .beforeApply { crash("before applying call \(call)") }
-        if faults.rateLimits() { return rateLimitError() }
+        if faults.rateLimits(call: call) { return rateLimitError() }
         let outcome = workspace.call(tool: name, arguments: arguments)
         if case .ok = outcome, SandboxToolCatalog.isWrite(name) {
             writeCount += 1

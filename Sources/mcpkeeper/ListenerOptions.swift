@@ -45,11 +45,11 @@ struct ListenerOptions: ParsableArguments {
         return settings
     }
 
-    func serve(listen: String, plan: ServePlan, pipeline: Pipeline, log: RequestLog?, logger: Logger) async throws {
+    func serve(listen: String, plan: ServePlan, pipeline: Pipeline, log: RequestLog?, metrics: KeeperMetrics, logger: Logger) async throws {
         let settings = try settings(listen: listen, stateDirectory: plan.stateDirectory, logger: logger)
         let server = StreamableHTTPServer(settings: settings, logger: logger) { channel in
             do {
-                _ = try await plan.runSession(downstream: channel, pipeline: pipeline, log: log, logger: logger)
+                _ = try await plan.runSession(downstream: channel, pipeline: pipeline, log: log, metrics: metrics, logger: logger)
             } catch {
                 logger.error("cannot start the upstream for a new session", metadata: ["error": "\(error)"])
             }

@@ -22,6 +22,12 @@ struct SandboxCommand: AsyncParsableCommand {
     @Option(help: "Exit abruptly during this tools/call (1-based).")
     var crashAfter: Int?
 
+    @Option(help: "Crash during this share of tools/call requests, 0 to 1.")
+    var crashRatio: Double = 0
+
+    @Option(help: "Keep the call count in this file, so a restarted sandbox continues the fault sequence.")
+    var faultState: String?
+
     @Option(help: "Where the crash happens: before-apply or after-apply (the write is applied, the answer lost).")
     var crashPoint: String = SandboxOptions.CrashPoint.afterApply.rawValue
 
@@ -88,6 +94,9 @@ struct SandboxCommand: AsyncParsableCommand {
         }
         options.rateLimitRatio = rateLimitRatio
         options.crashAfter = crashAfter
+        guard (0...1).contains(crashRatio) else { throw ValidationError("--crash-ratio: expected a number from 0 to 1") }
+        options.crashRatio = crashRatio
+        options.faultState = faultState
         options.crashPoint = point
         options.malformedAfter = malformedAfter
         options.invalidResultAfter = invalidResultAfter

@@ -64,19 +64,20 @@ struct ServeCommand: AsyncParsableCommand {
         if readOnly { plan.policy.tier = .read }
         for warning in plan.warnings { logger.warning("\(warning.path): \(warning.message)") }
         let requestLog = try plan.openLog()
-        let pipeline = plan.pipeline(log: requestLog, metrics: KeeperMetrics(), logger: logger)
+        let metrics = KeeperMetrics()
+        let pipeline = plan.pipeline(log: requestLog, metrics: metrics, logger: logger)
         defer {
             requestLog?.flush()
             _ = StandardError.shared.flush(timeout: .seconds(1))
         }
         if let listen = listener.listen {
-            try await listener.serve(listen: listen, plan: plan, pipeline: pipeline, log: requestLog, logger: logger)
+            try await listener.serve(listen: listen, plan: plan, pipeline: pipeline, log: requestLog, metrics: metrics, logger: logger)
         } else {
-            try await serveStdio(plan: plan, pipeline: pipeline, log: requestLog, logger: logger)
+            try await serveStdio(plan: plan, pipeline: pipeline, log: requestLog, metrics: metrics, logger: logger)
         }
     }
 
-    private func serveStdio(plan: ServePlan, pipeline: Pipeline, log: RequestLog?, logger: Logger) async throws {
+    private func serveStdio(plan: ServePlan, pipeline: Pipeline, log: RequestLog?, metrics: KeeperMetrics, logger: Logger) async throws {
         let downstream = StdioChannel()
         let stop = StopSignal()
         let signals = ShutdownSignals { signal in
@@ -85,7 +86,7 @@ struct ServeCommand: AsyncParsableCommand {
         }
         let end: ProxySession.End
         do {
-            end = try await plan.runSession(downstream: downstream, pipeline: pipeline, log: log, logger: logger) { session in
+            end = try await plan.runSession(downstream: downstream, pipeline: pipeline, log: log, metrics: metrics, logger: logger) { session in
                 Task { await stop.onFire { await session.stop() } }
             }
         } catch {

@@ -11,6 +11,10 @@ struct ServePlan {
     var logSettings: RequestLogSettings?
     var validation = ValidationSettings()
     var policy = PolicySettings()
+    var retry = RetrySettings()
+    var pacing = PacingSettings()
+    /// Whether requests are paced (Notion upstreams, or a config that asks).
+    var paced = false
     var stateDirectory: String
     var warnings: [ConfigProblem] = []
 
@@ -29,15 +33,19 @@ struct ServePlan {
             }
             grace = parsed
         }
+        var upstreamConfig: UpstreamConfig?
         if let executable = command.first {
             upstreamName = name ?? URL(fileURLWithPath: executable).lastPathComponent
-            target = .child(ChildProcessSpec(executable: executable, arguments: Array(command.dropFirst())), shutdownGrace: grace)
+            let spec = ChildProcessSpec(executable: executable, arguments: Array(command.dropFirst()))
+            upstreamConfig = UpstreamConfig(transport: .command(spec))
+            target = .child(spec, shutdownGrace: grace)
         } else if let url {
             upstreamName = name ?? URL(string: url)?.host ?? "http"
             let kinds = HTTPUpstreamSettings.Transport.allCases.map(\.rawValue)
             guard let kind = HTTPUpstreamSettings.Transport(rawValue: transport ?? "auto") else {
                 throw ValidationError("--transport: expected one of \(kinds.joined(separator: ", "))")
             }
+            upstreamConfig = UpstreamConfig(transport: .url(url, headers: [:], transport: kind))
             target = try UpstreamLauncher.target(for: UpstreamConfig(transport: .url(url, headers: [:], transport: kind)), name: upstreamName)
         } else if let config {
             guard let chosen = upstream ?? config.defaultUpstream ?? config.upstreams.first?.name,
@@ -47,6 +55,7 @@ struct ServePlan {
             }
             upstreamName = name ?? chosen
             if shutdownGrace != nil { entry.shutdownGrace = grace }
+            upstreamConfig = entry
             target = try UpstreamLauncher.target(for: entry, name: chosen)
         } else {
             upstreamName = name ?? "sandbox"
@@ -58,6 +67,9 @@ struct ServePlan {
         logSettings = config?.log
         validation = config?.validation ?? validation
         policy = config?.policy ?? policy
+        retry = config?.retry ?? retry
+        pacing = config?.pacing ?? pacing
+        paced = pacing.enabled ?? upstreamConfig.map(UpstreamLauncher.isNotion) ?? false
         if let logPath {
             var settings = logSettings ?? RequestLogSettings(path: logPath)
             settings.path = logPath
@@ -69,23 +81,36 @@ struct ServePlan {
         try logSettings.map { settings throws(FileAccessError) in try RequestLog(settings: settings) }
     }
 
-    /// The request pipeline, outermost first: logging sees every outcome, the policy answers before
-    /// validation runs, and validation sits next to the upstream so it sees the unfiltered tool list.
-    func pipeline(log: RequestLog?, metrics: KeeperMetrics, logger: Logger) -> Pipeline {
+    /// The request pipeline, outermost first: logging sees every outcome and attempt count; policy
+    /// and validation answer before anything is sent (validation next to the retry loop sees the
+    /// upstream's unfiltered tool list); retry repeats what may be repeated; pacing spaces each attempt.
+    /// The retry budget and the pacing bucket are shared by every session of this upstream.
+    func pipeline(log: RequestLog?, metrics: KeeperMetrics, logger: Logger, clock: any StageClock = SystemStageClock()) -> Pipeline {
         var stages: [any Stage] = []
         if let log { stages.append(LoggingStage(log: log)) }
         stages.append(PolicyStage(policy: ToolPolicy(settings: policy), metrics: metrics, logger: logger))
         stages.append(ValidationStage(settings: validation, metrics: metrics, logger: logger))
+        stages.append(RetryStage(settings: retry, budget: RetryBudget(ratio: retry.budgetRatio, clock: clock), clock: clock,
+                                 random: SystemRandomSource(), metrics: metrics, logger: logger))
+        if paced {
+            let name = upstreamName
+            let bucket = TokenBucket(rate: pacing.requestsPerSecond, burst: pacing.burst, queueLimit: pacing.queue, clock: clock) { depth in
+                metrics.pacingQueueDepth(upstream: name, depth)
+            }
+            stages.append(PacingStage(bucket: bucket))
+        }
         return Pipeline(stages)
     }
 
     /// One client session against a fresh upstream link, until either side ends.
-    func runSession(downstream: any MessageChannel, pipeline: Pipeline, log: RequestLog?, logger: Logger,
-                    onStart: (ProxySession) -> Void = { _ in }) async throws(SpawnError) -> ProxySession.End {
+    func runSession(downstream: any MessageChannel, pipeline: Pipeline, log: RequestLog?, metrics: KeeperMetrics,
+                    logger: Logger, onStart: (ProxySession) -> Void = { _ in }) async throws(SpawnError) -> ProxySession.End {
         let upstream = try target.connect(name: upstreamName, logger: logger)
+        let (target, name) = (self.target, upstreamName)
         let session = ProxySession(
             settings: .init(sessionID: SessionID.random(), upstreamName: upstreamName, shutdownGrace: target.shutdownGrace),
-            downstream: downstream, upstream: upstream, pipeline: pipeline, log: log, logger: logger)
+            downstream: downstream, upstream: upstream, pipeline: pipeline, log: log, logger: logger,
+            connector: { try target.connect(name: name, logger: logger) }, metrics: metrics)
         onStart(session)
         if let child = upstream as? ChildProcessChannel {
             logger.info("proxying", metadata: ["upstream": "\(upstreamName)", "pid": "\(child.process.pid)"])

@@ -1,10 +1,13 @@
+import AsyncHTTPClient
 import Foundation
 import KeeperCore
+import NIOCore
+import NIOHTTP1
 import Synchronization
 import Testing
 
-#if canImport(FoundationNetworking)
-import FoundationNetworking
+#if canImport(Glibc)
+import Glibc
 #endif
 
 /// One HTTP answer: status, headers (names lowercased) and body, with the body read as JSON or SSE.
@@ -68,12 +71,12 @@ struct MCPHTTPClient: Sendable {
 
     /// POSTs a body as it is (for malformed or oversized bodies).
     func post(raw body: [UInt8], headers extra: [String: String] = [:]) async throws -> HTTPReply {
-        var request = URLRequest(url: url, timeoutInterval: timeout)
-        request.httpMethod = "POST"
+        var request = HTTPClientRequest(url: url.absoluteString)
+        request.method = .POST
         let defaults = ["Content-Type": "application/json", "Accept": "application/json, text/event-stream"]
-        for (name, value) in headers(defaults.merging(extra) { $1 }) { request.setValue(value, forHTTPHeaderField: name) }
-        request.httpBody = Data(body)
-        return try await HTTPTransfer.perform(request)
+        for (name, value) in headers(defaults.merging(extra) { $1 }) { request.headers.replaceOrAdd(name: name, value: value) }
+        request.body = .bytes(ByteBuffer(bytes: body))
+        return try await HTTPTransfer.perform(request, timeout: timeout)
     }
 
     /// POSTs one JSON-RPC message.
@@ -103,81 +106,95 @@ struct MCPHTTPClient: Sendable {
     }
 
     func delete(headers extra: [String: String] = [:]) async throws -> HTTPReply {
-        var request = URLRequest(url: url, timeoutInterval: timeout)
-        request.httpMethod = "DELETE"
-        for (name, value) in headers(extra) { request.setValue(value, forHTTPHeaderField: name) }
-        return try await HTTPTransfer.perform(request)
+        var request = HTTPClientRequest(url: url.absoluteString)
+        request.method = .DELETE
+        for (name, value) in headers(extra) { request.headers.replaceOrAdd(name: name, value: value) }
+        return try await HTTPTransfer.perform(request, timeout: timeout)
     }
 
-    /// Opens a GET stream (the standalone one, or the one `lastEventID` resumes).
+    /// Opens a GET stream (the standalone one, or the one `lastEventID` resumes); cancel it when done.
     func openStream(lastEventID: String? = nil, headers extra: [String: String] = [:]) async throws -> SSEConnection {
-        var request = URLRequest(url: url, timeoutInterval: 30)
-        request.httpMethod = "GET"
+        var request = HTTPClientRequest(url: url.absoluteString)
+        request.method = .GET
         var overrides = ["Accept": "text/event-stream"]
         if let lastEventID { overrides["Last-Event-ID"] = lastEventID }
-        for (name, value) in headers(overrides.merging(extra) { $1 }) { request.setValue(value, forHTTPHeaderField: name) }
-        return try await SSEConnection.open(request, timeout: .seconds(5))
+        for (name, value) in headers(overrides.merging(extra) { $1 }) { request.headers.replaceOrAdd(name: name, value: value) }
+        return try await SSEConnection.open(request, timeout: .seconds(timeout))
     }
 }
 
-/// One request/response exchange with URLSession (each with its own session, so nothing is shared
-/// between tests, and no connection is reused across a server's restart).
+/// One request/response exchange, the whole body collected.
 enum HTTPTransfer {
-    static func perform(_ request: URLRequest) async throws -> HTTPReply {
-        let session = URLSession(configuration: .ephemeral)
-        defer { session.finishTasksAndInvalidate() }
-        let (data, response) = try await session.data(for: request)
-        guard let http = response as? HTTPURLResponse else { throw HarnessError("not an HTTP response") }
-        return HTTPReply(status: http.statusCode, headers: lowercasedHeaders(http), body: Array(data))
+    static func perform(_ request: HTTPClientRequest, timeout: TimeInterval) async throws -> HTTPReply {
+        let response = try await HTTPClient.shared.execute(request, timeout: .milliseconds(Int64(timeout * 1000)))
+        let body = try await collect(response.body, timeout: .milliseconds(Int64(timeout * 1000)))
+        return HTTPReply(status: Int(response.status.code), headers: lowercased(response.headers), body: body)
     }
 
-    static func lowercasedHeaders(_ response: HTTPURLResponse) -> [String: String] {
-        var headers: [String: String] = [:]
-        for (name, value) in response.allHeaderFields {
-            if let name = name as? String, let value = value as? String { headers[name.lowercased()] = value }
+    /// The whole body, or an error if it has not ended in time (an SSE answer that never finishes).
+    static func collect(_ body: HTTPClientResponse.Body, timeout: Duration) async throws -> [UInt8] {
+        try await withThrowingTaskGroup(of: [UInt8]?.self) { group in
+            group.addTask {
+                var buffer = try await body.collect(upTo: 16 << 20)
+                return buffer.readBytes(length: buffer.readableBytes) ?? []
+            }
+            group.addTask {
+                try await Task.sleep(for: timeout)
+                return nil
+            }
+            let first = try await group.next() ?? nil
+            group.cancelAll()
+            guard let first else { throw HarnessError("the response body did not end within \(timeout)") }
+            return first
         }
-        return headers
+    }
+
+    static func lowercased(_ headers: HTTPHeaders) -> [String: String] {
+        var result: [String: String] = [:]
+        for (name, value) in headers { result[name.lowercased()] = value }
+        return result
     }
 }
 
 /// A GET's SSE stream read event by event as it arrives, each awaited with a deadline.
-final class SSEConnection: NSObject, URLSessionDataDelegate, @unchecked Sendable {
+final class SSEConnection: Sendable {
+    /// Status and headers (and, for a refusal, the whole body).
+    let reply: HTTPReply
     private let state = Mutex(State())
-    private var session: URLSession?
-    private var task: URLSessionDataTask?
+    private let reader = Mutex<Task<Void, Never>?>(nil)
 
     private struct State {
         var decoder = SSEDecoder()
-        var reply: HTTPReply?
         var events: [SSEEvent] = []
-        var body: [UInt8] = []
         var ended = false
     }
 
-    /// Starts the GET and waits for the response head; a non-200 answer is returned in `reply`
-    /// with its whole body.
-    static func open(_ request: URLRequest, timeout: Duration) async throws -> SSEConnection {
-        let connection = SSEConnection()
-        let session = URLSession(configuration: .ephemeral, delegate: connection, delegateQueue: nil)
-        connection.session = session
-        let task = session.dataTask(with: request)
-        connection.task = task
-        task.resume()
-        let reply: HTTPReply? = await connection.waitUntil(timeout: timeout) { s in
-            guard let reply = s.reply else { return nil }
-            if reply.status == 200 || s.ended { return reply }
-            return nil
-        }
-        guard reply != nil else {
-            connection.cancel()
-            throw HarnessError("no response head for GET within \(timeout)")
-        }
-        return connection
-    }
+    private init(reply: HTTPReply) { self.reply = reply }
 
-    /// Status and headers (and, for a refusal, the body).
-    var reply: HTTPReply {
-        state.withLock { s in HTTPReply(status: s.reply?.status ?? 0, headers: s.reply?.headers ?? [:], body: s.body) }
+    /// Sends the GET and waits for the response head; a 200 is then read in the background, any
+    /// other answer is returned whole in `reply`.
+    static func open(_ request: HTTPClientRequest, timeout: Duration) async throws -> SSEConnection {
+        let (seconds, attoseconds) = timeout.components
+        let response = try await HTTPClient.shared.execute(request, timeout: .nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000))
+        let status = Int(response.status.code)
+        let headers = HTTPTransfer.lowercased(response.headers)
+        guard status == 200 else {
+            let body = try await HTTPTransfer.collect(response.body, timeout: timeout)
+            let connection = SSEConnection(reply: HTTPReply(status: status, headers: headers, body: body))
+            connection.state.withLock { $0.ended = true }
+            return connection
+        }
+        let connection = SSEConnection(reply: HTTPReply(status: status, headers: headers, body: []))
+        let task = Task { [body = response.body] in
+            do {
+                for try await chunk in body {
+                    connection.state.withLock { s in s.events += s.decoder.feed(chunk.readableBytesView) }
+                }
+            } catch {}
+            connection.state.withLock { $0.ended = true }
+        }
+        connection.reader.withLock { $0 = task }
+        return connection
     }
 
     /// Whether the server ended the response.
@@ -215,14 +232,14 @@ final class SSEConnection: NSObject, URLSessionDataDelegate, @unchecked Sendable
         return ended ?? false
     }
 
+    /// Closes the connection (the server sees the client go away).
     func cancel() {
-        task?.cancel()
-        session?.invalidateAndCancel()
+        reader.withLock { $0 }?.cancel()
     }
 
-    deinit { session?.invalidateAndCancel() }
+    deinit { reader.withLock { $0 }?.cancel() }
 
-    /// Polls `check` (every 10 ms: the delegate runs on URLSession's queue) until it yields a value or time runs out.
+    /// Polls `check` every 10 ms until it yields a value or time runs out.
     private func waitUntil<T>(timeout: Duration, _ check: (inout State) -> T?) async -> T? {
         let deadline = ContinuousClock.now + timeout
         while true {
@@ -230,27 +247,6 @@ final class SSEConnection: NSObject, URLSessionDataDelegate, @unchecked Sendable
             if ContinuousClock.now >= deadline { return nil }
             try? await Task.sleep(for: .milliseconds(10))
         }
-    }
-
-    // MARK: URLSessionDataDelegate
-
-    func urlSession(_ session: URLSession, dataTask: URLSessionDataTask, didReceive response: URLResponse,
-                    completionHandler: @escaping (URLSession.ResponseDisposition) -> Void) {
-        if let http = response as? HTTPURLResponse {
-            state.withLock { $0.reply = HTTPReply(status: http.statusCode, headers: HTTPTransfer.lowercasedHeaders(http), body: []) }
-        }
-        completionHandler(.allow)
-    }
-
-    func urlSession(_ session: URLSession, dataTask: URLSessionDataTask, didReceive data: Data) {
-        state.withLock { s in
-            s.body += data
-            if s.reply?.status == 200 { s.events += s.decoder.feed(Array(data)) }
-        }
-    }
-
-    func urlSession(_ session: URLSession, task: URLSessionTask, didCompleteWithError error: Error?) {
-        state.withLock { $0.ended = true }
     }
 }
 
@@ -295,4 +291,32 @@ func getSelfWithProgress(token: String) -> JSONValue {
 func toolResultText(_ reply: JSONValue) throws -> JSONValue {
     let text = try #require(reply["result"]?["content"]?.arrayValue?.first?["text"]?.stringValue)
     return try JSONParser.parse(text)
+}
+
+extension ProxyProcess {
+    /// Stops the process whatever state it is in: SIGTERM, SIGKILL if it is still there after
+    /// `grace`, then SIGKILL for any upstream child it named on stderr that outlived it.
+    func stop(grace: Duration = .seconds(3)) async {
+        let children = stderr.matches(of: /proxying .*pid=(\d+)/).compactMap { pid_t($0.1) }
+        if process.isRunning {
+            kill(process.processIdentifier, SIGTERM)
+            if await waitForExit(timeout: grace) == nil {
+                kill(process.processIdentifier, SIGKILL)
+                _ = await waitForExit(timeout: .seconds(2))
+            }
+        }
+        for child in children where !processIsGone(child) { kill(child, SIGKILL) }
+    }
+}
+
+/// Runs `body`, then stops `processes` (also when `body` threw), so no test leaves a server running.
+func stopping<T>(_ processes: [ProxyProcess], _ body: () async throws -> T) async throws -> T {
+    do {
+        let result = try await body()
+        for process in processes { await process.stop() }
+        return result
+    } catch {
+        for process in processes { await process.stop() }
+        throw error
+    }
 }

@@ -34,6 +34,10 @@ REQUEST_TIMEOUT = timedelta(seconds=5)
 
 ROOT_URI = "file:///tmp/project"
 
+# The sandbox has 18 tools; the default policy tier ("write", README "Tool policy") hides its one admin tool.
+MIN_LISTED_TOOLS = 17
+HIDDEN_ADMIN_TOOL = "API-delete-a-block"
+
 
 @dataclass
 class Listener:
@@ -63,10 +67,13 @@ async def http_listener(bin_path: str, tmp_path: Path, *sandbox_args: str):
 
 
 @asynccontextmanager
-async def http_session(url: str, key: str | None, *, list_roots_callback=None):
-    """An initialized SDK ClientSession over Streamable HTTP; yields (session, get_session_id)."""
+async def http_session(url: str, key: str | None, *, list_roots_callback=None, terminate_on_close: bool = True):
+    """An initialized SDK ClientSession over Streamable HTTP; yields (session, get_session_id).
+
+    terminate_on_close: the SDK ends the session with DELETE when it exits (its default)."""
     headers = {"Authorization": f"Bearer {key}"} if key is not None else None
-    async with streamablehttp_client(url, headers=headers, timeout=5, sse_read_timeout=10) as (read, write, session_id):
+    async with streamablehttp_client(url, headers=headers, timeout=5, sse_read_timeout=10,
+                                     terminate_on_close=terminate_on_close) as (read, write, session_id):
         async with ClientSession(read, write, read_timeout_seconds=REQUEST_TIMEOUT,
                                  list_roots_callback=list_roots_callback) as session:
             init = await session.initialize()
@@ -87,6 +94,11 @@ def title_of(page: dict) -> str:
         if prop.get("type") == "title":
             return "".join(part.get("plain_text", "") for part in prop["title"])
     return ""
+
+
+def sandbox_children(marker: str) -> list[str]:
+    """Live `mcpkeeper sandbox` processes carrying `marker` (not the `serve` process, whose argv has it too)."""
+    return [p for p in processes_mentioning(marker) if p.split(": ", 1)[1].split(" ")[1:2] == ["sandbox"]]
 
 
 def http_statuses(exc: BaseException) -> list[int]:
@@ -114,9 +126,10 @@ async def test_tools_are_listed_and_called_over_streamable_http(mcpkeeper_bin, t
                 found = tool_json(await session.call_tool("API-post-search", {"query": "Team Home"}))
 
     names = [t.name for t in listed.tools]
-    assert len(names) >= 18, names
+    assert len(names) >= MIN_LISTED_TOOLS, names
     assert len(set(names)) == len(names), f"duplicate tool names: {names}"
-    assert {"API-get-self", "API-post-search"} <= set(names), names
+    assert {"API-get-self", "API-post-search", "API-post-page", "API-query-data-source"} <= set(names), names
+    assert HIDDEN_ADMIN_TOOL not in names, f"the default policy should hide {HIDDEN_ADMIN_TOOL}: {names}"
     for tool in listed.tools:
         assert tool.inputSchema.get("type") == "object", f"{tool.name}: {tool.inputSchema}"
 
@@ -173,11 +186,11 @@ async def test_a_client_without_the_bearer_key_is_refused_with_401(mcpkeeper_bin
     with anyio.fail_after(TEST_TIMEOUT_S):
         async with http_listener(mcpkeeper_bin, tmp_path) as lst:
             assert key != lst.key
-            with pytest.raises(BaseException) as refused:
+            with pytest.raises(Exception) as refused:
                 async with http_session(lst.url, key):
                     pass
             # Not a single sandbox was started for the refused client.
-            started = [p for p in processes_mentioning(str(lst.write_log)) if " sandbox " in p]
+            started = sandbox_children(str(lst.write_log))
             # A raw request shows the status and challenge the SDK saw.
             async with httpx.AsyncClient(timeout=5) as raw:
                 headers = {"Accept": "application/json, text/event-stream"}
@@ -206,11 +219,10 @@ async def test_two_concurrent_sessions_each_work_with_their_own_session_id(mcpke
         nonlocal connected
         async with http_session(lst.url, lst.key) as (session, session_id):
             listed = await session.list_tools()
-            assert len(listed.tools) >= 18
+            assert len(listed.tools) >= MIN_LISTED_TOOLS, listed.tools
             connected += 1
             if connected == 2:
-                sandboxes_while_connected.extend(
-                    p for p in processes_mentioning(str(lst.write_log)) if " sandbox " in p)
+                sandboxes_while_connected.extend(sandbox_children(str(lst.write_log)))
                 both_connected.set()
             # Both sessions are open at once before either makes its call.
             await both_connected.wait()
@@ -230,20 +242,39 @@ async def test_two_concurrent_sessions_each_work_with_their_own_session_id(mcpke
     assert len(sandboxes_while_connected) == 2, sandboxes_while_connected
 
 
-async def test_terminating_the_listener_leaves_no_sandbox_child(mcpkeeper_bin, tmp_path):
+async def wait_until_no_sandbox_child(marker: str, timeout: float = 3) -> list[str]:
+    """Poll /proc until no sandbox child carries `marker`; returns those still running at the deadline."""
+    deadline = anyio.current_time() + timeout
+    while (left := sandbox_children(marker)) and anyio.current_time() < deadline:
+        await anyio.sleep(0.05)
+    return left
+
+
+async def test_a_session_ended_by_the_client_stops_its_sandbox_child(mcpkeeper_bin, tmp_path):
     with anyio.fail_after(TEST_TIMEOUT_S):
         async with http_listener(mcpkeeper_bin, tmp_path) as lst:
             async with http_session(lst.url, lst.key) as (session, _):
+                await session.call_tool("API-get-self", {})
+                running = sandbox_children(str(lst.write_log))
+                assert len(running) == 1, f"expected one sandbox child in /proc, found: {running}"
+            # The SDK sent DELETE for its session on exit; the listener keeps running.
+            left = await wait_until_no_sandbox_child(str(lst.write_log))
+            assert lst.server.proc.poll() is None, "the listener exited when one client left"
+    assert not left, f"the sandbox child outlived its session (DELETE): {left}"
+
+
+async def test_terminating_the_listener_leaves_no_sandbox_child(mcpkeeper_bin, tmp_path):
+    with anyio.fail_after(TEST_TIMEOUT_S):
+        async with http_listener(mcpkeeper_bin, tmp_path) as lst:
+            # The client leaves without DELETE, so its session (and sandbox child) is still alive at the listener.
+            async with http_session(lst.url, lst.key, terminate_on_close=False) as (session, _):
                 await session.list_tools()
                 await session.call_tool("API-get-self", {})
-                running = processes_mentioning(str(lst.write_log))
-                assert any(" sandbox " in cmdline for cmdline in running), \
-                    f"no sandbox child found in /proc: {running}"
-            # The client has exited (and sent DELETE for its session); now SIGTERM the listener itself.
-            code = await stop_server(lst.server)
-            assert code is not None, "the listener did not exit within the grace period after SIGTERM"
+            await anyio.sleep(0.3)
+            running = sandbox_children(str(lst.write_log))
+            assert len(running) == 1, f"expected the idle session's sandbox child in /proc, found: {running}"
 
-            deadline = anyio.current_time() + 3
-            while (left := processes_mentioning(str(lst.write_log))) and anyio.current_time() < deadline:
-                await anyio.sleep(0.05)
+            code = await stop_server(lst.server)  # SIGTERM to the listener's pid only
+            assert code is not None, "the listener did not exit within the grace period after SIGTERM"
+            left = await wait_until_no_sandbox_child(str(lst.write_log))
     assert not left, f"processes still running after the listener was terminated: {left}"

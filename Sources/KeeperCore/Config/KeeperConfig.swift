@@ -56,6 +56,9 @@ public struct RetrySettings: Sendable, Equatable {
 }
 
 public struct PacingSettings: Sendable, Equatable {
+    /// nil: on for Notion upstreams only (their limit is what the defaults encode); a `pacing`
+    /// section in the config turns it on for every upstream unless it says `"enabled": false`.
+    public var enabled: Bool?
     public var requestsPerSecond = 3.0
     public var burst = 3
     public var queue = 100

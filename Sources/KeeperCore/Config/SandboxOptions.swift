@@ -18,6 +18,11 @@ public struct SandboxOptions: Sendable, Equatable {
     /// Exit abruptly on this `tools/call` (1-based), at `crashPoint`.
     public var crashAfter: Int?
     public var crashPoint: CrashPoint = .afterApply
+    /// Share of `tools/call` requests during which the process crashes (at `crashPoint`), 0...1.
+    public var crashRatio: Double = 0
+    /// Keep the call count in this file, so a restarted sandbox continues the fault sequence instead
+    /// of repeating it (a crash fault then fires once, not on every restart).
+    public var faultState: String?
     /// Write one malformed line instead of the response to this request (1-based, any method).
     public var malformedAfter: Int?
     /// Answer this `tools/call` (1-based) with a result that breaks the MCP schema (`content` not an array).
@@ -41,7 +46,10 @@ public struct SandboxOptions: Sendable, Equatable {
         if latency > .zero { args += ["--latency", "\(Int64(latency.milliseconds.rounded()))ms"] }
         if rateLimitRatio > 0 { args += ["--rate-limit-ratio", "\(rateLimitRatio)"] }
         if retryAfter != .seconds(1) { args += ["--retry-after", "\(Int64(retryAfter.milliseconds.rounded()))ms"] }
-        if let crashAfter { args += ["--crash-after", "\(crashAfter)", "--crash-point", crashPoint.rawValue] }
+        if let crashAfter { args += ["--crash-after", "\(crashAfter)"] }
+        if crashRatio > 0 { args += ["--crash-ratio", "\(crashRatio)"] }
+        if crashAfter != nil || crashRatio > 0 { args += ["--crash-point", crashPoint.rawValue] }
+        if let faultState { args += ["--fault-state", faultState] }
         if let malformedAfter { args += ["--malformed-after", "\(malformedAfter)"] }
         if let invalidResultAfter { args += ["--invalid-result-after", "\(invalidResultAfter)"] }
         if seed != 1 { args += ["--seed", "\(seed)"] }

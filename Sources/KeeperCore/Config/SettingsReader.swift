@@ -10,7 +10,8 @@ enum SettingsReader {
             config.retry.budgetRatio = s.number("budget_ratio", in: 0...1, problems: &problems) ?? config.retry.budgetRatio
         }
         if let s = root.section("pacing", problems: &problems) {
-            s.rejectUnknownKeys(allowed: ["requests_per_second", "burst", "queue"], problems: &problems)
+            s.rejectUnknownKeys(allowed: ["enabled", "requests_per_second", "burst", "queue"], problems: &problems)
+            config.pacing.enabled = s.bool("enabled", problems: &problems) ?? true
             config.pacing.requestsPerSecond = s.number("requests_per_second", in: 0.001...100_000, problems: &problems) ?? config.pacing.requestsPerSecond
             config.pacing.burst = s.int("burst", min: 1, problems: &problems) ?? config.pacing.burst
             config.pacing.queue = s.int("queue", min: 0, problems: &problems) ?? config.pacing.queue

@@ -70,7 +70,7 @@ struct UpstreamConfigReader {
 
     private func readSandbox(problems: inout [ConfigProblem]) -> UpstreamConfig.Transport? {
         guard let section = reader.section("sandbox", problems: &problems) else { return nil }
-        section.rejectUnknownKeys(allowed: ["latency", "rate_limit_ratio", "retry_after", "crash_after", "crash_point",
+        section.rejectUnknownKeys(allowed: ["latency", "rate_limit_ratio", "retry_after", "crash_after", "crash_ratio", "crash_point", "fault_state",
                                             "malformed_after", "invalid_result_after", "seed", "write_log", "received_log", "tools_page_size", "client_request_tools"],
                                   problems: &problems)
         var options = SandboxOptions()
@@ -78,6 +78,8 @@ struct UpstreamConfigReader {
         options.rateLimitRatio = section.number("rate_limit_ratio", in: 0...1, problems: &problems) ?? 0
         options.retryAfter = section.duration("retry_after", problems: &problems) ?? options.retryAfter
         options.crashAfter = section.int("crash_after", min: 1, problems: &problems)
+        options.crashRatio = section.number("crash_ratio", in: 0...1, problems: &problems) ?? 0
+        options.faultState = section.string("fault_state", problems: &problems).map { HomePath.expand($0, home: environment["HOME"] ?? "/") }
         if let point = section.choice("crash_point", SandboxOptions.CrashPoint.allCases.map(\.rawValue), problems: &problems) {
             options.crashPoint = SandboxOptions.CrashPoint(rawValue: point) ?? .afterApply
         }

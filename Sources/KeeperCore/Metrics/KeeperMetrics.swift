@@ -21,6 +21,26 @@ public final class KeeperMetrics: Sendable {
         registry.makeCounter(name: "mcpkeeper_policy_denied_total", labels: [("upstream", upstream), ("tool", tool)]).increment()
     }
 
+    /// A retry of a request to the upstream; `reason` as `RetryClassifier` names it (http_429, connect, …).
+    public func retry(upstream: String, reason: String) {
+        registry.makeCounter(name: "mcpkeeper_upstream_retries_total", labels: [("upstream", upstream), ("reason", reason)]).increment()
+    }
+
+    /// The upstream said "too many requests" (HTTP 429 or Notion's in-result rate limit).
+    public func rateLimited(upstream: String) {
+        registry.makeCounter(name: "mcpkeeper_upstream_rate_limited_total", labels: [("upstream", upstream)]).increment()
+    }
+
+    /// The proxy reconnected to the upstream (child restarted, new HTTP session).
+    public func reconnect(upstream: String, reason: String) {
+        registry.makeCounter(name: "mcpkeeper_upstream_reconnects_total", labels: [("upstream", upstream), ("reason", reason)]).increment()
+    }
+
+    /// Requests waiting for a pacing token.
+    public func pacingQueueDepth(upstream: String, _ depth: Int) {
+        registry.makeGauge(name: "mcpkeeper_pacing_queue_depth", labels: [("upstream", upstream)]).set(Double(depth))
+    }
+
     /// Prometheus text exposition format 0.0.4.
     public func exposition() -> String { registry.emitToString() }
 }

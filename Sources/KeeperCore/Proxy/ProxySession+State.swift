@@ -15,6 +15,8 @@ struct PendingUpstream: Sendable {
     }
 
     let exchange: Exchange
+    /// The link it was sent on.
+    let generation: Int
     var state: State
 }
 
@@ -22,6 +24,8 @@ struct PendingUpstream: Sendable {
 struct PendingClientAnswer: Sendable {
     let upstreamID: RequestID
     let method: String
+    /// The link whose server asked; a replacement link cannot take the answer.
+    let generation: Int
     let sentAt: ContinuousClock.Instant
 }
 

@@ -2,15 +2,21 @@ import Foundation
 import Logging
 
 /// One client linked to one upstream: decodes what each side sends, remaps request ids, runs client
-/// requests through the pipeline, and routes every answer back to whoever asked.
+/// requests through the pipeline, and routes every answer back to whoever asked. The client keeps
+/// this one session while the upstream underneath is restarted or reconnected (see `+Continuity`).
 ///
-/// Requests from the client get proxy-assigned upstream ids (so the proxy can later issue requests of
-/// its own without collisions); server-initiated requests get proxy-assigned client-side ids the same way.
+/// Requests from the client get proxy-assigned upstream ids (so the proxy can issue requests of its
+/// own, and re-send after a reconnect, without collisions); server-initiated requests get
+/// proxy-assigned client-side ids the same way.
 public actor ProxySession: UpstreamRequester {
     public struct Settings: Sendable {
         public var sessionID: String
         public var upstreamName: String
         public var shutdownGrace: Duration
+        /// Waits between reconnection attempts (full jitter), growing while the upstream keeps dying young.
+        public var reconnectBackoff = Backoff(base: .milliseconds(250), cap: .seconds(30))
+        /// A link that lived at least this long resets the reconnect backoff.
+        public var healthyAfter: Duration = .seconds(10)
 
         public init(sessionID: String, upstreamName: String, shutdownGrace: Duration = .seconds(2)) {
             self.sessionID = sessionID
@@ -23,64 +29,99 @@ public actor ProxySession: UpstreamRequester {
     public enum End: Sendable, Equatable {
         /// The client closed its input or a stop was requested; the upstream was shut down.
         case clientClosed(upstream: String)
-        /// The upstream ended on its own (crash, exit).
+        /// The upstream ended and no reconnection was possible (no way to connect was given).
         case upstreamEnded(String)
     }
 
+    /// Opens a new link to the upstream; nil when the session may not reconnect.
+    public typealias Connector = @Sendable () throws -> any UpstreamLink
+
     let settings: Settings
     let downstream: any MessageChannel
-    let upstream: any UpstreamLink
     let pipeline: Pipeline
     let log: RequestLog?
     let logger: Logger
+    let connector: Connector?
+    let metrics: KeeperMetrics
+    let clock: any StageClock
+    let random: any RandomSource
 
     let tools = ToolCatalog()
     var toUpstream = IDMap<PendingUpstream>()
     var toClient = IDMap<PendingClientAnswer>()
     var inFlight: [RequestID: InFlightRequest] = [:]
-    var upstreamEnd: String?
+    var link: LinkState
+    var generation = 0
+    var linkWaiters: [CheckedContinuation<(any UpstreamLink, Int)?, Never>] = []
     var shutdown: Task<String, Never>?
+    /// The client's `initialize` params and whether it sent `notifications/initialized`: replayed on
+    /// every new link, so the upstream sees the same client each time.
+    var handshake: (params: JSONValue?, initialized: Bool)?
 
     public init(settings: Settings, downstream: any MessageChannel, upstream: any UpstreamLink,
-                pipeline: Pipeline, log: RequestLog?, logger: Logger) {
+                pipeline: Pipeline, log: RequestLog?, logger: Logger, connector: Connector? = nil,
+                metrics: KeeperMetrics = KeeperMetrics(), clock: any StageClock = SystemStageClock(),
+                random: any RandomSource = SystemRandomSource()) {
         self.settings = settings
         self.downstream = downstream
-        self.upstream = upstream
         self.pipeline = pipeline
         self.log = log
         self.logger = logger
+        self.connector = connector
+        self.metrics = metrics
+        self.clock = clock
+        self.random = random
+        self.link = .up(upstream, generation: 0, since: clock.now)
     }
 
-    /// Runs until the upstream's output closes: after the client's EOF or `stop()` (a clean shutdown),
-    /// or when the upstream dies (every request still waiting gets an error saying what is known).
+    /// Runs until the client closes its side (or `stop()`); the upstream is reconnected whenever it
+    /// dies in between. Without a connector, a dead upstream ends the session.
     public func run() async -> End {
         let clientPump = Task { await pumpDownstream() }
-        await pumpUpstream()
-        clientPump.cancel()
-        if let shutdown {
-            let reason = await shutdown.value
-            await endUpstream(reason)
-            return .clientClosed(upstream: reason)
+        defer { clientPump.cancel() }
+        var current = currentLink.map { link in LivePump(link: link.0, generation: link.1, pump: Task { await pumpUpstream(link.0) }) }
+        while let live = current {
+            let (upstream, linkGeneration) = (live.link, live.generation)
+            await live.pump.value
+            if let shutdown {
+                let reason = await shutdown.value
+                await endSession(reason)
+                return .clientClosed(upstream: reason)
+            }
+            let reason = await upstream.endDescription()
+            linkLost(linkGeneration, reason: reason)
+            guard connector != nil else {
+                logger.error("upstream ended", metadata: ["upstream": "\(settings.upstreamName)", "reason": "\(reason)"])
+                await endSession(reason)
+                return .upstreamEnded(reason)
+            }
+            current = await reconnect(after: reason)
         }
-        let reason = await upstream.endDescription()
-        logger.error("upstream ended", metadata: ["upstream": "\(settings.upstreamName)", "reason": "\(reason)"])
-        await endUpstream(reason)
-        return .upstreamEnded(reason)
+        let reason = await shutdown?.value ?? "stopped"
+        await endSession(reason)
+        return .clientClosed(upstream: reason)
     }
 
     /// Shuts the upstream down gracefully (EOF, then signals); `run` returns once it has.
     public func stop() {
         guard shutdown == nil else { return }
         let grace = settings.shutdownGrace
-        let upstream = self.upstream
-        shutdown = Task { await upstream.shutdown(grace: grace) }
+        let upstream = link.upstream
+        shutdown = Task { await upstream?.shutdown(grace: grace) ?? "stopped while reconnecting" }
+        link = .stopped
+        linkWaiters.forEach { $0.resume(returning: nil) }
+        linkWaiters.removeAll()
     }
 
     /// Answers every request still waiting on the upstream, and waits until the client has them.
-    private func endUpstream(_ reason: String) async {
-        upstreamEnd = reason
-        failAllPending(reason: reason)
+    private func endSession(_ reason: String) async {
+        linkLost(generation, reason: reason)
         for request in inFlight.values { await request.task.value }
+    }
+
+    /// The stages' view of this session. Built per exchange, so the session holds no reference to itself.
+    var context: SessionContext {
+        SessionContext(upstream: self, tools: tools, upstreamName: settings.upstreamName)
     }
 
     // MARK: client -> upstream
@@ -108,8 +149,10 @@ public actor ProxySession: UpstreamRequester {
         }
         switch message.kind {
         case .request(let id, let method):
+            if method == "initialize" { handshake = (message.params, false) }
             startExchange(message, id: id, method: method)
         case .notification(let method):
+            if method == "notifications/initialized" { handshake?.initialized = true }
             await forwardClientNotification(message, method: method)
         case .response(let id), .errorResponse(.some(let id), _):
             await answerServerRequest(message, downstreamID: id)
@@ -145,11 +188,6 @@ public actor ProxySession: UpstreamRequester {
         }
     }
 
-    /// The stages' view of this session. Built per exchange, so the session holds no reference to itself.
-    private var context: SessionContext {
-        SessionContext(upstream: self, tools: tools, upstreamName: settings.upstreamName)
-    }
-
     /// A request of the proxy's own (its tool list, a ping): the same path to the upstream as a
     /// client's, without the client-facing stages.
     public func request(_ method: String, params: JSONValue?) async throws -> JSONRPCMessage {
@@ -162,55 +200,6 @@ public actor ProxySession: UpstreamRequester {
         }
     }
 
-    /// The pipeline's last step: send to the upstream under a fresh id and wait for its answer.
-    /// `clientID` names the client request this serves, so a cancellation can follow it upstream.
-    private func forward(_ exchange: Exchange, for clientID: RequestID?) async throws -> Reply {
-        if let upstreamEnd {
-            return Reply(.proxy(UpstreamFailure.notSent(upstream: settings.upstreamName, reason: upstreamEnd,
-                                                        method: exchange.method, tool: exchange.tool), outcome: "failed"))
-        }
-        let upstreamID = toUpstream.allocate(PendingUpstream(exchange: exchange, state: .sending))
-        if let clientID { inFlight[clientID]?.upstreamID = upstreamID }
-        do {
-            try await upstream.send(exchange.message.withID(upstreamID))
-        } catch {
-            _ = toUpstream.take(upstreamID)
-            var reply = Reply(.proxy(UpstreamFailure.delivery(error, upstream: settings.upstreamName,
-                                                              method: exchange.method, tool: exchange.tool), outcome: "failed"))
-            reply.httpStatus = error.httpStatus
-            reply.transportError = error
-            return reply
-        }
-        return try await withTaskCancellationHandler {
-            try await awaitReply(upstreamID)
-        } onCancel: {
-            Task { await self.abandon(upstreamID) }
-        }
-    }
-
-    private func awaitReply(_ upstreamID: RequestID) async throws -> Reply {
-        try await withCheckedThrowingContinuation { continuation in
-            guard var pending = toUpstream.peek(upstreamID) else {
-                continuation.resume(throwing: CancellationError())
-                return
-            }
-            switch pending.state {
-            case .settled(let reply):
-                _ = toUpstream.take(upstreamID)
-                continuation.resume(returning: reply)
-            case .sending, .waiting:
-                pending.state = .waiting(continuation)
-                toUpstream.update(upstreamID, pending)
-            }
-        }
-    }
-
-    private func abandon(_ upstreamID: RequestID) {
-        if case .waiting(let continuation) = toUpstream.take(upstreamID)?.state {
-            continuation.resume(throwing: CancellationError())
-        }
-    }
-
     private func forwardClientNotification(_ message: JSONRPCMessage, method: String) async {
         var outgoing = message
         if method == "notifications/cancelled", let clientID = message.params?["requestId"].flatMap(RequestID.init) {
@@ -219,16 +208,18 @@ public actor ProxySession: UpstreamRequester {
             guard let upstreamID = request.upstreamID else { return }
             outgoing = message.replacingParam("requestId", with: upstreamID.json)
         }
-        try? await upstream.send(outgoing)
+        try? await link.upstream?.send(outgoing)
         recordNotification(outgoing, direction: .clientToUpstream)
     }
 
     private func answerServerRequest(_ message: JSONRPCMessage, downstreamID: RequestID) async {
         guard let pending = toClient.take(downstreamID) else {
-            logger.warning("client answered a request the proxy did not send", metadata: ["id": "\(downstreamID)"])
+            logger.warning("client answered a request the proxy did not send (or one from an upstream since replaced)",
+                           metadata: ["id": "\(downstreamID)"])
             return
         }
-        try? await upstream.send(message.withID(pending.upstreamID))
+        guard pending.generation == generation else { return }
+        try? await link.upstream?.send(message.withID(pending.upstreamID))
         var entry = ExchangeRecord(timestamp: Date(), session: settings.sessionID, upstream: settings.upstreamName,
                                    direction: .upstreamToClient, method: pending.method, outcome: "ok")
         entry.id = pending.upstreamID
@@ -241,83 +232,9 @@ public actor ProxySession: UpstreamRequester {
         log?.record(entry)
     }
 
-    // MARK: upstream -> client
-
-    private func pumpUpstream() async {
-        for await event in upstream.inbound {
-            switch event {
-            case .line(let bytes): await handleFromUpstream(bytes)
-            case .oversized(let count):
-                logger.error("upstream sent a message over the line limit; discarded", metadata: ["bytes": "\(count)"])
-            }
-        }
-    }
-
-    private func handleFromUpstream(_ bytes: [UInt8]) async {
-        let message: JSONRPCMessage
-        do {
-            message = try JSONRPCMessage.decode(bytes)
-        } catch {
-            logger.error("upstream sent a malformed message; not forwarded",
-                         metadata: ["upstream": "\(settings.upstreamName)", "reason": "\(error.error.message)"])
-            return
-        }
-        switch message.kind {
-        case .response(let id), .errorResponse(.some(let id), _):
-            deliverUpstreamResponse(message, id: id)
-        case .errorResponse(nil, let error):
-            logger.error("upstream reported an error without an id",
-                         metadata: ["code": "\(error.code)", "message": "\(error.message)"])
-        case .request(let id, let method):
-            let downstreamID = toClient.allocate(PendingClientAnswer(upstreamID: id, method: method, sentAt: .now))
-            await answerClient(message.withID(downstreamID))
-        case .notification(let method):
-            if method == "notifications/tools/list_changed" { tools.markStale() }
-            var outgoing = message
-            if method == "notifications/cancelled", let upstreamID = message.params?["requestId"].flatMap(RequestID.init) {
-                guard let downstreamID = toClient.take(where: { $0.upstreamID == upstreamID }) else { return }
-                outgoing = message.replacingParam("requestId", with: downstreamID.json)
-            }
-            await answerClient(outgoing)
-            recordNotification(outgoing, direction: .upstreamToClient)
-        }
-    }
-
-    private func deliverUpstreamResponse(_ message: JSONRPCMessage, id: RequestID) {
-        guard toUpstream.peek(id) != nil else {
-            logger.debug("dropped a response to a request no longer waiting", metadata: ["id": "\(id)"])
-            return
-        }
-        settle(id, Reply(.upstream(message)))
-    }
-
-    /// Hands a reply to the request's waiter, or keeps it until the sender starts waiting.
-    private func settle(_ id: RequestID, _ reply: Reply) {
-        guard var pending = toUpstream.peek(id) else { return }
-        switch pending.state {
-        case .waiting(let continuation):
-            _ = toUpstream.take(id)
-            continuation.resume(returning: reply)
-        case .sending:
-            pending.state = .settled(reply)
-            toUpstream.update(id, pending)
-        case .settled:
-            logger.warning("upstream answered the same request twice; the second answer was dropped", metadata: ["id": "\(id)"])
-        }
-    }
-
-    private func failAllPending(reason: String) {
-        for (id, pending) in toUpstream.all {
-            let error = UpstreamFailure.outcomeUnknown(upstream: settings.upstreamName, reason: reason,
-                                                       method: pending.exchange.method, tool: pending.exchange.tool)
-            settle(id, Reply(.proxy(error, outcome: "failed")))
-        }
-        toClient = IDMap()
-    }
-
     // MARK: helpers
 
-    private func answerClient(_ message: JSONRPCMessage) async {
+    func answerClient(_ message: JSONRPCMessage) async {
         do {
             try await downstream.send(message)
         } catch {
@@ -325,7 +242,7 @@ public actor ProxySession: UpstreamRequester {
         }
     }
 
-    private func recordNotification(_ message: JSONRPCMessage, direction: ExchangeRecord.Direction) {
+    func recordNotification(_ message: JSONRPCMessage, direction: ExchangeRecord.Direction) {
         guard let log else { return }
         var entry = ExchangeRecord(timestamp: Date(), session: settings.sessionID, upstream: settings.upstreamName,
                                    direction: direction, method: message.method, outcome: "notification")

@@ -55,6 +55,11 @@ public final class ToolCatalog: Sendable {
 
     public func markStale() { state.withLock { $0.complete = false } }
 
+    /// Names and definitions of the known tools, order-independent: equal exactly when the tool surface is.
+    public var fingerprint: Set<JSONValue> {
+        state.withLock { Set($0.tools.values.map(\.definition)) }
+    }
+
     /// Fetches every page of `tools/list` through the proxy's own requests when the list is not known.
     public func refreshIfNeeded(using upstream: any UpstreamRequester) async throws {
         guard !isComplete else { return }

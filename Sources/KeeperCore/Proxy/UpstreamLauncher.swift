@@ -52,6 +52,19 @@ public enum UpstreamLauncher {
         }
     }
 
+    /// Whether the upstream is one of Notion's servers, whose rate limit (3 requests/s on average)
+    /// the default pacing encodes.
+    public static func isNotion(_ upstream: UpstreamConfig) -> Bool {
+        switch upstream.transport {
+        case .command(let spec):
+            return upstream.notionTokenEnv != nil || ([spec.executable] + spec.arguments).contains { $0.contains("notion-mcp-server") }
+        case .url(let url, _, _):
+            return url.lowercased().contains("notion.com")
+        case .sandbox:
+            return false
+        }
+    }
+
     /// `OPENAPI_MCP_HEADERS` for the official Notion server, built here so nobody escapes JSON in JSON by hand.
     public static func notionHeaders(token: String) -> String {
         let headers: JSONValue = ["Authorization": .string("Bearer \(token)"), "Notion-Version": .string(notionVersion)]

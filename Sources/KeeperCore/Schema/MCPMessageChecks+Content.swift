@@ -113,9 +113,9 @@ extension MessageReport {
     }
 
     /// A request's `_meta`: in 2026-07-28 required, with the protocol version and client
-    /// capabilities; before, optional with an optional progress token (defined for every request
-    /// since 2025-11-25, and for `ping` always).
-    mutating func requestMeta(of params: JSONObject, at place: Place, _ version: MCPProtocolVersion, definedBefore2025_11_25: Bool) {
+    /// capabilities; in the legacy era optional, with an optional progress token, from the version
+    /// `legacySince` on (2025-11-25 for most requests; `ping` always had it).
+    mutating func requestMeta(of params: JSONObject, at place: Place, _ version: MCPProtocolVersion, legacySince: MCPProtocolVersion) {
         if version.isModern {
             guard let meta = member("_meta", of: params, at: place, .object, required: true)?.objectValue else { return }
             let metaPlace = place.member("_meta").within("RequestMetaObject")
@@ -126,15 +126,9 @@ extension MessageReport {
             }
             oneOf("io.modelcontextprotocol/logLevel", of: meta, at: metaPlace, Self.loggingLevels, definedBy: "LoggingLevel")
             member("progressToken", of: meta, at: metaPlace, .stringOrInteger)
-        } else if definedBefore2025_11_25 || version >= .v2025_11_25 {
-            legacyRequestMeta(of: params, at: place)
+        } else if version >= legacySince, let meta = member("_meta", of: params, at: place, .object)?.objectValue {
+            member("progressToken", of: meta, at: place.member("_meta"), .stringOrInteger)
         }
-    }
-
-    /// A legacy request's optional `_meta` with its optional progress token.
-    mutating func legacyRequestMeta(of params: JSONObject, at place: Place) {
-        guard let meta = member("_meta", of: params, at: place, .object)?.objectValue else { return }
-        member("progressToken", of: meta, at: place.member("_meta"), .stringOrInteger)
     }
 
     /// A notification's optional `_meta`; in 2026-07-28 it may name the subscription it belongs to.

@@ -28,42 +28,41 @@ public enum MCPMessageChecks {
     /// The violations in a request's params; empty when they fit (or the method is not checked).
     public static func checkRequest(method: String, params: JSONValue?, version: MCPProtocolVersion) -> [SchemaViolation] {
         var report = MessageReport()
-        let sinceTasks = version >= .v2025_11_25
         switch (method, version.isModern) {
         case ("initialize", false):
-            let names = Definitions(message: "InitializeRequest", params: sinceTasks ? "InitializeRequestParams" : "InitializeRequest")
+            let names = Definitions("InitializeRequest", params: "InitializeRequestParams", version)
             guard let (object, place) = report.params(params, of: method, names, required: true) else { break }
             report.member("protocolVersion", of: object, at: place, .string, required: true)
             report.member("capabilities", of: object, at: place, .object, required: true)
             if let info = report.member("clientInfo", of: object, at: place, .object, required: true)?.objectValue {
                 report.implementation(info, at: place.member("clientInfo").within("Implementation"), version)
             }
-            if sinceTasks { report.legacyRequestMeta(of: object, at: place) }
+            report.requestMeta(of: object, at: place, version, legacySince: .v2025_11_25)
         case ("tools/list", let modern):
-            let names = Definitions(message: "ListToolsRequest", params: sinceTasks ? "PaginatedRequestParams" : "ListToolsRequest")
+            let names = Definitions("ListToolsRequest", params: "PaginatedRequestParams", version)
             guard let (object, place) = report.params(params, of: method, names, required: modern) else { break }
             report.member("cursor", of: object, at: place, .string)
-            report.requestMeta(of: object, at: place, version, definedBefore2025_11_25: false)
+            report.requestMeta(of: object, at: place, version, legacySince: .v2025_11_25)
         case ("tools/call", let modern):
-            let names = Definitions(message: "CallToolRequest", params: sinceTasks ? "CallToolRequestParams" : "CallToolRequest")
+            let names = Definitions("CallToolRequest", params: "CallToolRequestParams", version)
             guard let (object, place) = report.params(params, of: method, names, required: true) else { break }
             report.member("name", of: object, at: place, .string, required: true)
             report.member("arguments", of: object, at: place, .object)
             if modern {
                 report.objectOfObjects("inputResponses", of: object, at: place, definition: "InputResponses")
                 report.member("requestState", of: object, at: place, .string)
-            } else if sinceTasks, let task = report.member("task", of: object, at: place, .object)?.objectValue {
+            } else if version >= .v2025_11_25, let task = report.member("task", of: object, at: place, .object)?.objectValue {
                 report.member("ttl", of: task, at: place.member("task").within("TaskMetadata"), .integer)
             }
-            report.requestMeta(of: object, at: place, version, definedBefore2025_11_25: false)
+            report.requestMeta(of: object, at: place, version, legacySince: .v2025_11_25)
         case ("ping", false):
-            let names = Definitions(message: "PingRequest", params: sinceTasks ? "RequestParams" : "PingRequest")
+            let names = Definitions("PingRequest", params: "RequestParams", version)
             guard let (object, place) = report.params(params, of: method, names, required: false) else { break }
-            report.requestMeta(of: object, at: place, version, definedBefore2025_11_25: true)
+            report.requestMeta(of: object, at: place, version, legacySince: .v2024_11_05)
         case ("server/discover", true):
-            let names = Definitions(message: "DiscoverRequest", params: "RequestParams")
+            let names = Definitions("DiscoverRequest", params: "RequestParams", version)
             guard let (object, place) = report.params(params, of: method, names, required: true) else { break }
-            report.requestMeta(of: object, at: place, version, definedBefore2025_11_25: false)
+            report.requestMeta(of: object, at: place, version, legacySince: .v2025_11_25)
         default:
             break
         }
@@ -77,22 +76,22 @@ public enum MCPMessageChecks {
         let sinceTasks = version >= .v2025_11_25
         switch (method, version.isModern) {
         case ("notifications/initialized", false):
-            let names = Definitions(message: "InitializedNotification", params: sinceTasks ? "NotificationParams" : "InitializedNotification")
+            let names = Definitions("InitializedNotification", params: "NotificationParams", version)
             guard let (object, place) = report.params(params, of: method, names, required: false) else { break }
             report.notificationMeta(of: object, at: place, version)
         case ("notifications/tools/list_changed", _):
-            let names = Definitions(message: "ToolListChangedNotification", params: sinceTasks ? "NotificationParams" : "ToolListChangedNotification")
+            let names = Definitions("ToolListChangedNotification", params: "NotificationParams", version)
             guard let (object, place) = report.params(params, of: method, names, required: false) else { break }
             report.notificationMeta(of: object, at: place, version)
         case ("notifications/cancelled", _):
-            let names = Definitions(message: "CancelledNotification", params: sinceTasks ? "CancelledNotificationParams" : "CancelledNotification")
+            let names = Definitions("CancelledNotification", params: "CancelledNotificationParams", version)
             guard let (object, place) = report.params(params, of: method, names, required: true) else { break }
             // 2025-11-25 made requestId optional: a task is cancelled with tasks/cancel, not by id here.
             report.member("requestId", of: object, at: place, .stringOrInteger, required: version != .v2025_11_25)
             report.member("reason", of: object, at: place, .string)
             if sinceTasks { report.notificationMeta(of: object, at: place, version) }
         case ("notifications/progress", _):
-            let names = Definitions(message: "ProgressNotification", params: sinceTasks ? "ProgressNotificationParams" : "ProgressNotification")
+            let names = Definitions("ProgressNotification", params: "ProgressNotificationParams", version)
             guard let (object, place) = report.params(params, of: method, names, required: true) else { break }
             report.member("progressToken", of: object, at: place, .stringOrInteger, required: true)
             report.member("progress", of: object, at: place, .number, required: true)
@@ -100,7 +99,7 @@ public enum MCPMessageChecks {
             if version >= .v2025_03_26 { report.member("message", of: object, at: place, .string) }
             if sinceTasks { report.notificationMeta(of: object, at: place, version) }
         case ("notifications/message", _):
-            let names = Definitions(message: "LoggingMessageNotification", params: sinceTasks ? "LoggingMessageNotificationParams" : "LoggingMessageNotification")
+            let names = Definitions("LoggingMessageNotification", params: "LoggingMessageNotificationParams", version)
             guard let (object, place) = report.params(params, of: method, names, required: true) else { break }
             report.oneOf("level", of: object, at: place, MessageReport.loggingLevels, required: true, definedBy: "LoggingLevel")
             report.member("data", of: object, at: place, required: true)
@@ -114,10 +113,16 @@ public enum MCPMessageChecks {
 }
 
 /// The official definitions that govern a message: the message itself (where `params` is required)
-/// and its params (the same definition before 2025-11-25, which wrote params inline).
+/// and its params.
 struct Definitions {
     let message: String
     let params: String
+
+    /// Before 2025-11-25 the schemas wrote params inline, so the message's definition governs them.
+    init(_ message: String, params: String, _ version: MCPProtocolVersion) {
+        self.message = message
+        self.params = version >= .v2025_11_25 ? params : message
+    }
 }
 
 extension MessageReport {

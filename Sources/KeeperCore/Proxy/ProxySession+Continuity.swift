@@ -1,0 +1,133 @@
+import Foundation
+
+/// Where the session's upstream link stands.
+enum LinkState: Sendable {
+    case up(any UpstreamLink, generation: Int, since: ContinuousClock.Instant)
+    /// Between links: requests wait for the next one.
+    case connecting(consecutiveFailures: Int)
+    case stopped
+
+    var upstream: (any UpstreamLink)? {
+        if case .up(let link, _, _) = self { return link }
+        return nil
+    }
+}
+
+/// A link and the task reading it (an `AsyncStream` has one reader for its whole life).
+struct LivePump: Sendable {
+    let link: any UpstreamLink
+    let generation: Int
+    let pump: Task<Void, Never>
+}
+
+extension ProxySession {
+    var currentLink: (any UpstreamLink, Int)? {
+        if case .up(let link, let linkGeneration, _) = link { return (link, linkGeneration) }
+        return nil
+    }
+
+    /// The link to send on, waiting while one is being established; nil once the session stops.
+    func readyLink() async -> (any UpstreamLink, Int)? {
+        switch link {
+        case .up(let upstream, let linkGeneration, _): return (upstream, linkGeneration)
+        case .stopped: return nil
+        case .connecting: return await withCheckedContinuation { linkWaiters.append($0) }
+        }
+    }
+
+    /// Ends a link that still runs but is no use (its HTTP session expired); `run` then reconnects.
+    func retire(_ retiredGeneration: Int, reason: String) {
+        guard case .up(let upstream, let linkGeneration, _) = link, linkGeneration == retiredGeneration else { return }
+        logger.notice("replacing the upstream link", metadata: ["upstream": "\(settings.upstreamName)", "reason": "\(reason)"])
+        link = .connecting(consecutiveFailures: 0)
+        Task { _ = await upstream.shutdown(grace: .seconds(1)) }
+    }
+
+    /// Opens new links, with growing jittered waits while the upstream keeps failing, until one
+    /// completes the replayed handshake; nil when the session stops meanwhile.
+    func reconnect(after reason: String) async -> LivePump? {
+        var failures: Int
+        switch link {
+        case .up(_, _, let since): failures = clock.now - since >= settings.healthyAfter ? 0 : 1
+        case .connecting(let count): failures = count
+        case .stopped: return nil
+        }
+        metrics.reconnect(upstream: settings.upstreamName, reason: Self.label(reason))
+        while shutdown == nil {
+            link = .connecting(consecutiveFailures: failures)
+            let wait = failures == 0 ? .zero : settings.reconnectBackoff.delay(attempt: failures - 1, random: random)
+            logger.warning("reconnecting to the upstream", metadata: [
+                "upstream": "\(settings.upstreamName)", "reason": "\(reason)", "attempt": "\(failures + 1)", "wait_ms": "\(wait.milliseconds)",
+            ])
+            if wait > .zero { try? await clock.sleep(for: wait) }
+            guard shutdown == nil, let connector else { return nil }
+            let upstream: any UpstreamLink
+            do {
+                upstream = try connector()
+            } catch {
+                logger.error("cannot reconnect to the upstream", metadata: ["upstream": "\(settings.upstreamName)", "error": "\(error)"])
+                failures += 1
+                continue
+            }
+            generation += 1
+            let newGeneration = generation
+            let pump = Task { await pumpUpstream(upstream) }
+            if await replayHandshake(on: upstream, generation: newGeneration), shutdown == nil {
+                announce(upstream, generation: newGeneration)
+                return LivePump(link: upstream, generation: newGeneration, pump: pump)
+            }
+            _ = await upstream.shutdown(grace: .seconds(1))
+            await pump.value
+            linkLost(newGeneration, reason: "its handshake failed")
+            failures += 1
+        }
+        return nil
+    }
+
+    /// Replays the client's `initialize` and `notifications/initialized` on a new link; true when the
+    /// upstream accepted them (or there was nothing to replay yet).
+    private func replayHandshake(on upstream: any UpstreamLink, generation newGeneration: Int) async -> Bool {
+        guard let handshake else { return true }
+        let message = JSONRPCMessage.request(id: RequestID(0), method: "initialize", params: handshake.params)
+        let exchange = Exchange(message: message, clientID: RequestID(0), method: "initialize", session: settings.sessionID,
+                                upstream: settings.upstreamName, receivedAt: .now, context: context)
+        let reply = try? await exchangeOnLink(upstream, generation: newGeneration, exchange: exchange, clientID: nil)
+        guard case .upstream(let response) = reply?.outcome, let result = response.result else {
+            logger.error("the upstream refused the replayed initialize", metadata: ["upstream": "\(settings.upstreamName)"])
+            return false
+        }
+        if let version = result["protocolVersion"]?.stringValue, version != tools.protocolVersion.rawValue {
+            logger.warning("the reconnected upstream negotiated another protocol version",
+                           metadata: ["was": "\(tools.protocolVersion.rawValue)", "now": "\(version)"])
+        }
+        if handshake.initialized {
+            try? await upstream.send(.notification(method: "notifications/initialized"))
+        }
+        return true
+    }
+
+    /// Makes a replayed link the session's link, wakes the requests waiting for it, and checks
+    /// whether the tool list changed underneath the client.
+    private func announce(_ upstream: any UpstreamLink, generation newGeneration: Int) {
+        link = .up(upstream, generation: newGeneration, since: clock.now)
+        logger.notice("upstream reconnected", metadata: ["upstream": "\(settings.upstreamName)", "generation": "\(newGeneration)"])
+        linkWaiters.forEach { $0.resume(returning: (upstream, newGeneration)) }
+        linkWaiters.removeAll()
+        if tools.isComplete {
+            let before = tools.fingerprint
+            tools.markStale()
+            Task {
+                try? await tools.refreshIfNeeded(using: self)
+                if tools.fingerprint != before {
+                    await answerClient(.notification(method: "notifications/tools/list_changed"))
+                }
+            }
+        }
+    }
+
+    static func label(_ reason: String) -> String {
+        if reason.contains("expired") { return "session_expired" }
+        if reason.contains("signal") || reason.contains("status") { return "exited" }
+        return "closed"
+    }
+}

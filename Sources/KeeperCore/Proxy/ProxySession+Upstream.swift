@@ -1,0 +1,134 @@
+import Foundation
+
+extension ProxySession {
+    /// The pipeline's last step: send to the upstream under a fresh id and wait for its answer.
+    /// `clientID` names the client request this serves, so a cancellation can follow it upstream.
+    /// While the upstream is being reconnected, this waits for the new link.
+    func forward(_ exchange: Exchange, for clientID: RequestID?) async throws -> Reply {
+        guard let (upstream, linkGeneration) = await readyLink() else {
+            return Reply(.proxy(UpstreamFailure.notSent(upstream: settings.upstreamName, reason: "the session is closing",
+                                                        method: exchange.method, tool: exchange.tool), outcome: "failed"))
+        }
+        return try await exchangeOnLink(upstream, generation: linkGeneration, exchange: exchange, clientID: clientID)
+    }
+
+    /// One request on one particular link (replays use the new link before it is announced as ready).
+    func exchangeOnLink(_ upstream: any UpstreamLink, generation linkGeneration: Int, exchange: Exchange,
+                        clientID: RequestID?) async throws -> Reply {
+        let upstreamID = toUpstream.allocate(PendingUpstream(exchange: exchange, generation: linkGeneration, state: .sending))
+        if let clientID { inFlight[clientID]?.upstreamID = upstreamID }
+        do {
+            try await upstream.send(exchange.message.withID(upstreamID))
+        } catch {
+            _ = toUpstream.take(upstreamID)
+            if error == .sessionExpired { retire(linkGeneration, reason: "the upstream session expired") }
+            var reply = Reply(.proxy(UpstreamFailure.delivery(error, upstream: settings.upstreamName,
+                                                              method: exchange.method, tool: exchange.tool), outcome: "failed"))
+            reply.httpStatus = error.httpStatus
+            reply.transportError = error
+            return reply
+        }
+        return try await withTaskCancellationHandler {
+            try await awaitReply(upstreamID)
+        } onCancel: {
+            Task { await self.abandon(upstreamID) }
+        }
+    }
+
+    private func awaitReply(_ upstreamID: RequestID) async throws -> Reply {
+        try await withCheckedThrowingContinuation { continuation in
+            guard var pending = toUpstream.peek(upstreamID) else {
+                continuation.resume(throwing: CancellationError())
+                return
+            }
+            switch pending.state {
+            case .settled(let reply):
+                _ = toUpstream.take(upstreamID)
+                continuation.resume(returning: reply)
+            case .sending, .waiting:
+                pending.state = .waiting(continuation)
+                toUpstream.update(upstreamID, pending)
+            }
+        }
+    }
+
+    private func abandon(_ upstreamID: RequestID) {
+        if case .waiting(let continuation) = toUpstream.take(upstreamID)?.state {
+            continuation.resume(throwing: CancellationError())
+        }
+    }
+
+    // MARK: upstream -> client
+
+    func pumpUpstream(_ upstream: any UpstreamLink) async {
+        for await event in upstream.inbound {
+            switch event {
+            case .line(let bytes): await handleFromUpstream(bytes)
+            case .oversized(let count):
+                logger.error("upstream sent a message over the line limit; discarded", metadata: ["bytes": "\(count)"])
+            }
+        }
+    }
+
+    private func handleFromUpstream(_ bytes: [UInt8]) async {
+        let message: JSONRPCMessage
+        do {
+            message = try JSONRPCMessage.decode(bytes)
+        } catch {
+            logger.error("upstream sent a malformed message; not forwarded",
+                         metadata: ["upstream": "\(settings.upstreamName)", "reason": "\(error.error.message)"])
+            return
+        }
+        switch message.kind {
+        case .response(let id), .errorResponse(.some(let id), _):
+            guard toUpstream.peek(id) != nil else {
+                logger.debug("dropped a response to a request no longer waiting", metadata: ["id": "\(id)"])
+                return
+            }
+            settle(id, Reply(.upstream(message)))
+        case .errorResponse(nil, let error):
+            logger.error("upstream reported an error without an id", metadata: ["code": "\(error.code)", "message": "\(error.message)"])
+        case .request(let id, let method):
+            let downstreamID = toClient.allocate(PendingClientAnswer(upstreamID: id, method: method, generation: generation, sentAt: .now))
+            await answerClient(message.withID(downstreamID))
+        case .notification(let method):
+            if method == "notifications/tools/list_changed" { tools.markStale() }
+            var outgoing = message
+            if method == "notifications/cancelled", let upstreamID = message.params?["requestId"].flatMap(RequestID.init) {
+                guard let downstreamID = toClient.take(where: { $0.upstreamID == upstreamID }) else { return }
+                outgoing = message.replacingParam("requestId", with: downstreamID.json)
+            }
+            await answerClient(outgoing)
+            recordNotification(outgoing, direction: .upstreamToClient)
+        }
+    }
+
+    /// Hands a reply to the request's waiter, or keeps it until the sender starts waiting.
+    func settle(_ id: RequestID, _ reply: Reply) {
+        guard var pending = toUpstream.peek(id) else { return }
+        switch pending.state {
+        case .waiting(let continuation):
+            _ = toUpstream.take(id)
+            continuation.resume(returning: reply)
+        case .sending:
+            pending.state = .settled(reply)
+            toUpstream.update(id, pending)
+        case .settled:
+            logger.warning("upstream answered the same request twice; the second answer was dropped", metadata: ["id": "\(id)"])
+        }
+    }
+
+    /// A link is gone: every request sent on it and not answered has an unknown outcome (the retry
+    /// stage re-sends those that are safe to repeat); server requests on it can no longer be answered.
+    func linkLost(_ lostGeneration: Int, reason: String) {
+        for (id, pending) in toUpstream.all where pending.generation == lostGeneration {
+            if case .settled = pending.state { continue }
+            let error = UpstreamFailure.outcomeUnknown(upstream: settings.upstreamName, reason: reason,
+                                                       method: pending.exchange.method, tool: pending.exchange.tool)
+            var reply = Reply(.proxy(error, outcome: "failed"))
+            reply.transportError = .connectionLost(reason)
+            settle(id, reply)
+        }
+        while toClient.take(where: { $0.generation == lostGeneration }) != nil {}
+    }
+}

@@ -1,0 +1,88 @@
+/// Why a request was not admitted by the pacer.
+public struct PacingQueueFull: Error, Sendable {
+    public let limit: Int
+}
+
+/// A token bucket with a bounded FIFO queue: requests beyond the burst wait their turn, first come
+/// first served across every session sharing the upstream, and a full queue refuses at once.
+public actor TokenBucket {
+    public let rate: Double
+    public let burst: Int
+    public let queueLimit: Int
+    private let clock: any StageClock
+    private var tokens: Double
+    private var updated: ContinuousClock.Instant
+    private var waiters: [(id: Int, continuation: CheckedContinuation<Void, any Error>)] = []
+    private var nextWaiter = 0
+    private var draining = false
+    private let onDepth: @Sendable (Int) -> Void
+
+    public init(rate: Double, burst: Int, queueLimit: Int, clock: any StageClock, onDepth: @escaping @Sendable (Int) -> Void = { _ in }) {
+        self.rate = rate
+        self.burst = burst
+        self.queueLimit = queueLimit
+        self.clock = clock
+        self.tokens = Double(burst)
+        self.updated = clock.now
+        self.onDepth = onDepth
+    }
+
+    public var queueDepth: Int { waiters.count }
+
+    /// Returns when the request may go; throws `PacingQueueFull` at once when too many wait, or
+    /// `CancellationError` if the waiting request is cancelled.
+    public func acquire() async throws {
+        refill()
+        if waiters.isEmpty, tokens >= 1 {
+            tokens -= 1
+            return
+        }
+        guard waiters.count < queueLimit else { throw PacingQueueFull(limit: queueLimit) }
+        let id = nextWaiter
+        nextWaiter += 1
+        try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { continuation in
+                waiters.append((id, continuation))
+                onDepth(waiters.count)
+                startDraining()
+            }
+        } onCancel: {
+            Task { await self.cancel(id) }
+        }
+    }
+
+    private func cancel(_ id: Int) {
+        guard let index = waiters.firstIndex(where: { $0.id == id }) else { return }
+        waiters.remove(at: index).continuation.resume(throwing: CancellationError())
+        onDepth(waiters.count)
+    }
+
+    private func refill() {
+        let now = clock.now
+        let elapsed = now - updated
+        updated = now
+        tokens = min(Double(burst), tokens + rate * (elapsed.milliseconds / 1000))
+    }
+
+    /// Releases waiters in order as tokens accrue; one drainer at a time.
+    private func startDraining() {
+        guard !draining else { return }
+        draining = true
+        Task { await drain() }
+    }
+
+    private func drain() async {
+        while !waiters.isEmpty {
+            refill()
+            if tokens >= 1 {
+                tokens -= 1
+                waiters.removeFirst().continuation.resume()
+                onDepth(waiters.count)
+                continue
+            }
+            let wait = Duration.milliseconds(Int64(((1 - tokens) / rate * 1000).rounded(.up)))
+            try? await clock.sleep(for: wait)
+        }
+        draining = false
+    }
+}

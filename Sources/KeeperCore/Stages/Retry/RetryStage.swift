@@ -1,0 +1,93 @@
+import Logging
+
+/// Retries what the upstream refused or never saw (429, 503 with Retry-After, connect failures, an
+/// expired session, Notion's in-result rate limit) and, for requests that are safe to repeat, what it
+/// may have seen (502, 504, a connection lost after sending). Waits honour `Retry-After`, else
+/// full-jitter backoff; attempts, a per-request deadline and a shared budget bound the whole.
+public struct RetryStage: Stage {
+    public let settings: RetrySettings
+    let budget: RetryBudget
+    let clock: any StageClock
+    let random: any RandomSource
+    let metrics: KeeperMetrics
+    let logger: Logger
+
+    public init(settings: RetrySettings, budget: RetryBudget, clock: any StageClock, random: any RandomSource,
+                metrics: KeeperMetrics, logger: Logger) {
+        self.settings = settings
+        self.budget = budget
+        self.clock = clock
+        self.random = random
+        self.metrics = metrics
+        self.logger = logger
+    }
+
+    public func handle(_ exchange: Exchange, next: Next) async throws -> Reply {
+        budget.recordRequest()
+        let backoff = Backoff(base: settings.baseDelay, cap: settings.maxDelay)
+        let start = clock.now
+        var waited = Duration.zero
+        var attempt = 1
+        while true {
+            var reply = try await next(exchange)
+            guard case .retry(let reason, let requested) = RetryClassifier.decide(reply, for: exchange, now: clock.date) else {
+                return annotated(reply, attempts: attempt, waited: waited)
+            }
+            let delay = requested ?? backoff.delay(attempt: attempt - 1, random: random)
+            let refusal: String?
+            if let requested, requested > settings.maxDelay {
+                refusal = "the upstream asks to wait \(Self.seconds(requested)) s, longer than retry.max_delay"
+            } else if attempt >= settings.maxAttempts {
+                refusal = "it failed \(attempt) times (retry.max_attempts)"
+            } else if clock.now - start + delay > settings.deadline {
+                refusal = "another wait would pass the \(Self.seconds(settings.deadline)) s deadline (retry.deadline)"
+            } else if !budget.tryRetry() {
+                refusal = "the retry budget is spent (more than \(Int(budget.ratio * 100))% of recent requests were retries)"
+            } else {
+                refusal = nil
+            }
+            if let refusal {
+                reply = gaveUp(reply, exchange: exchange, reason: refusal, wait: requested)
+                return annotated(reply, attempts: attempt, waited: waited)
+            }
+            metrics.retry(upstream: exchange.upstream, reason: reason)
+            if reason.contains("429") || reason == "notion_rate_limited" { metrics.rateLimited(upstream: exchange.upstream) }
+            logger.info("retrying", metadata: ["upstream": "\(exchange.upstream)", "method": "\(exchange.method)",
+                                               "reason": "\(reason)", "attempt": "\(attempt)", "wait_ms": "\(delay.milliseconds)"])
+            try await clock.sleep(for: delay)
+            waited += delay
+            attempt += 1
+        }
+    }
+
+    private func annotated(_ reply: Reply, attempts: Int, waited: Duration) -> Reply {
+        var reply = reply
+        reply.attempts = attempts
+        reply.retryWait = waited
+        return reply
+    }
+
+    /// The final failure: the upstream's own error where it sent one, else a JSON-RPC error with
+    /// `data: {upstream_status, retry_after_s, attempts}`, saying whether a later retry is safe.
+    private func gaveUp(_ reply: Reply, exchange: Exchange, reason: String, wait: Duration?) -> Reply {
+        var data: JSONObject = ["upstream": .string(exchange.upstream), "method": .string(exchange.method)]
+        data["tool"] = exchange.tool.map(JSONValue.string)
+        data["upstream_status"] = reply.httpStatus.map { .number(JSONNumber($0)) } ?? (reply.transportError == nil ? 429 : nil)
+        data["retry_after_s"] = wait.map { .number(JSONNumber($0.milliseconds / 1000)) }
+        let processed = reply.transportError.map { !$0.messageWasNotProcessed } ?? false
+        data["outcome"] = processed ? "unknown" : "not_sent"
+        let what = reply.transportError?.description ?? "Notion answered rate_limited"
+        let advice = processed ? "it may or may not have been applied; check before retrying" : "it was not processed, so retrying later is safe"
+        var result = reply
+        result.outcome = .proxy(JSONRPCError(
+            code: processed ? JSONRPCError.outcomeUnknownCode : JSONRPCError.upstreamUnavailableCode,
+            message: "Upstream '\(exchange.upstream)' did not complete \(exchange.tool.map { "tool \"\($0)\"" } ?? exchange.method) (\(what)); mcpkeeper stopped retrying because \(reason); \(advice).",
+            data: .object(data)), outcome: "failed")
+        return result
+    }
+
+    static func seconds(_ d: Duration) -> String {
+        let s = d.milliseconds / 1000
+        return s == s.rounded() ? String(Int(s)) : String(format: "%.1f", s)
+    }
+}
