@@ -76,9 +76,10 @@ public actor SandboxState {
 
     /// Notion's 429 as the official server passes it on: inside a normal result, with the wait.
     private func rateLimitError() -> JSONValue {
-        let seconds = max(1, Int((options.retryAfter.milliseconds / 1000).rounded(.up)))
+        let seconds = options.retryAfter.milliseconds / 1000
+        let shown = seconds < 1 ? "\(Int(options.retryAfter.milliseconds)) ms" : "\(Int(seconds.rounded(.up))) second\(seconds <= 1 ? "" : "s")"
         var error = workspace.notionErrorJSON(status: 429, code: "rate_limited",
-                                              message: "You have been rate limited. Please try again in \(seconds) second\(seconds == 1 ? "" : "s").")
+                                              message: "You have been rate limited. Please try again in \(shown).")
         if case .object(var object) = error {
             object["retry_after"] = .number(JSONNumber(seconds))
             error = .object(object)

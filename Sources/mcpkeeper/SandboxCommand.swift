@@ -58,10 +58,10 @@ struct SandboxCommand: AsyncParsableCommand {
     @Option(help: "HTTP: require Authorization: Bearer TOKEN, as the official server's --auth-token does.")
     var authToken: String?
 
-    @Option(help: "HTTP: share of POSTs refused with 429 and Retry-After, 0 to 1.")
+    @Option(name: .customLong("http-429-ratio"), help: "HTTP: share of POSTs refused with 429 and Retry-After, 0 to 1.")
     var http429Ratio: Double = 0
 
-    @Option(help: "HTTP: share of POSTs refused with 503 and Retry-After, 0 to 1.")
+    @Option(name: .customLong("http-503-ratio"), help: "HTTP: share of POSTs refused with 503 and Retry-After, 0 to 1.")
     var http503Ratio: Double = 0
 
     @Flag(help: "HTTP: send Retry-After as an HTTP-date instead of seconds.")
@@ -115,7 +115,7 @@ struct SandboxCommand: AsyncParsableCommand {
         }
         faults.rateLimitRatio = http429Ratio
         faults.unavailableRatio = http503Ratio
-        faults.retryAfterSeconds = max(1, Int((try options().retryAfter.milliseconds / 1000).rounded(.up)))
+        faults.retryAfterSeconds = Int((try options().retryAfter.milliseconds / 1000).rounded(.up))
         faults.retryAfterAsDate = retryAfterDate
         faults.sessionExpiresAfter = sessionExpireAfter
         if let sessionTtl {

@@ -107,8 +107,10 @@ struct ServePlan {
                     logger: Logger, onStart: (ProxySession) -> Void = { _ in }) async throws(SpawnError) -> ProxySession.End {
         let upstream = try target.connect(name: upstreamName, logger: logger)
         let (target, name) = (self.target, upstreamName)
+        var settings = ProxySession.Settings(sessionID: SessionID.random(), upstreamName: upstreamName, shutdownGrace: target.shutdownGrace)
+        settings.reconnectBackoff = Backoff(base: retry.baseDelay, cap: retry.maxDelay)
         let session = ProxySession(
-            settings: .init(sessionID: SessionID.random(), upstreamName: upstreamName, shutdownGrace: target.shutdownGrace),
+            settings: settings,
             downstream: downstream, upstream: upstream, pipeline: pipeline, log: log, logger: logger,
             connector: { try target.connect(name: name, logger: logger) }, metrics: metrics)
         onStart(session)

@@ -175,8 +175,14 @@ public final class StreamableHTTPServer: Sendable {
         case .sse:
             return sseResponse(stream.attach(after: 0), cutAfter: settings.cutStreamsAfterEvents)
         case .closed:
-            return HTTPErrorResponse.make(.notFound, code: JSONRPCError.upstreamUnavailableCode,
-                                          "The session ended before answering; initialize a new session", id: id)
+            // Not 404: the request was dispatched, so whether it took effect is unknown, and a 404 would
+            // tell the client it is safe to send again.
+            let body = JSONRPCMessage.error(id: id, JSONRPCError(
+                code: JSONRPCError.outcomeUnknownCode,
+                message: "The session ended before answering; the request may or may not have been applied. Check before retrying, in a new session.",
+                data: ["outcome": "unknown"])).bytes
+            return Response(status: .internalServerError, headers: [.contentType: "application/json"],
+                            body: ResponseBody(byteBuffer: ByteBuffer(bytes: body)))
         }
     }
 
