@@ -6,6 +6,6 @@ struct Mcpkeeper: AsyncParsableCommand {
         commandName: "mcpkeeper",
         abstract: "A protocol-conformance proxy and health monitor for MCP servers, built first for Notion's.",
         version: "0.1.0",
-        subcommands: [ServeCommand.self, SandboxCommand.self, ConfigCommand.self]
+        subcommands: [ServeCommand.self, ProbeCommand.self, MonitorCommand.self, SandboxCommand.self, ConfigCommand.self]
     )
 }

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import KeeperCore
 import Logging
+import Synchronization
 
 struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -44,6 +45,8 @@ struct ServeCommand: AsyncParsableCommand {
 
     @OptionGroup var listener: ListenerOptions
 
+    @OptionGroup var metricsOptions: MetricsOptions
+
     @OptionGroup var diagnostics: DiagnosticOptions
 
     @Argument(parsing: .postTerminator, help: "The upstream command and its arguments, after `--`.")
@@ -66,6 +69,9 @@ struct ServeCommand: AsyncParsableCommand {
         let requestLog = try plan.openLog()
         let metrics = KeeperMetrics()
         let pipeline = plan.pipeline(log: requestLog, metrics: metrics, logger: logger)
+        let live = MetricsOptions.LiveProbeState()
+        let metricsServer = try metricsOptions.start(registry: metrics, live: live, logger: logger)
+        defer { metricsServer?.cancel() }
         defer {
             requestLog?.flush()
             _ = StandardError.shared.flush(timeout: .seconds(1))
@@ -73,11 +79,12 @@ struct ServeCommand: AsyncParsableCommand {
         if let listen = listener.listen {
             try await listener.serve(listen: listen, plan: plan, pipeline: pipeline, log: requestLog, metrics: metrics, logger: logger)
         } else {
-            try await serveStdio(plan: plan, pipeline: pipeline, log: requestLog, metrics: metrics, logger: logger)
+            try await serveStdio(plan: plan, pipeline: pipeline, log: requestLog, metrics: metrics, live: live, logger: logger)
         }
     }
 
-    private func serveStdio(plan: ServePlan, pipeline: Pipeline, log: RequestLog?, metrics: KeeperMetrics, logger: Logger) async throws {
+    private func serveStdio(plan: ServePlan, pipeline: Pipeline, log: RequestLog?, metrics: KeeperMetrics,
+                            live: MetricsOptions.LiveProbeState, logger: Logger) async throws {
         let downstream = StdioChannel()
         let stop = StopSignal()
         let signals = ShutdownSignals { signal in
@@ -85,9 +92,13 @@ struct ServeCommand: AsyncParsableCommand {
             Task { await stop.fire() }
         }
         let end: ProxySession.End
+        let probing = Mutex<Task<Void, Never>?>(nil)
+        defer { probing.withLock { $0?.cancel() } }
         do {
             end = try await plan.runSession(downstream: downstream, pipeline: pipeline, log: log, metrics: metrics, logger: logger) { session in
                 Task { await stop.onFire { await session.stop() } }
+                let loop = try? metricsOptions.probeLoop(session: session, target: plan.upstreamName, whoami: plan.whoami, live: live)
+                probing.withLock { $0 = loop }
             }
         } catch {
             logger.critical("\(error)")

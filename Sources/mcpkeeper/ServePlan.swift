@@ -16,6 +16,8 @@ struct ServePlan {
     /// Whether requests are paced (Notion upstreams, or a config that asks).
     var paced = false
     var stateDirectory: String
+    /// The whoami tool named in the config, for the live probe.
+    var whoami: String?
     var warnings: [ConfigProblem] = []
 
     init(command: [String], url: String?, transport: String?, configPath: String?, upstream: String?, name: String?,
@@ -56,6 +58,7 @@ struct ServePlan {
             upstreamName = name ?? chosen
             if shutdownGrace != nil { entry.shutdownGrace = grace }
             upstreamConfig = entry
+            whoami = entry.whoami
             target = try UpstreamLauncher.target(for: entry, name: chosen)
         } else {
             upstreamName = name ?? "sandbox"
@@ -88,9 +91,10 @@ struct ServePlan {
     func pipeline(log: RequestLog?, metrics: KeeperMetrics, logger: Logger, clock: any StageClock = SystemStageClock()) -> Pipeline {
         var stages: [any Stage] = []
         if let log { stages.append(LoggingStage(log: log)) }
+        stages.append(MetricsStage(metrics: metrics))
         stages.append(PolicyStage(policy: ToolPolicy(settings: policy), metrics: metrics, logger: logger))
         stages.append(ValidationStage(settings: validation, metrics: metrics, logger: logger))
-        stages.append(RetryStage(settings: retry, budget: RetryBudget(ratio: retry.budgetRatio, clock: clock), clock: clock,
+        stages.append(RetryStage(settings: retry, budget: RetryBudget(ratio: retry.budgetRatio, minimumRetries: max(0, retry.maxAttempts - 1), clock: clock), clock: clock,
                                  random: SystemRandomSource(), metrics: metrics, logger: logger))
         if paced {
             let name = upstreamName
@@ -114,6 +118,8 @@ struct ServePlan {
             downstream: downstream, upstream: upstream, pipeline: pipeline, log: log, logger: logger,
             connector: { try target.connect(name: name, logger: logger) }, metrics: metrics)
         onStart(session)
+        metrics.sessions(upstream: upstreamName, delta: 1)
+        defer { metrics.sessions(upstream: upstreamName, delta: -1) }
         if let child = upstream as? ChildProcessChannel {
             logger.info("proxying", metadata: ["upstream": "\(upstreamName)", "pid": "\(child.process.pid)"])
         } else {

@@ -22,6 +22,11 @@ public struct ConfigError: Error, Sendable, CustomStringConvertible {
     public let file: String
     public let problems: [ConfigProblem]
 
+    public init(file: String, problems: [ConfigProblem]) {
+        self.file = file
+        self.problems = problems
+    }
+
     public var description: String {
         let errors = problems.filter { $0.severity == .error }
         let lines = errors.map { "  \($0.path): \($0.message)" }.joined(separator: "\n")

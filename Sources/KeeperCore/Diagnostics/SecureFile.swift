@@ -18,13 +18,13 @@ public enum SecureFile {
         return fd
     }
 
-    /// Writes a whole file as 0600: a temporary file beside it, fsync, then rename over the target,
+    /// Writes a whole file (0600 unless said otherwise): a temporary file beside it, fsync, then rename over the target,
     /// so a reader never sees half a file and a crash never leaves one.
-    public static func writeAtomically(_ bytes: [UInt8], to path: String) throws(FileAccessError) {
+    public static func writeAtomically(_ bytes: [UInt8], to path: String, mode: mode_t = 0o600) throws(FileAccessError) {
         let temporary = "\(path).tmp-\(getpid())"
-        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
+        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode)
         guard fd >= 0 else { throw FileAccessError(path: temporary, reason: String(cString: strerror(errno))) }
-        fchmod(fd, 0o600)
+        fchmod(fd, mode)
         let written = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
         let synced = fsync(fd) == 0
         close(fd)

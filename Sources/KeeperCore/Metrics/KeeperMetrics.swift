@@ -41,6 +41,28 @@ public final class KeeperMetrics: Sendable {
         registry.makeGauge(name: "mcpkeeper_pacing_queue_depth", labels: [("upstream", upstream)]).set(Double(depth))
     }
 
+    /// Durations of requests through the proxy, seconds (1 ms … 30 s).
+    static let durationBuckets: [Duration] = [.milliseconds(1), .milliseconds(5), .milliseconds(10), .milliseconds(25),
+                                              .milliseconds(50), .milliseconds(100), .milliseconds(250), .milliseconds(500),
+                                              .seconds(1), .milliseconds(2500), .seconds(5), .seconds(10), .seconds(30)]
+
+    /// One client request and how it ended (ok, error, rejected, failed, cancelled).
+    public func request(upstream: String, method: String, outcome: String, duration: Duration) {
+        registry.makeCounter(name: "mcpkeeper_requests_total", labels: [("upstream", upstream), ("method", method), ("outcome", outcome)]).increment()
+        registry.makeDurationHistogram(name: "mcpkeeper_request_duration_seconds", labels: [("upstream", upstream), ("method", method)],
+                                       buckets: Self.durationBuckets).record(duration)
+    }
+
+    /// Whether the session's link to the upstream is up (1) or being re-established (0).
+    public func upstreamUp(upstream: String, _ up: Bool) {
+        registry.makeGauge(name: "mcpkeeper_upstream_up", labels: [("upstream", upstream)]).set(to: up ? 1.0 : 0.0)
+    }
+
+    /// Client sessions open; `delta` +1 when one starts, -1 when it ends.
+    public func sessions(upstream: String, delta: Double) {
+        registry.makeGauge(name: "mcpkeeper_sessions_active", labels: [("upstream", upstream)]).increment(by: delta)
+    }
+
     /// Prometheus text exposition format 0.0.4.
     public func exposition() -> String { registry.emitToString() }
 }

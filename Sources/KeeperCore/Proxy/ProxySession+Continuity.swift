@@ -53,6 +53,7 @@ extension ProxySession {
         case .stopped: return nil
         }
         metrics.reconnect(upstream: settings.upstreamName, reason: Self.label(reason))
+        metrics.upstreamUp(upstream: settings.upstreamName, false)
         while shutdown == nil {
             link = .connecting(consecutiveFailures: failures)
             let wait = failures == 0 ? .zero : settings.reconnectBackoff.delay(attempt: failures - 1, random: random)
@@ -110,6 +111,7 @@ extension ProxySession {
     /// whether the tool list changed underneath the client.
     private func announce(_ upstream: any UpstreamLink, generation newGeneration: Int) {
         link = .up(upstream, generation: newGeneration, since: clock.now)
+        metrics.upstreamUp(upstream: settings.upstreamName, true)
         logger.notice("upstream reconnected", metadata: ["upstream": "\(settings.upstreamName)", "generation": "\(newGeneration)"])
         linkWaiters.forEach { $0.resume(returning: (upstream, newGeneration)) }
         linkWaiters.removeAll()

@@ -72,6 +72,7 @@ public actor ProxySession: UpstreamRequester {
         self.clock = clock
         self.random = random
         self.link = .up(upstream, generation: 0, since: clock.now)
+        metrics.upstreamUp(upstream: settings.upstreamName, true)
     }
 
     /// Runs until the client closes its side (or `stop()`); the upstream is reconnected whenever it

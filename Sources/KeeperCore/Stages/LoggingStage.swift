@@ -18,7 +18,7 @@ public struct LoggingStage: Stage {
             log.record(record(exchange, outcome: "cancelled"))
             throw error
         }
-        var entry = record(exchange, outcome: "ok")
+        var entry = record(exchange, outcome: reply.outcomeLabel)
         entry.attempts = reply.attempts
         entry.retryWait = reply.retryWait
         entry.httpStatus = reply.httpStatus
@@ -27,12 +27,8 @@ public struct LoggingStage: Stage {
         case .upstream(let response):
             entry.bytesOut = response.bytes.count
             entry.responseBody = response.body["result"] ?? response.body["error"]
-            if case .errorResponse(_, let error) = response.kind {
-                entry.outcome = "error"
-                entry.errorCode = error.code
-            }
-        case .proxy(let error, let outcome):
-            entry.outcome = outcome
+            if case .errorResponse(_, let error) = response.kind { entry.errorCode = error.code }
+        case .proxy(let error, _):
             entry.errorCode = error.code
             entry.responseBody = error.json
         }

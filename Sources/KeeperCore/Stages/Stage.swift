@@ -44,6 +44,17 @@ public struct Reply: Sendable {
     public init(_ outcome: Outcome) { self.outcome = outcome }
 
     public static func refused(_ error: JSONRPCError) -> Reply { Reply(.proxy(error, outcome: "rejected")) }
+
+    /// How the exchange ended, as logs and metrics label it: ok, error (the upstream's JSON-RPC
+    /// error), or the proxy's own outcome (rejected, failed).
+    public var outcomeLabel: String {
+        switch outcome {
+        case .upstream(let response):
+            if case .errorResponse = response.kind { return "error" }
+            return "ok"
+        case .proxy(_, let label): return label
+        }
+    }
 }
 
 /// One concern of the proxy's request path, in the shape of Hummingbird's `MiddlewareProtocol`.

@@ -61,8 +61,8 @@ public enum RetryClassifier {
 /// Notion's rate limit as the official stdio server reports it: a *normal* tool result whose text is
 /// Notion's error JSON with `"status": 429` / `"code": "rate_limited"` (Notion did not act on it).
 public enum NotionRateLimit {
-    /// The wait the error names (`retry_after` seconds, where present), or nil when the result is
-    /// not a rate-limit error. A rate limit without a stated wait yields `.zero` (then backoff applies).
+    /// Nil when the result is not a rate-limit error; otherwise the wait it names (`retry_after`
+    /// seconds), or `.some(nil)` when it names none (then backoff applies).
     public static func detect(in result: JSONValue?) -> Duration?? {
         guard let content = result?["content"]?.arrayValue, content.count == 1,
               let text = content[0]["text"]?.stringValue, text.contains("rate_limited"),
@@ -70,7 +70,8 @@ public enum NotionRateLimit {
             return nil
         }
         if let seconds = body["retry_after"]?.doubleValue, seconds >= 0 {
-            return .some(.milliseconds(Int64(seconds * 1000)))
+            // Clamped: a wait this long still fails fast against the deadline, without overflowing.
+            return .some(.milliseconds(Int64(min(seconds, 1e9) * 1000)))
         }
         return .some(nil)
     }

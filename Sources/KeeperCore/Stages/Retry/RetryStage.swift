@@ -35,8 +35,8 @@ public struct RetryStage: Stage {
             }
             let delay = requested ?? backoff.delay(attempt: attempt - 1, random: random)
             let refusal: String?
-            if let requested, requested > settings.maxDelay {
-                refusal = "the upstream asks to wait \(Self.seconds(requested)) s, longer than retry.max_delay"
+            if let requested, requested > settings.deadline {
+                refusal = "the upstream asks to wait \(Self.seconds(requested)) s, longer than the \(Self.seconds(settings.deadline)) s retry.deadline"
             } else if attempt >= settings.maxAttempts {
                 refusal = "it failed \(attempt) times (retry.max_attempts)"
             } else if clock.now - start + delay > settings.deadline {
@@ -47,7 +47,7 @@ public struct RetryStage: Stage {
                 refusal = nil
             }
             if let refusal {
-                reply = gaveUp(reply, exchange: exchange, reason: refusal, wait: requested)
+                reply = gaveUp(reply, exchange: exchange, reason: refusal, wait: requested, attempts: attempt)
                 return annotated(reply, attempts: attempt, waited: waited)
             }
             metrics.retry(upstream: exchange.upstream, reason: reason)
@@ -69,8 +69,9 @@ public struct RetryStage: Stage {
 
     /// The final failure: the upstream's own error where it sent one, else a JSON-RPC error with
     /// `data: {upstream_status, retry_after_s, attempts}`, saying whether a later retry is safe.
-    private func gaveUp(_ reply: Reply, exchange: Exchange, reason: String, wait: Duration?) -> Reply {
-        var data: JSONObject = ["upstream": .string(exchange.upstream), "method": .string(exchange.method)]
+    private func gaveUp(_ reply: Reply, exchange: Exchange, reason: String, wait: Duration?, attempts: Int) -> Reply {
+        var data: JSONObject = ["upstream": .string(exchange.upstream), "method": .string(exchange.method),
+                                "attempts": .number(JSONNumber(attempts))]
         data["tool"] = exchange.tool.map(JSONValue.string)
         data["upstream_status"] = reply.httpStatus.map { .number(JSONNumber($0)) } ?? (reply.transportError == nil ? 429 : nil)
         data["retry_after_s"] = wait.map { .number(JSONNumber($0.milliseconds / 1000)) }

@@ -1,5 +1,10 @@
 import AsyncHTTPClient
 import NIOCore
+import NIOPosix
+
+#if canImport(Glibc)
+import Glibc
+#endif
 import Logging
 
 extension HTTPClient {
@@ -15,15 +20,39 @@ extension HTTPClient {
         } catch let error as HTTPClientError where error == .remoteConnectionClosed {
             throw .connectionLost("the upstream closed the connection")
         } catch {
-            throw .connectFailed(String(describing: error))
+            throw .connectFailed(Self.reason(error, url: request.url))
         }
     }
 
-    /// A client whose connect attempts give up after `connectTimeout`; reads have no idle limit
-    /// because SSE streams are legitimately quiet for long stretches.
+    /// A connection error as a short sentence (`127.0.0.1:1: Connection refused`), not NIO's debug dump.
+    static func reason(_ error: any Error, url: String) -> String {
+        var underlying: (any Error)? = error
+        if let connection = error as? NIOConnectionError {
+            underlying = connection.connectionErrors.last?.error ?? connection.dnsAAAAError ?? connection.dnsAError
+        }
+        let place = URLComponentsLite.authority(of: url)
+        if let io = underlying as? IOError {
+            return "\(place): \(String(cString: strerror(io.errnoCode)))"
+        }
+        return "\(place): \(underlying.map { String(describing: $0) } ?? "unknown error")"
+    }
+
+    /// A client whose connect attempts give up after `connectTimeout`, once: a refused connection is
+    /// reported at once (the retry stage decides about trying again, with its backoff and budget).
+    /// Reads have no idle limit because SSE streams are legitimately quiet for long stretches.
     static func forUpstream(_ settings: HTTPUpstreamSettings) -> HTTPClient {
         var configuration = HTTPClient.Configuration()
         configuration.timeout = .init(connect: .nanoseconds(settings.connectTimeout.nanoseconds), read: nil)
+        configuration.connectionPool.retryConnectionEstablishment = false
         return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+    }
+}
+
+/// The `host:port` of a URL, for messages.
+enum URLComponentsLite {
+    static func authority(of url: String) -> String {
+        guard let start = url.range(of: "://")?.upperBound else { return url }
+        let rest = url[start...]
+        return String(rest.prefix { $0 != "/" && $0 != "?" })
     }
 }

@@ -1,0 +1,212 @@
+import Foundation
+import Logging
+import Synchronization
+
+/// Runs one probe: connect, `initialize`, `tools/list` (every page), the whoami tool, then a clean
+/// shutdown, each phase timed, the whole bounded by one timeout that names the phase it cut short.
+public struct Prober: Sendable {
+    public let clock: any StageClock
+    let logger: Logger
+
+    public init(clock: any StageClock = SystemStageClock(), logger: Logger) {
+        self.clock = clock
+        self.logger = logger
+    }
+
+    /// What to probe and how to judge it.
+    public struct Plan: Sendable {
+        public var target: String
+        public var upstream: UpstreamTarget
+        /// The whoami tool; nil picks the first known one the server lists.
+        public var whoami: String?
+        public var timeout: Duration = .seconds(10)
+        public var thresholds = ProbeThresholds()
+        /// The tool-surface hash of the previous run, to notice a change.
+        public var previousToolSurface: String?
+        /// How to log in again, for an authentication failure's hint.
+        public var authHint: String?
+
+        public init(target: String, upstream: UpstreamTarget) {
+            self.target = target
+            self.upstream = upstream
+        }
+    }
+
+    /// Where a running probe is, so a timeout can say which phase it cut short.
+    final class Progress: Sendable {
+        private let state = Mutex(ProbeResult.Phase.connect)
+        var phase: ProbeResult.Phase {
+            get { state.withLock { $0 } }
+            set { state.withLock { $0 = newValue } }
+        }
+    }
+
+    public func probe(_ plan: Plan) async -> ProbeResult {
+        let started = clock.now
+        let progress = Progress()
+        let work = Task { await run(plan, progress: progress) }
+        let timer = Task {
+            try await clock.sleep(for: plan.timeout)
+            work.cancel()
+        }
+        var result = await work.value
+        timer.cancel()
+        if work.isCancelled {
+            let stuck = progress.phase
+            result.failedPhase = stuck
+            result.failure = "timed out after \(RetryStage.seconds(plan.timeout)) s during \(stuck.rawValue)"
+            result.status = .critical
+            result.success = false
+        }
+        result.durations[.total] = clock.now - started
+        judge(&result, plan: plan)
+        return result
+    }
+
+    private func run(_ plan: Plan, progress: Progress) async -> ProbeResult {
+        var result = ProbeResult(target: plan.target, startedAt: clock.date)
+        var mark = clock.now
+        func finish(_ p: ProbeResult.Phase) {
+            result.durations[p] = clock.now - mark
+            mark = clock.now
+        }
+        func fail(_ p: ProbeResult.Phase, _ message: String, hint: String? = nil) -> ProbeResult {
+            if Task.isCancelled { return result }
+            result.failedPhase = p
+            result.failure = message
+            result.hint = hint
+            result.status = .critical
+            return result
+        }
+        let link: any UpstreamLink
+        do {
+            link = try plan.upstream.connect(name: plan.target, logger: logger)
+        } catch {
+            return fail(.connect, error.description)
+        }
+        let client = ProbeClient(link: link)
+        await client.start()
+        finish(.connect)
+        let outcome = await phases(plan, client: client, progress: progress, result: result, mark: mark)
+        // After a timeout the server is not owed a patient goodbye: a short grace, then signals.
+        await client.close(grace: Task.isCancelled ? .milliseconds(200) : .seconds(2))
+        return outcome
+    }
+
+    private func phases(_ plan: Plan, client: ProbeClient, progress: Progress, result start: ProbeResult,
+                        mark started: ContinuousClock.Instant) async -> ProbeResult {
+        var result = start
+        var mark = started
+        func finish(_ p: ProbeResult.Phase) {
+            result.durations[p] = clock.now - mark
+            mark = clock.now
+        }
+        func fail(_ p: ProbeResult.Phase, _ message: String, hint: String? = nil) -> ProbeResult {
+            if Task.isCancelled { return result }
+            result.failedPhase = p
+            result.failure = message
+            result.hint = hint
+            result.status = .critical
+            return result
+        }
+
+
+        progress.phase = .initialize
+        let initialize: JSONRPCMessage
+        do {
+            initialize = try await client.request("initialize", params: [
+                "protocolVersion": .string(MCPProtocolVersion.latestLegacy.rawValue),
+                "capabilities": [:],
+                "clientInfo": ["name": "mcpkeeper-probe", "version": "1"],
+            ])
+        } catch {
+            return fail(.initialize, "\(error)", hint: authHint(error, plan: plan))
+        }
+        guard let info = initialize.result else { return fail(.initialize, "initialize failed: \(Self.errorText(initialize))") }
+        result.serverName = info["serverInfo"]?["name"]?.stringValue
+        result.serverVersion = info["serverInfo"]?["version"]?.stringValue
+        result.protocolVersion = info["protocolVersion"]?.stringValue
+        let version = result.protocolVersion.flatMap(MCPProtocolVersion.init) ?? .latestLegacy
+        result.validationErrors += MCPMessageChecks.checkResult(method: "initialize", result: info, version: version).map { "initialize: \($0)" }
+        await client.notify("notifications/initialized")
+        finish(.initialize)
+
+        progress.phase = .toolsList
+        var tools: [JSONValue] = []
+        var cursor: String?
+        repeat {
+            let page: JSONRPCMessage
+            do {
+                page = try await client.request("tools/list", params: cursor.map { ["cursor": .string($0)] })
+            } catch {
+                return fail(.toolsList, "\(error)")
+            }
+            guard let listed = page.result else { return fail(.toolsList, "tools/list failed: \(Self.errorText(page))") }
+            result.validationErrors += MCPMessageChecks.checkResult(method: "tools/list", result: listed, version: version).map { "tools/list: \($0)" }
+            tools += listed["tools"]?.arrayValue ?? []
+            cursor = listed["nextCursor"]?.stringValue
+        } while cursor != nil
+        result.toolCount = tools.count
+        result.toolSurfaceHash = ToolSurface.hash(tools)
+        if let previous = plan.previousToolSurface, previous != result.toolSurfaceHash { result.toolSurfaceChanged = true }
+        finish(.toolsList)
+
+        progress.phase = .whoami
+        let names = tools.compactMap { $0["name"]?.stringValue }
+        guard let whoami = plan.whoami ?? ToolSurface.whoami(among: names) else {
+            result.warnings.append("no whoami tool (name one with \"whoami\" in the config)")
+            result.success = true
+            return result
+        }
+        result.whoamiTool = whoami
+        let answer: JSONRPCMessage
+        do {
+            answer = try await client.request("tools/call", params: ["name": .string(whoami), "arguments": [:]])
+        } catch {
+            return fail(.whoami, "\(error)", hint: authHint(error, plan: plan))
+        }
+        switch WhoamiAnswer.read(answer) {
+        case .identity(let identity):
+            result.identity = identity
+        case .unauthorized(let message):
+            return fail(.whoami, "the upstream refused the credentials: \(message)", hint: plan.authHint)
+        case .rateLimited:
+            result.warnings.append("\(whoami) was rate limited")
+        case .failed(let message):
+            return fail(.whoami, "\(whoami) failed: \(message)")
+        }
+        finish(.whoami)
+        result.success = true
+        return result
+    }
+
+    /// Turns the facts into a status: failures are CRITICAL; latency thresholds, a changed tool
+    /// surface, validation errors and warnings make an otherwise good probe WARNING.
+    func judge(_ result: inout ProbeResult, plan: Plan) {
+        guard result.success else {
+            result.status = .critical
+            return
+        }
+        if let critical = plan.thresholds.critical, result.total > critical {
+            result.status = .critical
+            result.warnings.append("took \(RetryStage.seconds(result.total)) s, over the critical threshold")
+            return
+        }
+        if let warning = plan.thresholds.warning, result.total > warning {
+            result.warnings.append("took \(RetryStage.seconds(result.total)) s, over the warning threshold")
+        }
+        if result.toolSurfaceChanged { result.warnings.append("the tool surface changed since the last probe") }
+        if !result.validationErrors.isEmpty { result.warnings.append("\(result.validationErrors.count) response(s) failed validation") }
+        result.status = result.warnings.isEmpty ? .ok : .warning
+    }
+
+    private func authHint(_ error: any Error, plan: Plan) -> String? {
+        guard let transport = error as? TransportError, let status = transport.httpStatus, status == 401 || status == 403 else { return nil }
+        return plan.authHint
+    }
+
+    static func errorText(_ message: JSONRPCMessage) -> String {
+        if case .errorResponse(_, let error) = message.kind { return "\(error.code) \(error.message)" }
+        return "no result"
+    }
+}

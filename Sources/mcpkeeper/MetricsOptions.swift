@@ -1,0 +1,63 @@
+import ArgumentParser
+import KeeperCore
+import Logging
+import ServiceLifecycle
+import Synchronization
+
+/// `serve --metrics`: the proxy's own Prometheus metrics, and optionally a periodic probe of its
+/// upstream over the live session.
+struct MetricsOptions: ParsableArguments {
+    @Option(help: "Serve Prometheus metrics at http://ADDRESS/metrics, e.g. 127.0.0.1:9465.")
+    var metrics: String?
+
+    @Option(help: "With --metrics, probe the upstream over the live session this often (tools/list and whoami), e.g. 60s.")
+    var probeInterval: String?
+
+    /// Latest live-probe result, rendered into /metrics next to the proxy's counters.
+    final class LiveProbeState: Sendable {
+        private let state = Mutex<(ProbeResult?, ProbeHistory)>((nil, ProbeHistory()))
+        func record(_ result: ProbeResult) { state.withLock { $0.0 = result; $0.1.record(result) } }
+        var previousHash: String? { state.withLock { $0.1.toolSurfaceHash } }
+        var exposition: String {
+            state.withLock { s in
+                guard let result = s.0 else { return "" }
+                var text = PrometheusText()
+                ProbeRenderer.prometheus(result, history: s.1, into: &text)
+                return text.text
+            }
+        }
+    }
+
+    /// Starts the metrics endpoint in the background; the returned task ends it when cancelled.
+    func start(registry: KeeperMetrics, live: LiveProbeState, logger: Logger) throws -> Task<Void, Never>? {
+        guard let metrics else { return nil }
+        let (host, port) = try MetricsServer.address(metrics)
+        let server = MetricsServer(host: host, port: port, logger: logger, metrics: { registry.exposition() + live.exposition })
+        let app = server.application { bound in
+            logger.notice("serving metrics", metadata: ["url": "http://\(host):\(bound)/metrics"])
+        }
+        return Task {
+            let group = ServiceGroup(configuration: .init(services: [app], gracefulShutdownSignals: [], logger: logger))
+            try? await withTaskCancellationHandler {
+                try await group.run()
+            } onCancel: {
+                Task { await group.triggerGracefulShutdown() }
+            }
+        }
+    }
+
+    /// Probes over `session` every interval until cancelled.
+    func probeLoop(session: ProxySession, target: String, whoami: String?, live: LiveProbeState) throws -> Task<Void, Never>? {
+        guard metrics != nil, let probeInterval else { return nil }
+        guard let interval = DurationText.parse(probeInterval) else {
+            throw ValidationError("--probe-interval: expected \(DurationText.expectation)")
+        }
+        let prober = LiveProbe(target: target, whoami: whoami)
+        return Task {
+            while !Task.isCancelled {
+                live.record(await prober.probe(through: session, previousToolSurface: live.previousHash))
+                try? await Task.sleep(for: interval)
+            }
+        }
+    }
+}

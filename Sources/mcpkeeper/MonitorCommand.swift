@@ -1,0 +1,58 @@
+import ArgumentParser
+import Foundation
+import KeeperCore
+import Logging
+import ServiceLifecycle
+
+struct MonitorCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "monitor",
+        abstract: "Probe every configured upstream on an interval and serve /metrics, /probe?target=NAME and /healthz.",
+        discussion: """
+        Each upstream in the config is a target, probed every probe.interval (jittered) with probe.timeout.
+        Prometheus scrapes /metrics for all targets, or /probe?target=NAME for a fresh probe of one
+        (multi-target, as with blackbox_exporter). See probes/prometheus/ for scrape configs and alerts.
+        """
+    )
+
+    @Option(help: "Config file (JSON) whose upstreams are the targets.")
+    var config: String
+
+    @Option(help: "Serve the endpoints here, e.g. 127.0.0.1:9464.")
+    var listen: String
+
+    @OptionGroup var diagnostics: DiagnosticOptions
+
+    func run() async throws {
+        let logger = diagnostics.bootstrap(label: "mcpkeeper")
+        ShutdownSignals.ignoreBrokenPipes()
+        let (loaded, problems) = ConfigLoader().load(path: config)
+        guard let loaded, !problems.contains(where: { $0.severity == .error }) else {
+            throw ValidationError(ConfigError(file: config, problems: problems).description)
+        }
+        var plans: [Prober.Plan] = []
+        for (name, entry) in loaded.upstreams {
+            do {
+                var plan = try ProbeRequest.plan(name: name, entry: entry)
+                plan.timeout = loaded.probe.timeout
+                plans.append(plan)
+            } catch {
+                logger.warning("not probing an upstream that cannot be started", metadata: ["upstream": "\(name)", "error": "\(error)"])
+            }
+        }
+        let (host, port) = try MetricsServer.address(listen)
+        let monitor = Monitor(plans: plans, interval: loaded.probe.interval, prober: Prober(logger: logger),
+                              clock: SystemStageClock(), random: SystemRandomSource())
+        let server = MetricsServer(host: host, port: port, logger: logger,
+                                   metrics: { await monitor.exposition() },
+                                   probe: { await monitor.probeExposition($0) })
+        let targets = plans.map(\.target).joined(separator: ",")
+        let app = server.application { bound in
+            logger.notice("monitoring", metadata: ["url": "http://\(host):\(bound)/metrics", "targets": "\(targets)"])
+        }
+        let schedule = Task { await monitor.run() }
+        defer { schedule.cancel() }
+        let group = ServiceGroup(configuration: .init(services: [app], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        try await group.run()
+    }
+}

@@ -1,0 +1,51 @@
+import ArgumentParser
+import Foundation
+import KeeperCore
+
+/// Which upstream a probe (or the monitor) targets and how to judge it, resolved from flags and config.
+struct ProbeRequest {
+    var plan: Prober.Plan
+    var timeout: Duration
+    var stateDirectory: String
+
+    init(command: [String], url: String?, configPath: String?, upstream: String?, whoami: String?) throws {
+        var config: KeeperConfig?
+        if let configPath {
+            config = try ConfigLoader().load(path: configPath, serving: command.isEmpty && url == nil ? upstream : nil).0
+        }
+        let home = ProcessInfo.processInfo.environment["HOME"] ?? "/"
+        stateDirectory = config?.stateDirectory ?? HomePath.expand("~/.mcpkeeper", home: home)
+        timeout = config?.probe.timeout ?? .seconds(10)
+        if let executable = command.first {
+            let name = URL(fileURLWithPath: executable).lastPathComponent
+            plan = Prober.Plan(target: name, upstream: .child(ChildProcessSpec(executable: executable, arguments: Array(command.dropFirst())),
+                                                              shutdownGrace: .seconds(2)))
+        } else if let url {
+            let entry = UpstreamConfig(transport: .url(url, headers: [:]))
+            plan = Prober.Plan(target: URL(string: url)?.host ?? "http", upstream: try UpstreamLauncher.target(for: entry, name: url))
+        } else if let config {
+            guard let name = upstream ?? config.defaultUpstream ?? config.upstreams.first?.name, let entry = config.upstream(named: name) else {
+                throw ValidationError("no upstream named '\(upstream ?? "")'; known: \(config.upstreams.map(\.name).joined(separator: ", "))")
+            }
+            plan = try Self.plan(name: name, entry: entry)
+        } else {
+            throw ValidationError("say what to probe: --config FILE [--upstream NAME], --url URL, or -- COMMAND ARGS")
+        }
+        if let whoami { plan.whoami = whoami }
+    }
+
+    /// The plan for a configured upstream: its whoami tool and the hint for refused credentials.
+    static func plan(name: String, entry: UpstreamConfig) throws -> Prober.Plan {
+        var plan = Prober.Plan(target: name, upstream: try UpstreamLauncher.target(for: entry, name: name))
+        plan.whoami = entry.whoami
+        switch entry.auth {
+        case .oauth: plan.authHint = "log in again: mcpkeeper auth login --upstream \(name)"
+        case .bearer(let tokenEnv): plan.authHint = "check the token in \(tokenEnv)"
+        case .none:
+            if let tokenEnv = entry.notionTokenEnv {
+                plan.authHint = "check \(tokenEnv): an internal integration token (ntn_…) whose integration is shared with your pages"
+            }
+        }
+        return plan
+    }
+}
