@@ -59,6 +59,9 @@ public actor SandboxState {
     private func apply(tool name: String, arguments: JSONObject, call: Int) async -> JSONValue? {
         if options.latency > .zero { try? await Task.sleep(for: options.latency) }
         if faults.crashes(atCall: call) == .beforeApply { crash("before applying call \(call)") }
+        if options.invalidToken {
+            return workspace.notionErrorJSON(status: 401, code: "unauthorized", message: "API token is invalid.")
+        }
         if faults.rateLimits(call: call) { return rateLimitError() }
         let outcome = workspace.call(tool: name, arguments: arguments)
         if case .ok = outcome, SandboxToolCatalog.isWrite(name) {

@@ -37,6 +37,9 @@ struct SandboxCommand: AsyncParsableCommand {
     @Option(help: "Answer this tools/call (1-based) with a result that breaks the MCP schema.")
     var invalidResultAfter: Int?
 
+    @Flag(help: "Answer every call with Notion's 401 unauthorized error, as with a revoked token.")
+    var invalidToken = false
+
     @Option(help: "Seed for the fault dice.")
     var seed: UInt64 = 1
 
@@ -100,6 +103,7 @@ struct SandboxCommand: AsyncParsableCommand {
         options.crashPoint = point
         options.malformedAfter = malformedAfter
         options.invalidResultAfter = invalidResultAfter
+        options.invalidToken = invalidToken
         options.seed = seed
         options.writeLog = writeLog
         options.receivedLog = receivedLog

@@ -27,6 +27,9 @@ public struct SandboxOptions: Sendable, Equatable {
     public var malformedAfter: Int?
     /// Answer this `tools/call` (1-based) with a result that breaks the MCP schema (`content` not an array).
     public var invalidResultAfter: Int?
+    /// Behave as the official server does with a revoked or wrong token: every call returns Notion's
+    /// 401 `unauthorized` error.
+    public var invalidToken = false
     /// Seed for the fault dice, so a run can be repeated exactly.
     public var seed: UInt64 = 1
     /// Append one JSON line per applied write to this file (how tests prove nothing ran twice).
@@ -52,6 +55,7 @@ public struct SandboxOptions: Sendable, Equatable {
         if let faultState { args += ["--fault-state", faultState] }
         if let malformedAfter { args += ["--malformed-after", "\(malformedAfter)"] }
         if let invalidResultAfter { args += ["--invalid-result-after", "\(invalidResultAfter)"] }
+        if invalidToken { args.append("--invalid-token") }
         if seed != 1 { args += ["--seed", "\(seed)"] }
         if let writeLog { args += ["--write-log", writeLog] }
         if let receivedLog { args += ["--received-log", receivedLog] }

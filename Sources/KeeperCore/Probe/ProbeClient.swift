@@ -20,7 +20,7 @@ actor ProbeClient {
     func request(_ method: String, params: JSONValue? = nil) async throws -> JSONRPCMessage {
         let id = nextID
         nextID += 1
-        if let closedReason { throw TransportError.closed(closedReason) }
+        if let closedReason { throw ServerEnded(reason: closedReason) }
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { continuation in
                 waiting[id] = continuation
@@ -64,7 +64,7 @@ actor ProbeClient {
         }
         closedReason = await link.endDescription()
         for continuation in waiting.values {
-            continuation.resume(throwing: TransportError.closed("the upstream (\(closedReason ?? "closed"))"))
+            continuation.resume(throwing: ServerEnded(reason: closedReason ?? "closed"))
         }
         waiting.removeAll()
     }
@@ -73,4 +73,10 @@ actor ProbeClient {
         _ = await link.shutdown(grace: grace)
         reader?.cancel()
     }
+}
+
+/// The server went away while the probe waited for an answer.
+struct ServerEnded: Error, CustomStringConvertible {
+    let reason: String
+    var description: String { "the server ended (\(reason))" }
 }

@@ -169,7 +169,7 @@ public struct Prober: Sendable {
         case .identity(let identity):
             result.identity = identity
         case .unauthorized(let message):
-            return fail(.whoami, "the upstream refused the credentials: \(message)", hint: plan.authHint)
+            return fail(.whoami, "the upstream refused the credentials: \(message)", hint: plan.authHint ?? Self.genericAuthHint)
         case .rateLimited:
             result.warnings.append("\(whoami) was rate limited")
         case .failed(let message):
@@ -202,8 +202,10 @@ public struct Prober: Sendable {
 
     private func authHint(_ error: any Error, plan: Plan) -> String? {
         guard let transport = error as? TransportError, let status = transport.httpStatus, status == 401 || status == 403 else { return nil }
-        return plan.authHint
+        return plan.authHint ?? Self.genericAuthHint
     }
+
+    static let genericAuthHint = "check the credentials the server is given (for Notion's stdio server: NOTION_TOKEN, an ntn_ integration token shared with your pages)"
 
     static func errorText(_ message: JSONRPCMessage) -> String {
         if case .errorResponse(_, let error) = message.kind { return "\(error.code) \(error.message)" }
