@@ -25,8 +25,11 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-            ]
+            ],
+            plugins: ["VersionStamp"]
         ),
+        // Names the git commit in `mcpkeeper --version`.
+        .plugin(name: "VersionStamp", capability: .buildTool()),
         .target(name: "CKeeperSystem"),
         .target(
             name: "KeeperCore",

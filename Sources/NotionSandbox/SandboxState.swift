@@ -62,6 +62,10 @@ public actor SandboxState {
         if options.invalidToken {
             return workspace.notionErrorJSON(status: 401, code: "unauthorized", message: "API token is invalid.")
         }
+        if let code = options.notionError {
+            return code == "rate_limited" ? rateLimitError()
+                : workspace.notionErrorJSON(status: SandboxNotionErrors.status(of: code), code: code, message: SandboxNotionErrors.message(of: code))
+        }
         if faults.rateLimits(call: call) { return rateLimitError() }
         let outcome = workspace.call(tool: name, arguments: arguments)
         if case .ok = outcome, SandboxToolCatalog.isWrite(name) {

@@ -33,7 +33,7 @@ struct MonitorCommand: AsyncParsableCommand {
         var plans: [Prober.Plan] = []
         for (name, entry) in loaded.upstreams {
             do {
-                var plan = try ProbeRequest.plan(name: name, entry: entry)
+                var plan = try Prober.Plan(configured: name, entry: entry)
                 plan.timeout = loaded.probe.timeout
                 plans.append(plan)
             } catch {

@@ -27,25 +27,10 @@ struct ProbeRequest {
             guard let name = upstream ?? config.defaultUpstream ?? config.upstreams.first?.name, let entry = config.upstream(named: name) else {
                 throw ValidationError("no upstream named '\(upstream ?? "")'; known: \(config.upstreams.map(\.name).joined(separator: ", "))")
             }
-            plan = try Self.plan(name: name, entry: entry)
+            plan = try Prober.Plan(configured: name, entry: entry)
         } else {
             throw ValidationError("say what to probe: --config FILE [--upstream NAME], --url URL, or -- COMMAND ARGS")
         }
         if let whoami { plan.whoami = whoami }
-    }
-
-    /// The plan for a configured upstream: its whoami tool and the hint for refused credentials.
-    static func plan(name: String, entry: UpstreamConfig) throws -> Prober.Plan {
-        var plan = Prober.Plan(target: name, upstream: try UpstreamLauncher.target(for: entry, name: name))
-        plan.whoami = entry.whoami
-        switch entry.auth {
-        case .oauth: plan.authHint = "log in again: mcpkeeper auth login --upstream \(name)"
-        case .bearer(let tokenEnv): plan.authHint = "check the token in \(tokenEnv)"
-        case .none:
-            if let tokenEnv = entry.notionTokenEnv {
-                plan.authHint = "check \(tokenEnv): an internal integration token (ntn_…) whose integration is shared with your pages"
-            }
-        }
-        return plan
     }
 }

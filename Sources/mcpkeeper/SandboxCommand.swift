@@ -40,6 +40,9 @@ struct SandboxCommand: AsyncParsableCommand {
     @Flag(help: "Answer every call with Notion's 401 unauthorized error, as with a revoked token.")
     var invalidToken = false
 
+    @Option(help: "Answer every call with Notion's error of this code: \(NotionErrorHints.codes.joined(separator: ", ")).")
+    var notionError: String?
+
     @Option(help: "Seed for the fault dice.")
     var seed: UInt64 = 1
 
@@ -104,6 +107,10 @@ struct SandboxCommand: AsyncParsableCommand {
         options.malformedAfter = malformedAfter
         options.invalidResultAfter = invalidResultAfter
         options.invalidToken = invalidToken
+        if let notionError, !NotionErrorHints.codes.contains(notionError) {
+            throw ValidationError("--notion-error: expected one of \(NotionErrorHints.codes.joined(separator: ", "))")
+        }
+        options.notionError = notionError
         options.seed = seed
         options.writeLog = writeLog
         options.receivedLog = receivedLog

@@ -31,7 +31,10 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "With --url: auto (Streamable HTTP, else HTTP+SSE), streamable-http, or sse (the 2024-11-05 transport).")
     var transport: String?
 
-    @Option(help: "The upstream's name in logs (defaults to the config name or the command's name).")
+    @Option(help: "With --url: send this header upstream, as \"Name: value\" (repeatable).")
+    var header: [String] = []
+
+    @Option(help: "The upstream's name in logs and metrics labels (defaults to the config name or the command's name).")
     var name: String?
 
     @Option(help: "Write the request log (JSONL) here; overrides the config's log.path.")
@@ -57,7 +60,7 @@ struct ServeCommand: AsyncParsableCommand {
         ShutdownSignals.ignoreBrokenPipes()
         var plan: ServePlan
         do {
-            plan = try ServePlan(command: command, url: url, transport: transport, configPath: config, upstream: upstream, name: name,
+            plan = try ServePlan(command: command, url: url, transport: transport, headers: header, configPath: config, upstream: upstream, name: name,
                                  logPath: log, shutdownGrace: shutdownGrace)
         } catch {
             StandardError.shared.write("mcpkeeper: \(error)\n")

@@ -15,12 +15,14 @@ struct ServePlan {
     var pacing = PacingSettings()
     /// Whether requests are paced (Notion upstreams, or a config that asks).
     var paced = false
+    /// Whether Notion's in-result errors get `isError` and a remediation (the config's `hints`).
+    var hints = true
     var stateDirectory: String
     /// The whoami tool named in the config, for the live probe.
     var whoami: String?
     var warnings: [ConfigProblem] = []
 
-    init(command: [String], url: String?, transport: String?, configPath: String?, upstream: String?, name: String?,
+    init(command: [String], url: String?, transport: String?, headers: [String] = [], configPath: String?, upstream: String?, name: String?,
          logPath: String?, shutdownGrace: String?) throws {
         var config: KeeperConfig?
         if let configPath {
@@ -47,8 +49,9 @@ struct ServePlan {
             guard let kind = HTTPUpstreamSettings.Transport(rawValue: transport ?? "auto") else {
                 throw ValidationError("--transport: expected one of \(kinds.joined(separator: ", "))")
             }
-            upstreamConfig = UpstreamConfig(transport: .url(url, headers: [:], transport: kind))
-            target = try UpstreamLauncher.target(for: UpstreamConfig(transport: .url(url, headers: [:], transport: kind)), name: upstreamName)
+            let entry = UpstreamConfig(transport: .url(url, headers: try Self.headerFields(headers), transport: kind))
+            upstreamConfig = entry
+            target = try UpstreamLauncher.target(for: entry, name: upstreamName)
         } else if let config {
             guard let chosen = upstream ?? config.defaultUpstream ?? config.upstreams.first?.name,
                   var entry = config.upstream(named: chosen) else {
@@ -73,6 +76,10 @@ struct ServePlan {
         retry = config?.retry ?? retry
         pacing = config?.pacing ?? pacing
         paced = pacing.enabled ?? upstreamConfig.map(UpstreamLauncher.isNotion) ?? false
+        hints = config?.hints ?? hints
+        if !headers.isEmpty, url == nil {
+            throw ValidationError("--header only applies with --url; headers of a config upstream go in its \"headers\"")
+        }
         if let logPath {
             var settings = logSettings ?? RequestLogSettings(path: logPath)
             settings.path = logPath
@@ -80,11 +87,24 @@ struct ServePlan {
         }
     }
 
+    /// `--header "Name: value"` flags as a header map.
+    static func headerFields(_ flags: [String]) throws -> [String: String] {
+        var fields: [String: String] = [:]
+        for flag in flags {
+            guard let colon = flag.firstIndex(of: ":"), !flag[..<colon].trimmingCharacters(in: .whitespaces).isEmpty else {
+                throw ValidationError("--header: expected \"Name: value\", got \"\(flag)\"")
+            }
+            fields[flag[..<colon].trimmingCharacters(in: .whitespaces)] = flag[flag.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+        }
+        return fields
+    }
+
     func openLog() throws -> RequestLog? {
         try logSettings.map { settings throws(FileAccessError) in try RequestLog(settings: settings) }
     }
 
-    /// The request pipeline, outermost first: logging sees every outcome and attempt count; policy
+    /// The request pipeline, outermost first: logging sees every outcome and attempt count; hints
+    /// see only final results (a rate limit once the retries are spent); policy
     /// and validation answer before anything is sent (validation next to the retry loop sees the
     /// upstream's unfiltered tool list); retry repeats what may be repeated; pacing spaces each attempt.
     /// The retry budget and the pacing bucket are shared by every session of this upstream.
@@ -92,10 +112,11 @@ struct ServePlan {
         var stages: [any Stage] = []
         if let log { stages.append(LoggingStage(log: log)) }
         stages.append(MetricsStage(metrics: metrics))
+        if hints { stages.append(NotionHintStage(metrics: metrics)) }
         stages.append(PolicyStage(policy: ToolPolicy(settings: policy), metrics: metrics, logger: logger))
         stages.append(ValidationStage(settings: validation, metrics: metrics, logger: logger))
         stages.append(RetryStage(settings: retry, budget: RetryBudget(ratio: retry.budgetRatio, minimumRetries: max(0, retry.maxAttempts - 1), clock: clock), clock: clock,
-                                 random: SystemRandomSource(), metrics: metrics, logger: logger))
+                                 random: SystemRandomSource(), metrics: metrics, logger: logger, finalNotionRateLimit: hints ? .upstreamResult : .proxyError))
         if paced {
             let name = upstreamName
             let bucket = TokenBucket(rate: pacing.requestsPerSecond, burst: pacing.burst, queueLimit: pacing.queue, clock: clock) { depth in

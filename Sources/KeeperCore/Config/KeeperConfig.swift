@@ -11,6 +11,8 @@ public struct KeeperConfig: Sendable {
     public var policy = PolicySettings()
     public var log: RequestLogSettings?
     public var probe = ProbeSettings()
+    /// Whether Notion's in-result API errors are marked as errors with a remediation (`NotionHintStage`).
+    public var hints = true
 
     public func upstream(named name: String) -> UpstreamConfig? {
         upstreams.first(where: { $0.name == name })?.upstream

@@ -30,6 +30,8 @@ public struct SandboxOptions: Sendable, Equatable {
     /// Behave as the official server does with a revoked or wrong token: every call returns Notion's
     /// 401 `unauthorized` error.
     public var invalidToken = false
+    /// Answer every `tools/call` with Notion's error of this code (one of `NotionErrorHints.codes`).
+    public var notionError: String?
     /// Seed for the fault dice, so a run can be repeated exactly.
     public var seed: UInt64 = 1
     /// Append one JSON line per applied write to this file (how tests prove nothing ran twice).
@@ -56,6 +58,7 @@ public struct SandboxOptions: Sendable, Equatable {
         if let malformedAfter { args += ["--malformed-after", "\(malformedAfter)"] }
         if let invalidResultAfter { args += ["--invalid-result-after", "\(invalidResultAfter)"] }
         if invalidToken { args.append("--invalid-token") }
+        if let notionError { args += ["--notion-error", notionError] }
         if seed != 1 { args += ["--seed", "\(seed)"] }
         if let writeLog { args += ["--write-log", writeLog] }
         if let receivedLog { args += ["--received-log", receivedLog] }

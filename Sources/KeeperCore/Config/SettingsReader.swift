@@ -1,6 +1,7 @@
-/// Reads the top-level settings sections: retry, pacing, validation, policy, log and probe.
+/// Reads the top-level settings: retry, pacing, validation, policy, log, probe and hints.
 enum SettingsReader {
     static func read(_ root: ConfigReader, into config: inout KeeperConfig, home: String, problems: inout [ConfigProblem]) {
+        config.hints = root.bool("hints", problems: &problems) ?? config.hints
         if let s = root.section("retry", problems: &problems) {
             s.rejectUnknownKeys(allowed: ["max_attempts", "base_delay", "max_delay", "deadline", "budget_ratio"], problems: &problems)
             config.retry.maxAttempts = s.int("max_attempts", min: 1, problems: &problems) ?? config.retry.maxAttempts

@@ -71,7 +71,7 @@ struct UpstreamConfigReader {
     private func readSandbox(problems: inout [ConfigProblem]) -> UpstreamConfig.Transport? {
         guard let section = reader.section("sandbox", problems: &problems) else { return nil }
         section.rejectUnknownKeys(allowed: ["latency", "rate_limit_ratio", "retry_after", "crash_after", "crash_ratio", "crash_point", "fault_state",
-                                            "malformed_after", "invalid_result_after", "invalid_token", "seed", "write_log", "received_log", "tools_page_size", "client_request_tools"],
+                                            "malformed_after", "invalid_result_after", "invalid_token", "notion_error", "seed", "write_log", "received_log", "tools_page_size", "client_request_tools"],
                                   problems: &problems)
         var options = SandboxOptions()
         options.latency = section.duration("latency", problems: &problems) ?? options.latency
@@ -85,6 +85,7 @@ struct UpstreamConfigReader {
         }
         options.malformedAfter = section.int("malformed_after", min: 1, problems: &problems)
         options.invalidToken = section.bool("invalid_token", problems: &problems) ?? false
+        options.notionError = section.choice("notion_error", NotionErrorHints.codes, problems: &problems)
         options.invalidResultAfter = section.int("invalid_result_after", min: 1, problems: &problems)
         options.seed = section.int("seed", min: 0, problems: &problems).map(UInt64.init) ?? options.seed
         options.writeLog = section.string("write_log", problems: &problems).map { HomePath.expand($0, home: environment["HOME"] ?? "/") }

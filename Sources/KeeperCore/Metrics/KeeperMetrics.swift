@@ -36,6 +36,11 @@ public final class KeeperMetrics: Sendable {
         registry.makeCounter(name: "mcpkeeper_upstream_reconnects_total", labels: [("upstream", upstream), ("reason", reason)]).increment()
     }
 
+    /// A Notion API error returned inside a `tools/call` result, by Notion's error code.
+    public func notionError(upstream: String, code: String) {
+        registry.makeCounter(name: "mcpkeeper_notion_errors_total", labels: [("upstream", upstream), ("code", code)]).increment()
+    }
+
     /// Requests waiting for a pacing token.
     public func pacingQueueDepth(upstream: String, _ depth: Int) {
         registry.makeGauge(name: "mcpkeeper_pacing_queue_depth", labels: [("upstream", upstream)]).set(Double(depth))

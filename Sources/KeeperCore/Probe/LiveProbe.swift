@@ -41,9 +41,11 @@ public struct LiveProbe: Sendable {
             switch answer.map(WhoamiAnswer.read) {
             case .identity(let identity): result.identity = identity
             case .rateLimited: result.warnings.append("\(tool) was rate limited")
-            case .unauthorized(let message), .failed(let message):
+            case .unauthorized(let message, let code), .failed(let message, let code):
                 result.failedPhase = .whoami
                 result.failure = message
+                result.notionErrorCode = code
+                result.hint = code.flatMap { NotionErrorHints.remediation(for: $0) }
             case nil:
                 result.failedPhase = .whoami
                 result.failure = "\(tool) got no answer"

@@ -44,6 +44,8 @@ public struct ProbeResult: Sendable {
     public var whoamiTool: String?
     /// Who the credentials belong to, as the whoami tool said (e.g. the Notion bot's name).
     public var identity: String?
+    /// Notion's error code when the whoami tool answered with one (`unauthorized`, `object_not_found`, …).
+    public var notionErrorCode: String?
     public var validationErrors: [String] = []
     /// Why the status is WARNING, when it is.
     public var warnings: [String] = []

@@ -168,12 +168,15 @@ public struct Prober: Sendable {
         switch WhoamiAnswer.read(answer) {
         case .identity(let identity):
             result.identity = identity
-        case .unauthorized(let message):
-            return fail(.whoami, "the upstream refused the credentials: \(message)", hint: plan.authHint ?? Self.genericAuthHint)
+        case .unauthorized(let message, let code):
+            result.notionErrorCode = code
+            let hints = [code.flatMap { NotionErrorHints.remediation(for: $0) }, plan.authHint].compactMap { $0 }
+            return fail(.whoami, "the upstream refused the credentials: \(message)", hint: hints.isEmpty ? Self.genericAuthHint : hints.joined(separator: " Also: "))
         case .rateLimited:
             result.warnings.append("\(whoami) was rate limited")
-        case .failed(let message):
-            return fail(.whoami, "\(whoami) failed: \(message)")
+        case .failed(let message, let code):
+            result.notionErrorCode = code
+            return fail(.whoami, "\(whoami) failed: \(message)", hint: code.flatMap { NotionErrorHints.remediation(for: $0) })
         }
         finish(.whoami)
         result.success = true

@@ -64,12 +64,8 @@ public enum NotionRateLimit {
     /// Nil when the result is not a rate-limit error; otherwise the wait it names (`retry_after`
     /// seconds), or `.some(nil)` when it names none (then backoff applies).
     public static func detect(in result: JSONValue?) -> Duration?? {
-        guard let content = result?["content"]?.arrayValue, content.count == 1,
-              let text = content[0]["text"]?.stringValue, text.contains("rate_limited"),
-              let body = try? JSONParser.parse(text), body["code"] == "rate_limited" || body["status"] == 429 else {
-            return nil
-        }
-        if let seconds = body["retry_after"]?.doubleValue, seconds >= 0 {
+        guard let error = NotionAPIError.detect(in: result), error.code == "rate_limited" || error.status == 429 else { return nil }
+        if let seconds = error.retryAfterSeconds, seconds >= 0 {
             // Clamped: a wait this long still fails fast against the deadline, without overflowing.
             return .some(.milliseconds(Int64(min(seconds, 1e9) * 1000)))
         }

@@ -5,7 +5,15 @@ import Logging
 /// may have seen (502, 504, a connection lost after sending). Waits honour `Retry-After`, else
 /// full-jitter backoff; attempts, a per-request deadline and a shared budget bound the whole.
 public struct RetryStage: Stage {
+    /// What the client gets when Notion's in-result rate limit outlasts the retries: mcpkeeper's
+    /// -32000 error, or Notion's own last result (for `NotionHintStage` to mark as an error with a hint).
+    public enum FinalNotionRateLimit: Sendable {
+        case proxyError
+        case upstreamResult
+    }
+
     public let settings: RetrySettings
+    let finalNotionRateLimit: FinalNotionRateLimit
     let budget: RetryBudget
     let clock: any StageClock
     let random: any RandomSource
@@ -13,8 +21,9 @@ public struct RetryStage: Stage {
     let logger: Logger
 
     public init(settings: RetrySettings, budget: RetryBudget, clock: any StageClock, random: any RandomSource,
-                metrics: KeeperMetrics, logger: Logger) {
+                metrics: KeeperMetrics, logger: Logger, finalNotionRateLimit: FinalNotionRateLimit = .proxyError) {
         self.settings = settings
+        self.finalNotionRateLimit = finalNotionRateLimit
         self.budget = budget
         self.clock = clock
         self.random = random
@@ -47,6 +56,11 @@ public struct RetryStage: Stage {
                 refusal = nil
             }
             if let refusal {
+                if finalNotionRateLimit == .upstreamResult, reason == "notion_rate_limited" {
+                    logger.notice("stopped retrying Notion's rate limit", metadata: ["upstream": "\(exchange.upstream)", "tool": "\(exchange.tool ?? "")",
+                                                                                "reason": "\(refusal)", "attempts": "\(attempt)"])
+                    return annotated(reply, attempts: attempt, waited: waited)
+                }
                 reply = gaveUp(reply, exchange: exchange, reason: refusal, wait: requested, attempts: attempt)
                 return annotated(reply, attempts: attempt, waited: waited)
             }

@@ -1,0 +1,19 @@
+import Foundation
+
+extension Prober.Plan {
+    /// The plan for an upstream of the config: its whoami tool, and what to tell the user when the
+    /// credentials are refused.
+    public init(configured name: String, entry: UpstreamConfig,
+                environment: [String: String] = ProcessInfo.processInfo.environment) throws(UpstreamLaunchError) {
+        self.init(target: name, upstream: try UpstreamLauncher.target(for: entry, name: name, environment: environment))
+        whoami = entry.whoami
+        switch entry.auth {
+        case .oauth: authHint = "log in again: mcpkeeper auth login --upstream \(name)"
+        case .bearer(let tokenEnv): authHint = "check the token in \(tokenEnv)"
+        case .none:
+            if let tokenEnv = entry.notionTokenEnv {
+                authHint = "check \(tokenEnv): an internal integration token (ntn_…) whose integration is shared with your pages"
+            }
+        }
+    }
+}
