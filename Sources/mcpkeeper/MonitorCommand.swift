@@ -33,7 +33,8 @@ struct MonitorCommand: AsyncParsableCommand {
         var plans: [Prober.Plan] = []
         for (name, entry) in loaded.upstreams {
             do {
-                var plan = try Prober.Plan(configured: name, entry: entry)
+                var plan = try Prober.Plan(configured: name, entry: entry,
+                                           tokens: try TokenStore.configured(stateDirectory: loaded.stateDirectory, key: loaded.tokenKey))
                 plan.timeout = loaded.probe.timeout
                 plans.append(plan)
             } catch {

@@ -27,7 +27,8 @@ struct ProbeRequest {
             guard let name = upstream ?? config.defaultUpstream ?? config.upstreams.first?.name, let entry = config.upstream(named: name) else {
                 throw ValidationError("no upstream named '\(upstream ?? "")'; known: \(config.upstreams.map(\.name).joined(separator: ", "))")
             }
-            plan = try Prober.Plan(configured: name, entry: entry)
+            plan = try Prober.Plan(configured: name, entry: entry,
+                                   tokens: try TokenStore.configured(stateDirectory: config.stateDirectory, key: config.tokenKey))
         } else {
             throw ValidationError("say what to probe: --config FILE [--upstream NAME], --url URL, or -- COMMAND ARGS")
         }

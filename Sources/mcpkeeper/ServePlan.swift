@@ -62,7 +62,8 @@ struct ServePlan {
             if shutdownGrace != nil { entry.shutdownGrace = grace }
             upstreamConfig = entry
             whoami = entry.whoami
-            target = try UpstreamLauncher.target(for: entry, name: chosen)
+            target = try UpstreamLauncher.target(for: entry, name: chosen,
+                                                 tokens: try TokenStore.configured(stateDirectory: config.stateDirectory, key: config.tokenKey))
         } else {
             upstreamName = name ?? "sandbox"
             var sandbox = UpstreamConfig(transport: .sandbox(SandboxOptions()))
@@ -77,6 +78,9 @@ struct ServePlan {
         pacing = config?.pacing ?? pacing
         paced = pacing.enabled ?? upstreamConfig.map(UpstreamLauncher.isNotion) ?? false
         hints = config?.hints ?? hints
+        if !headers.isEmpty, url == nil {
+            throw ValidationError("--header only applies with --url; headers of a config upstream go in its \"headers\"")
+        }
         if !headers.isEmpty, url == nil {
             throw ValidationError("--header only applies with --url; headers of a config upstream go in its \"headers\"")
         }
@@ -114,6 +118,11 @@ struct ServePlan {
         stages.append(MetricsStage(metrics: metrics))
         if hints { stages.append(NotionHintStage(metrics: metrics)) }
         stages.append(PolicyStage(policy: ToolPolicy(settings: policy), metrics: metrics, logger: logger))
+        // Between policy and validation: validation (and the tool catalog) keeps the upstream's original
+        // schemas, the client sees the repaired list, and arguments are repaired before they are checked.
+        if validation.schemaRepair == .safe || validation.schemaProfile == .strict {
+            stages.append(SchemaRepairStage(settings: validation, metrics: metrics, logger: logger))
+        }
         stages.append(ValidationStage(settings: validation, metrics: metrics, logger: logger))
         stages.append(RetryStage(settings: retry, budget: RetryBudget(ratio: retry.budgetRatio, minimumRetries: max(0, retry.maxAttempts - 1), clock: clock), clock: clock,
                                  random: SystemRandomSource(), metrics: metrics, logger: logger, finalNotionRateLimit: hints ? .upstreamResult : .proxyError))

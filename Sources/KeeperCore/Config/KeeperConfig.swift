@@ -11,6 +11,8 @@ public struct KeeperConfig: Sendable {
     public var policy = PolicySettings()
     public var log: RequestLogSettings?
     public var probe = ProbeSettings()
+    /// Where the key for encrypting token files comes from; nil stores them unencrypted (still 0600).
+    public var tokenKey: TokenKeySource?
     /// Whether Notion's in-result API errors are marked as errors with a remediation (`NotionHintStage`).
     public var hints = true
 
@@ -73,6 +75,14 @@ public struct ValidationSettings: Sendable, Equatable {
     public var requests: Mode = .enforce
     public var responses: Mode = .warn
 
+    /// `safe` (the default) repairs tool schemas in `tools/list` and un-stringifies double-encoded
+    /// `tools/call` arguments; `off` passes both through untouched.
+    public enum SchemaRepair: String, Sendable, CaseIterable { case safe, off }
+    /// `strict` rewrites tool schemas for clients that accept only a subset of JSON Schema.
+    public enum SchemaProfile: String, Sendable, CaseIterable { case `default`, strict }
+    public var schemaRepair: SchemaRepair = .safe
+    public var schemaProfile: SchemaProfile = .default
+
     public init() {}
 }
 
@@ -90,4 +100,10 @@ public struct ProbeSettings: Sendable, Equatable {
     public var timeout: Duration = .seconds(10)
 
     public init() {}
+}
+
+/// The key for token-file encryption: an environment variable or a file holding 32 bytes (hex or base64).
+public enum TokenKeySource: Sendable, Equatable {
+    case environment(String)
+    case file(String)
 }

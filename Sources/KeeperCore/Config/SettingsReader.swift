@@ -18,10 +18,14 @@ enum SettingsReader {
             config.pacing.queue = s.int("queue", min: 0, problems: &problems) ?? config.pacing.queue
         }
         if let s = root.section("validation", problems: &problems) {
-            s.rejectUnknownKeys(allowed: ["requests", "responses"], problems: &problems)
+            s.rejectUnknownKeys(allowed: ["requests", "responses", "schema_repair", "schema_profile"], problems: &problems)
             let modes = ValidationSettings.Mode.allCases.map(\.rawValue)
             if let m = s.choice("requests", modes, problems: &problems).flatMap(ValidationSettings.Mode.init) { config.validation.requests = m }
             if let m = s.choice("responses", modes, problems: &problems).flatMap(ValidationSettings.Mode.init) { config.validation.responses = m }
+            let repairs = ValidationSettings.SchemaRepair.allCases.map(\.rawValue)
+            if let r = s.choice("schema_repair", repairs, problems: &problems).flatMap(ValidationSettings.SchemaRepair.init) { config.validation.schemaRepair = r }
+            let profiles = ValidationSettings.SchemaProfile.allCases.map(\.rawValue)
+            if let p = s.choice("schema_profile", profiles, problems: &problems).flatMap(ValidationSettings.SchemaProfile.init) { config.validation.schemaProfile = p }
         }
         if let s = root.section("policy", problems: &problems) {
             s.rejectUnknownKeys(allowed: ["tier", "allow", "deny"], problems: &problems)
@@ -37,6 +41,16 @@ enum SettingsReader {
             log.maxBytes = s.int("max_bytes", min: 1024, problems: &problems) ?? log.maxBytes
             log.keep = s.int("keep", min: 0, problems: &problems) ?? log.keep
             config.log = log
+        }
+        if let s = root.section("token_encryption", problems: &problems) {
+            s.rejectUnknownKeys(allowed: ["key_env", "key_file"], problems: &problems)
+            if let name = s.string("key_env", problems: &problems) {
+                config.tokenKey = .environment(name)
+            } else if let path = s.string("key_file", problems: &problems) {
+                config.tokenKey = .file(HomePath.expand(path, home: home))
+            } else {
+                problems.append(ConfigProblem(.error, "token_encryption", "expected \"key_env\" (a variable holding the key) or \"key_file\""))
+            }
         }
         if let s = root.section("probe", problems: &problems) {
             s.rejectUnknownKeys(allowed: ["interval", "timeout"], problems: &problems)

@@ -4,8 +4,8 @@ extension Prober.Plan {
     /// The plan for an upstream of the config: its whoami tool, and what to tell the user when the
     /// credentials are refused.
     public init(configured name: String, entry: UpstreamConfig,
-                environment: [String: String] = ProcessInfo.processInfo.environment) throws(UpstreamLaunchError) {
-        self.init(target: name, upstream: try UpstreamLauncher.target(for: entry, name: name, environment: environment))
+                environment: [String: String] = ProcessInfo.processInfo.environment, tokens: TokenStore? = nil) throws(UpstreamLaunchError) {
+        self.init(target: name, upstream: try UpstreamLauncher.target(for: entry, name: name, environment: environment, tokens: tokens))
         whoami = entry.whoami
         switch entry.auth {
         case .oauth: authHint = "log in again: mcpkeeper auth login --upstream \(name)"

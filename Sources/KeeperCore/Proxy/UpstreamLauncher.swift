@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 
 /// Why an upstream cannot be started, with what to do about it.
 public struct UpstreamLaunchError: Error, Sendable, CustomStringConvertible {
@@ -11,8 +12,10 @@ public enum UpstreamLauncher {
     public static let notionVersion = "2025-09-03"
 
     /// How to reach the upstream: a child process to spawn, or an HTTP endpoint with its headers.
+    /// `tokens` holds OAuth logins; an OAuth upstream cannot be reached without it.
     public static func target(for upstream: UpstreamConfig, name: String,
-                              environment: [String: String] = ProcessInfo.processInfo.environment) throws(UpstreamLaunchError) -> UpstreamTarget {
+                              environment: [String: String] = ProcessInfo.processInfo.environment,
+                              tokens: TokenStore? = nil) throws(UpstreamLaunchError) -> UpstreamTarget {
         guard case .url(let url, let headers, let transport) = upstream.transport else {
             return .child(try childSpec(for: upstream, name: name, environment: environment), shutdownGrace: upstream.shutdownGrace)
         }
@@ -27,8 +30,21 @@ public enum UpstreamLauncher {
             }
             settings.headers["Authorization"] = "Bearer \(token)"
         case .oauth:
-            throw UpstreamLaunchError(description:
-                "upstream '\(name)' uses OAuth, which this build cannot log in to yet. Use a bearer token (\"auth\": {\"type\": \"bearer\", \"token_env\": \"NAME\"}) or the stdio server (npx -y @notionhq/notion-mcp-server).")
+            guard let tokens else {
+                throw UpstreamLaunchError(description: "upstream '\(name)' uses OAuth, but no token store is configured")
+            }
+            do {
+                guard try tokens.load(name) != nil else {
+                    throw UpstreamLaunchError(description: AuthError.notLoggedIn(upstream: name).description)
+                }
+            } catch let error as AuthError {
+                throw UpstreamLaunchError(description: error.description)
+            } catch let error as UpstreamLaunchError {
+                throw error
+            } catch {
+                throw UpstreamLaunchError(description: "\(error)")
+            }
+            settings.authorization = TokenManager(upstream: name, store: tokens, logger: Logger(label: "mcpkeeper"))
         }
         return .http(settings)
     }

@@ -11,6 +11,8 @@ public struct HTTPUpstreamSettings: Sendable {
 
     public var url: String
     public var transport: Transport = .auto
+    /// The upstream's own credentials when they change (OAuth); static ones go in `headers`.
+    public var authorization: (any AuthorizationProvider)?
     /// Sent on every request (configured headers, the upstream's own credentials).
     public var headers: [String: String]
     public var connectTimeout: Duration = .seconds(10)

@@ -17,7 +17,7 @@ extension StreamableHTTPUpstream {
             }
             attempts += 1
             try? await Task.sleep(for: reader.retryDelay(attempt: attempts))
-            var request = makeRequest(method: .GET)
+            guard var request = try? await makeRequest(method: .GET) else { continue }
             request.headers.replaceOrAdd(name: "Accept", value: "text/event-stream")
             request.headers.replaceOrAdd(name: "Last-Event-ID", value: lastEventID)
             guard let response = try? await execute(request, phase: "stream resumption"), response.status.code == 200 else { continue }
@@ -41,7 +41,7 @@ extension StreamableHTTPUpstream {
         var reader = SSEStreamReader(upstream: self, awaiting: nil)
         var failures = 0
         while !Task.isCancelled {
-            var request = makeRequest(method: .GET)
+            guard var request = try? await makeRequest(method: .GET) else { return }
             request.headers.replaceOrAdd(name: "Accept", value: "text/event-stream")
             if let lastEventID = reader.lastEventID { request.headers.replaceOrAdd(name: "Last-Event-ID", value: lastEventID) }
             do {

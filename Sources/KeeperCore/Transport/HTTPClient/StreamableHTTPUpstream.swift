@@ -62,7 +62,7 @@ public final class StreamableHTTPUpstream: UpstreamLink {
         }
         tasks.forEach { $0.cancel() }
         if let sessionID {
-            var request = makeRequest(method: .DELETE)
+            var request = (try? await makeRequest(method: .DELETE)) ?? HTTPClientRequest(url: settings.url)
             request.headers.replaceOrAdd(name: "Mcp-Session-Id", value: sessionID)
             _ = try? await client.execute(request, deadline: .now() + .nanoseconds(grace.nanoseconds), logger: logger)
         }
@@ -75,24 +75,40 @@ public final class StreamableHTTPUpstream: UpstreamLink {
 
     // MARK: requests
 
-    func makeRequest(method: HTTPMethod) -> HTTPClientRequest {
+    func makeRequest(method: HTTPMethod) async throws(TransportError) -> HTTPClientRequest {
         var request = HTTPClientRequest(url: settings.url)
         request.method = method
         for (name, value) in settings.headers { request.headers.replaceOrAdd(name: name, value: value) }
+        if let authorization = settings.authorization {
+            do {
+                request.headers.replaceOrAdd(name: "Authorization", value: try await authorization.authorizationHeader())
+            } catch {
+                throw .httpStatus(401, retryAfter: nil, detail: error.description)
+            }
+        }
         let (sessionID, version) = state.withLock { ($0.sessionID, $0.protocolVersion) }
         if let sessionID { request.headers.replaceOrAdd(name: "Mcp-Session-Id", value: sessionID) }
         if let version { request.headers.replaceOrAdd(name: "MCP-Protocol-Version", value: version) }
         return request
     }
 
-    private func post(_ body: [UInt8], expecting id: RequestID?) async throws(TransportError) {
+    private func post(_ body: [UInt8], expecting id: RequestID?, retriedAuthorization: Bool = false) async throws(TransportError) {
         guard !state.withLock({ $0.closed }) else { throw .closed("upstream \(name)") }
-        var request = makeRequest(method: .POST)
+        var request = try await makeRequest(method: .POST)
         request.headers.replaceOrAdd(name: "Content-Type", value: "application/json")
         request.headers.replaceOrAdd(name: "Accept", value: "application/json, text/event-stream")
         request.body = .bytes(ByteBuffer(bytes: body))
         let hadSession = state.withLock { $0.sessionID != nil }
         let response = try await execute(request, phase: "response headers")
+        if response.status.code == 401, let authorization = settings.authorization {
+            _ = try? await collect(response.body, limit: 64 << 10)
+            let renewed: Bool
+            do { renewed = try await authorization.rejected() } catch { throw .httpStatus(401, retryAfter: nil, detail: error.description) }
+            guard renewed, !retriedAuthorization else {
+                throw .httpStatus(401, retryAfter: nil, detail: "the upstream refused the access token; log in again: mcpkeeper auth login --upstream \(name)")
+            }
+            return try await post(body, expecting: id, retriedAuthorization: true)
+        }
         if let newSession = response.headers.first(name: "Mcp-Session-Id"), id != nil,
            state.withLock({ $0.initializeID == id }) {
             state.withLock { $0.sessionID = newSession }

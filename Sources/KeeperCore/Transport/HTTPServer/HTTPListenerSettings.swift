@@ -9,6 +9,8 @@ public struct HTTPListenerSettings: Sendable {
     public var idleTimeout: Duration = .seconds(1800)
     /// Required as `Authorization: Bearer <key>`; nil serves without authentication.
     public var bearerKey: String?
+    /// Checks credentials on the MCP endpoint instead of `bearerKey`, when set.
+    public var authorizer: (any RequestAuthorizer)?
     /// Origins allowed besides loopback ones (`http://localhost:*`, `http://127.0.0.1:*`, `http://[::1]:*`).
     public var allowedOrigins: [String] = []
     /// Fault injection (the sandbox's `--cut-stream-after`): end each POST's SSE response after this

@@ -18,7 +18,16 @@ struct ListenerGuard<Context: RequestContext>: RouterMiddleware {
             return HTTPErrorResponse.make(.forbidden, code: JSONRPCError.invalidRequestCode,
                                           "Origin \"\(origin)\" is not allowed; add it with --allow-origin if this page should reach the proxy")
         }
-        if let key = settings.bearerKey {
+        if let authorizer = settings.authorizer, request.uri.path == settings.path {
+            if let challenge = await authorizer.challenge(forAuthorization: request.headers[.authorization]) {
+                let message = challenge.status == .forbidden
+                    ? "The access token lacks a required scope: authorize again asking for the scope in WWW-Authenticate"
+                    : "Missing, expired or unknown access token: authorize and send Authorization: Bearer <token>"
+                var response = HTTPErrorResponse.make(challenge.status, code: JSONRPCError.invalidRequestCode, message)
+                response.headers[.wwwAuthenticate] = challenge.wwwAuthenticate
+                return response
+            }
+        } else if let key = settings.bearerKey, request.uri.path == settings.path {
             let presented = request.headers[.authorization].flatMap { $0.hasPrefix("Bearer ") ? String($0.dropFirst(7)) : nil }
             guard let presented, Self.constantTimeEqual(presented, key) else {
                 var response = HTTPErrorResponse.make(.unauthorized, code: JSONRPCError.invalidRequestCode,

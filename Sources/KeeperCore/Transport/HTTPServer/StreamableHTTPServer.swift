@@ -27,7 +27,14 @@ public final class StreamableHTTPServer: Sendable {
     private let handlers = Mutex([String: Task<Void, Never>]())
     private let group = Mutex<ServiceGroup?>(nil)
 
-    public init(settings: HTTPListenerSettings, logger: Logger, hook: RequestHook? = nil, handler: @escaping SessionHandler) {
+    /// Adds routes of the embedding program's own beside the MCP endpoint (the sandbox's OAuth endpoints).
+    public typealias RouteInstaller = @Sendable (Router<BasicRequestContext>) -> Void
+
+    let extraRoutes: RouteInstaller?
+
+    public init(settings: HTTPListenerSettings, logger: Logger, hook: RequestHook? = nil, extraRoutes: RouteInstaller? = nil,
+                handler: @escaping SessionHandler) {
+        self.extraRoutes = extraRoutes
         self.settings = settings
         self.table = HTTPSessionTable(limit: settings.maxSessions, idleTimeout: settings.idleTimeout)
         self.handler = handler
@@ -46,6 +53,7 @@ public final class StreamableHTTPServer: Sendable {
         router.post(path) { request, _ in try await self.post(request) }
         router.get(path) { request, _ in await self.get(request) }
         router.delete(path) { request, _ in await self.delete(request) }
+        extraRoutes?(router)
         let app = Application(
             router: router,
             configuration: .init(address: .hostname(settings.host, port: settings.port), serverName: nil),
