@@ -14,11 +14,12 @@ final class ProxyProcess: Sendable {
     private let inbox: Inbox
     private let stderrText = Mutex("")
 
-    /// Starts `mcpkeeper ARGS`, optionally with extra environment.
-    init(_ arguments: [String], environment: [String: String] = [:]) throws {
+    /// Starts `mcpkeeper ARGS`, optionally with extra environment and in another working directory.
+    init(_ arguments: [String], environment: [String: String] = [:], directory: URL? = nil) throws {
         process = Process()
         process.executableURL = URL(fileURLWithPath: try Binary.path())
         process.arguments = arguments
+        if let directory { process.currentDirectoryURL = directory }
         process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         let input = Pipe(), output = Pipe(), errors = Pipe()
         process.standardInput = input
@@ -67,6 +68,13 @@ final class ProxyProcess: Sendable {
             if message["id"] == id, message["method"] == nil { return (message, skipped) }
             skipped.append(message)
         }
+    }
+
+    /// Every line the process prints until it closes its output (for commands that print and exit).
+    func allLines(timeout: Duration = .seconds(30)) async -> [String] {
+        var lines: [String] = []
+        while let line = try? await nextLine(timeout: timeout) { lines.append(line) }
+        return lines
     }
 
     func closeInput() { try? stdin.close() }
