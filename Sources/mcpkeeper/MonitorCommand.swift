@@ -31,6 +31,7 @@ struct MonitorCommand: AsyncParsableCommand {
             throw ValidationError(ConfigError(file: config, problems: problems).description)
         }
         var plans: [Prober.Plan] = []
+        var unavailable: [(target: String, reason: String)] = []
         for (name, entry) in loaded.upstreams {
             do {
                 var plan = try Prober.Plan(configured: name, entry: entry,
@@ -38,11 +39,12 @@ struct MonitorCommand: AsyncParsableCommand {
                 plan.timeout = loaded.probe.timeout
                 plans.append(plan)
             } catch {
-                logger.warning("not probing an upstream that cannot be started", metadata: ["upstream": "\(name)", "error": "\(error)"])
+                logger.warning("an upstream cannot be probed; reporting it as UNKNOWN", metadata: ["upstream": "\(name)", "error": "\(error)"])
+                unavailable.append((name, "\(error)"))
             }
         }
         let (host, port) = try MetricsServer.address(listen)
-        let monitor = Monitor(plans: plans, interval: loaded.probe.interval, prober: Prober(logger: logger),
+        let monitor = Monitor(plans: plans, unavailable: unavailable, interval: loaded.probe.interval, prober: Prober(logger: logger),
                               clock: SystemStageClock(), random: SystemRandomSource())
         let server = MetricsServer(host: host, port: port, logger: logger,
                                    metrics: { await monitor.exposition() },

@@ -14,9 +14,15 @@ public actor Monitor {
     /// Probes actually started, per target (tests use it to see that overlapping asks coalesce).
     public private(set) var started: [String: Int] = [:]
 
-    public init(plans: [Prober.Plan], interval: Duration, prober: Prober, clock: any StageClock, random: any RandomSource) {
+    /// Targets that cannot be probed at all (no token, nothing to start), with why: reported as
+    /// UNKNOWN with success 0, so a misconfigured upstream alerts instead of vanishing.
+    let unavailable: [String: String]
+
+    public init(plans: [Prober.Plan], unavailable: [(target: String, reason: String)] = [], interval: Duration, prober: Prober,
+                clock: any StageClock, random: any RandomSource) {
         self.plans = Dictionary(plans.map { ($0.target, $0) }, uniquingKeysWith: { first, _ in first })
-        self.order = plans.map(\.target)
+        self.unavailable = Dictionary(unavailable.map { ($0.target, $0.reason) }, uniquingKeysWith: { first, _ in first })
+        self.order = plans.map(\.target) + unavailable.map(\.target)
         self.interval = interval
         self.prober = prober
         self.clock = clock
@@ -46,6 +52,15 @@ public actor Monitor {
 
     /// A probe of `name` now, or the one already running; nil for an unknown target.
     public func probe(_ name: String) async -> ProbeResult? {
+        if let reason = unavailable[name] {
+            var result = ProbeResult(target: name, startedAt: clock.date)
+            result.status = .unknown
+            result.failedPhase = .connect
+            result.failure = reason
+            histories[name, default: ProbeHistory()].record(result)
+            last[name] = result
+            return result
+        }
         guard var plan = plans[name] else { return nil }
         if let current = running[name] { return await current.value }
         plan.previousToolSurface = histories[name]?.toolSurfaceHash
