@@ -13,6 +13,15 @@ struct MetricsOptions: ParsableArguments {
     @Option(help: "With --metrics, probe the upstream over the live session this often (tools/list and whoami), e.g. 60s.")
     var probeInterval: String?
 
+    func validate() throws {
+        if let probeInterval, DurationText.parse(probeInterval) == nil {
+            throw ValidationError("--probe-interval: expected \(DurationText.expectation), got \"\(probeInterval)\"")
+        }
+        if let metrics {
+            do { _ = try MetricsServer.address(metrics) } catch { throw ValidationError("--metrics: \(error)") }
+        }
+    }
+
     /// Latest live-probe result, rendered into /metrics next to the proxy's counters.
     final class LiveProbeState: Sendable {
         private let state = Mutex<(ProbeResult?, ProbeHistory)>((nil, ProbeHistory()))
