@@ -15,6 +15,9 @@ extension SandboxServer {
         if state.options.clientRequestTools, SandboxClientRequestTools.handles(name) {
             return await clientRequestTool(id: id, name: name)
         }
+        if name == SandboxBigResultTool.name, let big = state.bigResult {
+            return .response(id: id, result: big)
+        }
         guard let result = await state.call(tool: name, arguments: arguments) else {
             return .error(id: id, JSONRPCError(code: JSONRPCError.invalidParamsCode, message: "Unknown tool: \(name)"))
         }

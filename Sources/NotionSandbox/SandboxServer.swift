@@ -84,6 +84,7 @@ public actor SandboxServer {
 
     private func toolsList(id: RequestID, cursor: String?) -> JSONRPCMessage {
         let all = SandboxToolCatalog.tools + (state.options.clientRequestTools ? SandboxClientRequestTools.tools : [])
+            + (state.options.bigResultBytes != nil ? SandboxBigResultTool.tools : [])
         guard let pageSize = state.options.toolsPageSize else {
             return .response(id: id, result: ["tools": .array(all)])
         }

@@ -20,12 +20,15 @@ public actor SandboxState {
     var requestCount = 0
     var callCount = 0
     var writeCount = 0
+    /// The `sandbox-big-result` answer, built once (nil unless `bigResultBytes` is set).
+    nonisolated let bigResult: JSONValue?
 
     public init(options: SandboxOptions, logger: Logger, beforeCrash: @escaping @Sendable () -> Void = {}) throws(FileAccessError) {
         self.options = options
         self.logger = logger
         self.beforeCrash = beforeCrash
         faults = SandboxFaults(options: options)
+        bigResult = options.bigResultBytes.map(SandboxBigResultTool.result(bytes:))
         if let path = options.faultState, let data = FileManager.default.contents(atPath: path),
            let saved = Int(String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)) {
             callCount = saved

@@ -58,6 +58,9 @@ struct SandboxCommand: AsyncParsableCommand {
     @Flag(help: "Add tools that send requests to the client (roots/list).")
     var clientRequestTools = false
 
+    @Option(help: "Add the tool sandbox-big-result, which returns a text of this many bytes (for benchmarks).")
+    var bigResultBytes: Int?
+
     @Option(help: "Serve Streamable HTTP at this address (e.g. http://127.0.0.1:8766) instead of stdio.")
     var listen: String?
 
@@ -116,6 +119,7 @@ struct SandboxCommand: AsyncParsableCommand {
         options.receivedLog = receivedLog
         options.toolsPageSize = toolsPageSize
         options.clientRequestTools = clientRequestTools
+        options.bigResultBytes = bigResultBytes
         return options
     }
 

@@ -42,6 +42,8 @@ public struct SandboxOptions: Sendable, Equatable {
     public var toolsPageSize: Int?
     /// Add the sandbox's own tools that exercise server-to-client requests.
     public var clientRequestTools = false
+    /// Add the tool `sandbox-big-result`, which returns a text of this many bytes (for benchmarks).
+    public var bigResultBytes: Int?
 
     public init() {}
 
@@ -64,6 +66,7 @@ public struct SandboxOptions: Sendable, Equatable {
         if let receivedLog { args += ["--received-log", receivedLog] }
         if let toolsPageSize { args += ["--tools-page-size", "\(toolsPageSize)"] }
         if clientRequestTools { args.append("--client-request-tools") }
+        if let bigResultBytes { args += ["--big-result-bytes", "\(bigResultBytes)"] }
         return args
     }
 }
