@@ -85,6 +85,18 @@ struct SandboxCommand: AsyncParsableCommand {
     @Option(help: "HTTP: cut each POST's SSE response after this many events (the client resumes with Last-Event-ID).")
     var cutStreamAfter: Int?
 
+    @Flag(help: "HTTP: require OAuth access tokens on the MCP endpoint and serve a test authorization server beside it (registration, PKCE, refresh rotation).")
+    var oauth = false
+
+    @Option(help: "OAuth: access tokens expire after this long, e.g. 60s (default 1h).")
+    var accessTokenTtl: String?
+
+    @Option(help: "OAuth: refresh tokens expire after this long, e.g. 1h (default 24h).")
+    var refreshTokenTtl: String?
+
+    @Option(help: "OAuth: access tokens need this scope on the MCP endpoint (403 insufficient_scope otherwise).")
+    var requireScope: String?
+
     @OptionGroup var diagnostics: DiagnosticOptions
 
     func options() throws -> SandboxOptions {
@@ -141,6 +153,29 @@ struct SandboxCommand: AsyncParsableCommand {
         return faults
     }
 
+    func oauthOptions() throws -> SandboxOAuthOptions? {
+        guard oauth else {
+            if accessTokenTtl != nil || refreshTokenTtl != nil || requireScope != nil {
+                throw ValidationError("--access-token-ttl, --refresh-token-ttl and --require-scope need --oauth")
+            }
+            return nil
+        }
+        guard listen != nil else { throw ValidationError("--oauth needs --listen: OAuth is an HTTP mode") }
+        guard authToken == nil else { throw ValidationError("--oauth and --auth-token exclude each other: choose one way to authenticate") }
+        var options = SandboxOAuthOptions()
+        for (flag, text, keyPath) in [("--access-token-ttl", accessTokenTtl, \SandboxOAuthOptions.accessTokenLifetime),
+                                      ("--refresh-token-ttl", refreshTokenTtl, \SandboxOAuthOptions.refreshTokenLifetime)] {
+            guard let text else { continue }
+            guard let ttl = DurationText.parse(text), ttl > .zero else { throw ValidationError("\(flag): expected \(DurationText.expectation)") }
+            options[keyPath: keyPath] = ttl
+        }
+        if let requireScope {
+            options.requiredScopes = requireScope.split(separator: " ").map(String.init)
+            guard !options.requiredScopes.isEmpty else { throw ValidationError("--require-scope: expected a scope such as notion:write") }
+        }
+        return options
+    }
+
     func run() async throws {
         let options = try options()
         let logger = diagnostics.bootstrap(label: "sandbox")
@@ -161,16 +196,25 @@ struct SandboxCommand: AsyncParsableCommand {
         settings.cutStreamsAfterEvents = cutStreamAfter
         settings.maxSessions = 1000
         settings.supportedVersions = SandboxServer.supportedVersions
+        let address = SandboxOAuthAddress(host: settings.host, mcpPath: settings.path)
+        var oauthRoutes: StreamableHTTPServer.RouteInstaller?
+        if let oauthOptions = try oauthOptions() {
+            let authorization = SandboxOAuthServer(options: oauthOptions)
+            settings.authorizer = SandboxOAuthAuthorizer(server: authorization, address: address)
+            let routes = SandboxOAuthRoutes(server: authorization, address: address)
+            oauthRoutes = { router in routes.install(on: router) }
+        }
         let state = try SandboxState(options: options, logger: logger)
         let faults = SandboxHTTPFaults(options: try httpFaults())
         let server = StreamableHTTPServer(settings: settings, logger: logger, hook: { message, session in
             faults.decide(message, session: session)
-        }) { channel in
+        }, extraRoutes: oauthRoutes) { channel in
             await SandboxServer(state: state, channel: channel, logger: logger).run()
         }
         let (host, path) = (settings.host, settings.path)
         let signals = ShutdownSignals { _ in Task { await server.shutdown() } }
         try await server.run { port in
+            address.port = port
             logger.notice("listening", metadata: ["url": "http://\(host):\(port)\(path)"])
         }
         withExtendedLifetime(signals) {}
