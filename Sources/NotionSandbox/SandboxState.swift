@@ -43,6 +43,7 @@ public actor SandboxState {
         if let receivedLog {
             var entry: JSONObject = ["seq": .number(JSONNumber(requestCount)), "method": .string(message.method ?? "")]
             entry["tool"] = message.params?["name"]
+            entry["arguments"] = message.params?["arguments"]
             receivedLog.append(.object(entry))
         }
         return faults.malformed(atRequest: requestCount)

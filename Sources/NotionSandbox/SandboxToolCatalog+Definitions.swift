@@ -44,6 +44,32 @@ extension SandboxToolCatalog {
         ],
     ]
 
+    /// What the official server puts under `$defs` in the tools that use any: every component schema
+    /// of the OpenAPI document, used or not, including ones it could not convert (a reference left in
+    /// OpenAPI form, an OpenAPI `file` type marked write-only). Strict clients refuse those tool lists;
+    /// mcpkeeper's `safe` repair removes the unused entries, and `mcpkeeper lint` names each one.
+    static let componentDefs: JSONObject = {
+        var defs = parentDefs
+        for (name, schema) in blockDefs { defs[name] = schema }
+        defs["sortObject"] = sortObject
+        defs["movePageParentRequest"] = [
+            "oneOf": [
+                ["type": "object", "properties": ["type": ["const": "page_id"], "page_id": ["type": "string", "format": "uuid"]],
+                 "required": ["type", "page_id"]],
+                ["type": "object", "properties": ["type": ["const": "workspace"]], "required": ["type"]],
+            ],
+        ]
+        defs["fileUploadRequest"] = [
+            "type": "object", "writeOnly": true,
+            "properties": ["file": ["type": "file", "writeOnly": true], "filename": ["type": "string"]],
+        ]
+        defs["externalFileRequest"] = [
+            "type": "object",
+            "properties": ["external": ["$ref": "#/components/schemas/externalFileObject"]],
+        ]
+        return defs
+    }()
+
     static func textBlockRequest(_ type: String) -> JSONValue {
         [
             "type": "object", "additionalProperties": false,

@@ -30,7 +30,7 @@ extension SandboxToolCatalog {
                 ],
                 "after": idParameter("The ID of the existing block that the new block should be appended after."),
             ],
-            required: ["block_id", "children"], defs: blockDefs),
+            required: ["block_id", "children"], defs: componentDefs),
         Operation(
             operationID: "retrieve-a-block", method: "get", summary: "Retrieve a block",
             properties: ["block_id": idParameter("Identifier for a Notion block")], required: ["block_id"]),
@@ -64,7 +64,7 @@ extension SandboxToolCatalog {
             properties: patchPageBody, required: ["page_id"]),
         Operation(
             operationID: "post-page", method: "post", summary: "Create a page",
-            properties: postPageBody, required: ["parent", "properties"], defs: parentDefs),
+            properties: postPageBody, required: ["parent", "properties"], defs: componentDefs),
         Operation(
             operationID: "retrieve-a-page-property", method: "get", summary: "Retrieve a page property item",
             properties: [
@@ -91,7 +91,7 @@ extension SandboxToolCatalog {
         Operation(
             operationID: "query-data-source", method: "post", summary: "Query a data source",
             properties: queryDataSourceBody, required: ["data_source_id"],
-            defs: ["sortObject": sortObject]),
+            defs: componentDefs),
         Operation(
             operationID: "retrieve-a-data-source", method: "get", summary: "Retrieve a data source",
             properties: ["data_source_id": idParameter("Identifier for a Notion data source")],

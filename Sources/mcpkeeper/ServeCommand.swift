@@ -46,6 +46,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Flag(help: "Hide and refuse every tool that is not read-only (policy tier \"read\").")
     var readOnly = false
 
+    @Option(help: "strict: rewrite tool schemas for clients that accept only a subset of JSON Schema (no $ref, no $defs); overrides validation.schema_profile.")
+    var schemaProfile: ValidationSettings.SchemaProfile?
+
     @OptionGroup var listener: ListenerOptions
 
     @OptionGroup var metricsOptions: MetricsOptions
@@ -68,6 +71,7 @@ struct ServeCommand: AsyncParsableCommand {
             throw ExitCode(2)
         }
         if readOnly { plan.policy.tier = .read }
+        if let schemaProfile { plan.validation.schemaProfile = schemaProfile }
         for warning in plan.warnings { logger.warning("\(warning.path): \(warning.message)") }
         let requestLog = try plan.openLog()
         let metrics = KeeperMetrics()

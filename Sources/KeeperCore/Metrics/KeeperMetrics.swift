@@ -16,6 +16,12 @@ public final class KeeperMetrics: Sendable {
                              labels: [("upstream", upstream), ("direction", direction), ("kind", kind)]).increment()
     }
 
+    /// Changes `safe` schema repair made: `kind` as ``SchemaFinding/Kind`` names it (unused_definition,
+    /// metaschema, root_type for tool lists, counted once per tool-list version; stringified_argument per value).
+    public func schemaRepairs(upstream: String, kind: String, count: Int = 1) {
+        registry.makeCounter(name: "mcpkeeper_schema_repairs_total", labels: [("upstream", upstream), ("kind", kind)]).increment(by: Int64(count))
+    }
+
     /// A tool call refused by the tool policy.
     public func policyDenied(upstream: String, tool: String) {
         registry.makeCounter(name: "mcpkeeper_policy_denied_total", labels: [("upstream", upstream), ("tool", tool)]).increment()

@@ -10,9 +10,9 @@ struct SchemaDocument {
     enum Draft: Sendable, Equatable {
         case draft04, draft06, draft07, draft2019_09, draft2020_12
 
-        /// The draft `$schema` names; a schema without one is draft 2020-12, as MCP specifies.
-        static func of(_ root: JSONValue) -> Draft {
-            guard let uri = root["$schema"]?.stringValue else { return .draft2020_12 }
+        /// The draft `$schema` names; a schema without one is `fallback` (draft 2020-12, as MCP specifies).
+        static func of(_ root: JSONValue, fallback: Draft = .draft2020_12) -> Draft {
+            guard let uri = root["$schema"]?.stringValue else { return fallback }
             if uri.contains("draft-04") || uri.contains("draft-03") { return .draft04 }
             if uri.contains("draft-06") { return .draft06 }
             if uri.contains("draft-07") { return .draft07 }
@@ -43,9 +43,9 @@ struct SchemaDocument {
     let root: JSONValue
     let draft: Draft
 
-    init(_ root: JSONValue) {
+    init(_ root: JSONValue, defaultDraft: Draft = .draft2020_12) {
         self.root = root
-        self.draft = Draft.of(root)
+        self.draft = Draft.of(root, fallback: defaultDraft)
     }
 
     /// Where a `#`-fragment JSON pointer leads: the canonical pointer and the schema there, or nil

@@ -41,7 +41,12 @@ public enum SchemaRepair {
 
     /// Repairs one schema: metaschema fixes everywhere, then unused definitions removed.
     public static func repair(_ schema: JSONValue) -> (schema: JSONValue, findings: [SchemaFinding]) {
-        let draft = SchemaDocument.Draft.of(schema)
+        repair(schema, defaultDraft: .draft2020_12)
+    }
+
+    /// `defaultDraft` is the draft of a schema without `$schema` (MCP says 2020-12; test suites differ).
+    static func repair(_ schema: JSONValue, defaultDraft: SchemaDocument.Draft) -> (schema: JSONValue, findings: [SchemaFinding]) {
+        let draft = SchemaDocument.Draft.of(schema, fallback: defaultDraft)
         var findings: [SchemaFinding] = []
         let fixed = mapSchemaObjects(schema, at: "") { keywords, pointer in
             let (result, found) = MetaschemaRules.fix(keywords, at: pointer, draft: draft)
