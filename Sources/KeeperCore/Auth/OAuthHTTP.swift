@@ -73,11 +73,16 @@ enum FormEncoding {
         return text.addingPercentEncoding(withAllowedCharacters: allowed) ?? text
     }
 
-    /// The query parameters of a URL, decoded.
+    /// The query parameters of a URL, decoded as form data (`+` is a space).
     static func query(of url: String) -> [String: String] {
-        guard let components = URLComponents(string: url) else { return [:] }
+        guard let query = url.split(separator: "?", maxSplits: 1).dropFirst().first else { return [:] }
         var result: [String: String] = [:]
-        for item in components.queryItems ?? [] { result[item.name] = item.value ?? "" }
+        for pair in query.split(separator: "&") {
+            let parts = pair.split(separator: "=", maxSplits: 1)
+            let decode = { (text: Substring) in String(text).replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? String(text) }
+            guard let name = parts.first else { continue }
+            result[decode(name)] = parts.count > 1 ? decode(parts[1]) : ""
+        }
         return result
     }
 }

@@ -41,11 +41,12 @@ public struct OAuthLogin: Sendable {
         let callback = try await LoopbackCallback.start(port: options.redirectPort, logger: logger)
         defer { Task { await callback.stop() } }
         let redirectURI = callback.redirectURI
+        let scopes = options.scopes.isEmpty ? server.scopesSupported : options.scopes
         let clientID: String
         if let configured = options.clientID {
             clientID = configured
         } else {
-            clientID = try await register(at: server, redirectURI: redirectURI)
+            clientID = try await register(at: server, redirectURI: redirectURI, scopes: scopes)
         }
         let pkce = PKCE()
         let state = Base64URL.random(bytes: 24)
@@ -54,7 +55,6 @@ public struct OAuthLogin: Sendable {
             ("code_challenge", pkce.challenge), ("code_challenge_method", "S256"), ("state", state),
             ("resource", server.resource),
         ]
-        let scopes = options.scopes.isEmpty ? server.scopesSupported : options.scopes
         if !scopes.isEmpty { query.append(("scope", scopes.joined(separator: " "))) }
         let separator = server.authorizationEndpoint.contains("?") ? "&" : "?"
         let authorizeURL = server.authorizationEndpoint + separator + FormEncoding.encode(query)
@@ -87,15 +87,18 @@ public struct OAuthLogin: Sendable {
     }
 
     /// Dynamic client registration (RFC 7591) as a public client with a loopback redirect.
-    private func register(at server: AuthorizationServer, redirectURI: String) async throws -> String {
+    /// The scopes go into the registration too: servers check later requests against them.
+    private func register(at server: AuthorizationServer, redirectURI: String, scopes: [String]) async throws -> String {
         guard let endpoint = server.registrationEndpoint else {
             throw AuthError.server("\(server.issuer) offers no dynamic client registration; set auth.client_id in the config")
         }
-        let answer = try await http.postJSON(endpoint, [
+        var metadata: JSONObject = [
             "client_name": "mcpkeeper", "redirect_uris": [.string(redirectURI)],
             "grant_types": ["authorization_code", "refresh_token"], "response_types": ["code"],
             "token_endpoint_auth_method": "none",
-        ])
+        ]
+        if !scopes.isEmpty { metadata["scope"] = .string(scopes.joined(separator: " ")) }
+        let answer = try await http.postJSON(endpoint, .object(metadata))
         guard (200..<300).contains(answer.status), let clientID = answer.json?["client_id"]?.stringValue else {
             throw AuthError.server("client registration failed (HTTP \(answer.status)): \(Self.oauthError(answer))")
         }
@@ -116,7 +119,7 @@ enum BrowserOpener {
         #if os(macOS)
         let opener = "/usr/bin/open"
         #else
-        guard environment["DISPLAY"] != nil || environment["WAYLAND_DISPLAY"] != nil else { return }
+        guard !(environment["DISPLAY"] ?? "").isEmpty || !(environment["WAYLAND_DISPLAY"] ?? "").isEmpty else { return }
         let opener = "xdg-open"
         #endif
         do {
