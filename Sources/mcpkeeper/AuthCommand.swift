@@ -7,6 +7,7 @@ struct AuthCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "auth",
         abstract: "Log in to OAuth upstreams, show the stored logins, log out.",
+        discussion: "Example: mcpkeeper auth login --config config.json --upstream notion-hosted",
         subcommands: [AuthLogin.self, AuthStatus.self, AuthLogout.self]
     )
 }
@@ -81,7 +82,8 @@ struct AuthLogin: AsyncParsableCommand {
 }
 
 struct AuthStatus: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "status", abstract: "Show each OAuth upstream's login: scopes, expiry, where stored.")
+    static let configuration = CommandConfiguration(commandName: "status", abstract: "Show each OAuth upstream's login: scopes, expiry, where stored.",
+                                                    discussion: "Example: mcpkeeper auth status --config config.json")
 
     @OptionGroup var target: AuthTarget
 
@@ -104,7 +106,8 @@ struct AuthStatus: AsyncParsableCommand {
 }
 
 struct AuthLogout: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "logout", abstract: "Revoke (where the server supports it) and delete the stored tokens.")
+    static let configuration = CommandConfiguration(commandName: "logout", abstract: "Revoke (where the server supports it) and delete the stored tokens.",
+                                                    discussion: "Example: mcpkeeper auth logout --config config.json --upstream notion-hosted")
 
     @OptionGroup var target: AuthTarget
 

@@ -5,13 +5,21 @@ struct ConfigCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "config",
         abstract: "Work with mcpkeeper config files.",
+        discussion: """
+        Example:
+          mcpkeeper config check config.example.json
+        """,
         subcommands: [Check.self]
     )
 
     struct Check: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Validate a config file: every problem with its JSON path and what was expected.",
-            discussion: "Exit status: 0 valid (warnings allowed), 1 errors found."
+            discussion: """
+            Exit status: 0 valid (warnings allowed), 1 errors found.
+            Example:
+              mcpkeeper config check ~/.mcpkeeper/config.json
+            """
         )
 
         @Argument(help: "The config file.")

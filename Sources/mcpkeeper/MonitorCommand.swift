@@ -12,6 +12,8 @@ struct MonitorCommand: AsyncParsableCommand {
         Each upstream in the config is a target, probed every probe.interval (jittered) with probe.timeout.
         Prometheus scrapes /metrics for all targets, or /probe?target=NAME for a fresh probe of one
         (multi-target, as with blackbox_exporter). See probes/prometheus/ for scrape configs and alerts.
+        Example:
+          mcpkeeper monitor --config ~/.mcpkeeper/config.json --listen 127.0.0.1:9464
         """
     )
 

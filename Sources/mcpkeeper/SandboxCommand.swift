@@ -7,7 +7,12 @@ struct SandboxCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sandbox",
         abstract: "Run a simulated Notion MCP server on stdin/stdout, with optional fault injection.",
-        discussion: "Every fault is off unless asked for. The same seed gives the same faults."
+        discussion: """
+        Every fault is off unless asked for. The same seed gives the same faults.
+        Example:
+          mcpkeeper sandbox --rate-limit-ratio 0.3 --seed 7
+          mcpkeeper sandbox --notion-error object_not_found
+        """
     )
 
     @Option(help: "Delay before answering each tools/call, e.g. 50ms.")
