@@ -95,10 +95,8 @@ struct ServePlan {
     static func headerFields(_ flags: [String]) throws -> [String: String] {
         var fields: [String: String] = [:]
         for flag in flags {
-            guard let colon = flag.firstIndex(of: ":"), !flag[..<colon].trimmingCharacters(in: .whitespaces).isEmpty else {
-                throw ValidationError("--header: expected \"Name: value\", got \"\(flag)\"")
-            }
-            fields[flag[..<colon].trimmingCharacters(in: .whitespaces)] = flag[flag.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+            guard let (name, value) = HeaderLine.parse(flag) else { throw ValidationError("--header: expected \"Name: value\", got \"\(flag)\"") }
+            fields[name] = value
         }
         return fields
     }

@@ -13,6 +13,7 @@ final class ProxyProcess: Sendable {
     private let stdin: FileHandle
     private let inbox: Inbox
     private let stderrText = Mutex("")
+    private let stderrClosed = Mutex(false)
 
     /// Starts `mcpkeeper ARGS`, optionally with extra environment and in another working directory.
     init(_ arguments: [String], environment: [String: String] = [:], directory: URL? = nil) throws {
@@ -33,10 +34,18 @@ final class ProxyProcess: Sendable {
             for await case .line(let line) in stderrLines {
                 stderrText.withLock { $0 += String(decoding: line, as: UTF8.self) + "\n" }
             }
+            stderrClosed.withLock { $0 = true }
         }
     }
 
     var stderr: String { stderrText.withLock { $0 } }
+
+    /// All of stderr once the process has closed it, so what it wrote just before exiting is not missed.
+    func completeStderr(timeout: Duration = .seconds(5)) async -> String {
+        let deadline = ContinuousClock.now + timeout
+        while !stderrClosed.withLock({ $0 }), ContinuousClock.now < deadline { try? await Task.sleep(for: .milliseconds(10)) }
+        return stderr
+    }
 
     func send(_ line: String) {
         stdin.write(Data((line + "\n").utf8))

@@ -27,7 +27,7 @@ struct WrapCommandTests {
     func run(_ arguments: [String], environment: [String: String] = [:]) async throws -> (status: Int32?, output: [String], errors: String) {
         let process = try ProxyProcess(arguments, environment: environment)
         let output = await process.allLines()
-        return (await process.waitForExit(), output, process.stderr)
+        return (await process.waitForExit(), output, await process.completeStderr())
     }
 
     func files(in directory: URL) throws -> [String] {
@@ -129,6 +129,6 @@ struct WrapCommandTests {
         #expect(names.contains("API-get-self") && names.contains("API-retrieve-a-page"), "\(names)")
         client.closeInput()
         #expect(await client.waitForExit() == 0)
-        #expect(client.stderr.contains("upstream=notionApi"))
+        #expect(await client.completeStderr().contains("upstream=notionApi"))
     }
 }

@@ -167,6 +167,23 @@ struct ClientConfigEditorTests {
         #expect(edit.changes.map(\.outcome) == [.notWrapped, .notWrapped])
     }
 
+    @Test("unwrapping says so when the wrapped entry's env was edited after wrapping")
+    func editedAfterWrapping() throws {
+        let wrapped = try editor(.claudeCode, ClientFixtures.claudeCode).wrap(.server("notion"), executable: executable)
+        let edited = String(decoding: wrapped.bytes, as: UTF8.self)
+            .replacingOccurrences(of: #""env": {"NOTION_TOKEN": "${NOTION_TOKEN}"}, "x-mcpkeeper"#, with: #""env": {"NOTION_TOKEN": "ntn_new"}, "x-mcpkeeper"#)
+        let restored = try editor(.claudeCode, edited).unwrap(.server("notion"))
+        #expect(restored.changes.first?.note?.hasPrefix("env changed after wrapping") == true)
+    }
+
+    @Test("a header line splits at its first colon and trims both sides")
+    func headerLines() {
+        #expect(HeaderLine.parse("Authorization: Bearer a:b")! == ("Authorization", "Bearer a:b"))
+        #expect(HeaderLine.parse(" X-Team :a")! == ("X-Team", "a"))
+        #expect(HeaderLine.parse("no colon") == nil)
+        #expect(HeaderLine.parse(": value") == nil)
+    }
+
     @Test("an entry that already runs mcpkeeper serve by hand is not wrapped again")
     func servedByHand() throws {
         let text = #"{"mcpServers": {"n": {"command": "/usr/bin/mcpkeeper", "args": ["serve", "--", "npx"]}}}"#

@@ -67,11 +67,6 @@ public struct ClientConfigEditor: Sendable {
         root[client.serversKey]?.objectValue?.members.map { ($0.key, $0.value) } ?? []
     }
 
-    /// Every server's entry, read (nil where its shape is unknown).
-    public func entries() -> [(name: String, entry: ClientServerEntry?)] {
-        servers.map { ($0.name, try? ClientServerEntry.read($0.entry, path: ConfigPath.join(client.serversKey, $0.name), file: file)) }
-    }
-
     /// Wraps the selected servers so the client runs them through `executable serve`.
     public func wrap(_ selection: Selection, executable: String) throws(ClientConfigError) -> Edit {
         try edit(selection) { name, entry, member, text throws(ClientConfigError) in
@@ -95,7 +90,8 @@ public struct ClientConfigEditor: Sendable {
                 let outcome: Change.Outcome = entry == .servedByHand ? .servedByHand : .notWrapped
                 return (nil, Change(server: name, outcome: outcome, note: nil))
             }
-            return (text.original(saved), Change(server: name, outcome: .unwrapped, note: Self.editedSinceWrapping(member, original: original, in: spans)))
+            let wrapped = root[client.serversKey]?[name]?.objectValue ?? JSONObject()
+            return (text.original(saved), Change(server: name, outcome: .unwrapped, note: Self.editedSinceWrapping(wrapped, original: original)))
         }
     }
 
@@ -145,7 +141,7 @@ public struct ClientConfigEditor: Sendable {
         var changes: [Change] = []
         for member in chosen {
             let path = ConfigPath.join(key, member.key)
-            let value = (try? JSONParser.parse(spans[member.valueRange])) ?? .null
+            let value = root[key]?[member.key] ?? .null
             let entry = try ClientServerEntry.read(value, path: path, file: file)
             let (replacement, outcome) = try change(member.key, entry, member, WrappedEntryText(spans: spans, entry: member))
             changes.append(outcome)
@@ -179,9 +175,8 @@ public struct ClientConfigEditor: Sendable {
 
     /// A note when members the wrapped entry shares with the original (such as `env`) were edited
     /// after wrapping: unwrapping brings back the original's.
-    static func editedSinceWrapping(_ member: JSONSpans.Member, original: JSONObject, in spans: JSONSpans) -> String? {
+    static func editedSinceWrapping(_ wrapped: JSONObject, original: JSONObject) -> String? {
         let replaced: Set<String> = ["command", "args", "url", "headers", "type", ClientServerEntry.originalKey]
-        guard let wrapped = (try? JSONParser.parse(spans[member.valueRange]))?.objectValue else { return nil }
         let edited = Set(wrapped.keys + original.keys).subtracting(replaced).filter { wrapped[$0] != original[$0] }.sorted()
         guard !edited.isEmpty else { return nil }
         return "\(edited.joined(separator: ", ")) changed after wrapping; the restored entry has the values from before (the backup has the wrapped ones)"

@@ -63,7 +63,7 @@ public enum ClientServerEntry: Sendable, Equatable {
                 type = text
             }
             let headers = try stringMap(entry["headers"], at: ConfigPath.join(path, "headers"), file: file)
-            return .remote(url: address, type: type, headers: headers.map { "\($0.0): \($0.1)" })
+            return .remote(url: address, type: type, headers: headers.map { HeaderLine.format(name: $0.0, value: $0.1) })
         case (nil, nil):
             throw shapeError(path, "an entry shape mcpkeeper does not know: it has neither \"command\" nor \"url\"",
                              "give it \"command\" and \"args\" (a stdio server) or \"url\" (an HTTP server), or leave it out with --server")

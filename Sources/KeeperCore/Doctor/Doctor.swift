@@ -43,6 +43,10 @@ public struct Doctor: Sendable {
             if let config {
                 stateDirectory = config.stateDirectory
                 timeout = probeTimeout ?? config.probe.timeout
+                if case .file(let keyFile)? = config.tokenKey, let mode = PermissionCheck.mode(of: keyFile),
+                   let loose = PermissionCheck.looseFile(keyFile, mode: mode, severity: .fail, holding: "the token encryption key") {
+                    findings.append(loose)
+                }
                 subjects += config.upstreams.map { DoctorSubject(configured: $0.name, upstream: $0.upstream, environment: environment) }
             }
         }

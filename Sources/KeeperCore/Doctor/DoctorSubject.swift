@@ -62,10 +62,7 @@ struct DoctorSubject: Sendable {
         switch entry {
         case .remote(let url, let type, let headers):
             let transport: HTTPUpstreamSettings.Transport = type == "sse" ? .sse : (type == nil ? .auto : .streamableHTTP)
-            let fields = Dictionary(headers.compactMap { line -> (String, String)? in
-                guard let colon = line.firstIndex(of: ":") else { return nil }
-                return (String(line[..<colon]), line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces))
-            }, uniquingKeysWith: { $1 })
+            let fields = Dictionary(headers.compactMap(HeaderLine.parse), uniquingKeysWith: { $1 })
             let name = label
             probe = Result { () throws(UpstreamLaunchError) in
                 Prober.Plan(target: name, upstream: try UpstreamLauncher.target(for: UpstreamConfig(transport: .url(url, headers: fields, transport: transport)), name: name))

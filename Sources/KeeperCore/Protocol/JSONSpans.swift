@@ -46,21 +46,6 @@ public struct JSONSpans: Sendable {
         members(of: range).first { $0.key == key }
     }
 
-    /// The elements of the array at `range`, in order (empty when it is not an array).
-    public func elements(of range: Range<Int>) -> [Range<Int>] {
-        guard range.lowerBound < bytes.count, bytes[range.lowerBound] == UInt8(ascii: "[") else { return [] }
-        var elements: [Range<Int>] = []
-        var index = skipWhitespace(from: range.lowerBound + 1)
-        while index < range.upperBound - 1 {
-            let element = index..<valueEnd(from: index)
-            elements.append(element)
-            index = skipWhitespace(from: element.upperBound)
-            guard index < bytes.count, bytes[index] == UInt8(ascii: ",") else { break }
-            index = skipWhitespace(from: index + 1)
-        }
-        return elements
-    }
-
     /// The text of a span.
     public subscript(range: Range<Int>) -> ArraySlice<UInt8> { bytes[range] }
 
