@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import KeeperCore
 
 struct WrapCommand: ParsableCommand {
@@ -24,6 +25,10 @@ struct WrapCommand: ParsableCommand {
 
     func run() throws {
         let program = executable ?? UpstreamLauncher.selfExecutable()
+        if program.contains("/.build/") {
+            // A build directory's binary goes away with `swift package clean`; the client would then fail to start the server.
+            FileHandle.standardError.write(Data("mcpkeeper: note: the client will run \(program), a build directory's binary; run `make install` and wrap again (or pass --executable) for a path that lasts\n".utf8))
+        }
         try target.apply({ editor, selection throws(ClientConfigError) in try editor.wrap(selection, executable: program) }) { change in
             switch change.outcome {
             case .wrapped(let arguments): return "\(change.server): wrapped; the client will run: \(ShellWords.join([program] + arguments))"
