@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import KeeperCore
 import Logging
+import Synchronization
 
 /// `serve --listen`: the proxy as a Streamable HTTP MCP server, one upstream link per client session.
 struct ListenerOptions: ParsableArguments {
@@ -45,11 +46,26 @@ struct ListenerOptions: ParsableArguments {
         return settings
     }
 
-    func serve(listen: String, plan: ServePlan, pipeline: Pipeline, log: RequestLog?, metrics: KeeperMetrics, logger: Logger) async throws {
+    /// `probe` starts the live probe over a session and is cancelled when that session ends; one
+    /// session at a time carries it (the next one takes over).
+    func serve(listen: String, plan: ServePlan, pipeline: Pipeline, log: RequestLog?, metrics: KeeperMetrics, logger: Logger,
+               probe: @escaping @Sendable (ProxySession) -> Task<Void, Never>? = { _ in nil }) async throws {
+        let prober = Mutex<(owner: String?, task: Task<Void, Never>?)>((nil, nil))
         let settings = try settings(listen: listen, stateDirectory: plan.stateDirectory, logger: logger)
         let server = StreamableHTTPServer(settings: settings, logger: logger) { channel in
             do {
-                _ = try await plan.runSession(downstream: channel, pipeline: pipeline, log: log, metrics: metrics, logger: logger)
+                let id = channel.sessionID
+                _ = try await plan.runSession(downstream: channel, pipeline: pipeline, log: log, metrics: metrics, logger: logger) { session in
+                    prober.withLock { state in
+                        guard state.task == nil else { return }
+                        state = (id, probe(session))
+                    }
+                }
+                prober.withLock { state in
+                    guard state.owner == id else { return }
+                    state.task?.cancel()
+                    state = (nil, nil)
+                }
             } catch {
                 logger.error("cannot start the upstream for a new session", metadata: ["error": "\(error)"])
             }

@@ -84,7 +84,10 @@ struct ServeCommand: AsyncParsableCommand {
             _ = StandardError.shared.flush(timeout: .seconds(1))
         }
         if let listen = listener.listen {
-            try await listener.serve(listen: listen, plan: plan, pipeline: pipeline, log: requestLog, metrics: metrics, logger: logger)
+            let (options, target, whoami) = (metricsOptions, plan.upstreamName, plan.whoami)
+            try await listener.serve(listen: listen, plan: plan, pipeline: pipeline, log: requestLog, metrics: metrics, logger: logger) { session in
+                try? options.probeLoop(session: session, target: target, whoami: whoami, live: live)
+            }
         } else {
             try await serveStdio(plan: plan, pipeline: pipeline, log: requestLog, metrics: metrics, live: live, logger: logger)
         }

@@ -53,16 +53,27 @@ enum OAuthDiscovery {
 
     /// `resource_metadata="…"` from a `WWW-Authenticate: Bearer …` challenge.
     static func resourceMetadataParameter(_ challenge: String) -> String? {
-        guard let range = challenge.range(of: "resource_metadata=\"") else { return nil }
-        let rest = challenge[range.upperBound...]
-        return rest.firstIndex(of: "\"").map { String(rest[..<$0]) }
+        // Parameter names are case-insensitive (RFC 9110 §11.2) and must stand alone, not end a longer name.
+        let lowered = challenge.lowercased()
+        var searchFrom = lowered.startIndex
+        while let range = lowered.range(of: "resource_metadata=\"", range: searchFrom..<lowered.endIndex) {
+            let before = range.lowerBound == lowered.startIndex ? " " : lowered[lowered.index(before: range.lowerBound)]
+            if before == " " || before == "," {
+                let offset = lowered.distance(from: lowered.startIndex, to: range.upperBound)
+                let rest = challenge[challenge.index(challenge.startIndex, offsetBy: offset)...]
+                return rest.firstIndex(of: "\"").map { String(rest[..<$0]) }
+            }
+            searchFrom = range.upperBound
+        }
+        return nil
     }
 
     /// RFC 8414 / 9728 well-known locations: inserted before the path, then at the root.
     static func wellKnown(_ url: String, suffix: String) -> [String] {
         guard let components = URLComponents(string: url), let scheme = components.scheme, let host = components.host else { return [] }
         let origin = "\(scheme)://\(host)" + (components.port.map { ":\($0)" } ?? "")
-        let path = components.path == "/" ? "" : components.path
+        var path = components.path
+        while path.hasSuffix("/") { path.removeLast() }
         var urls = ["\(origin)/.well-known/\(suffix)\(path)"]
         if !path.isEmpty { urls.append("\(origin)/.well-known/\(suffix)") }
         return urls

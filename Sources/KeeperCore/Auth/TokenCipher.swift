@@ -44,6 +44,7 @@ public struct TokenCipher: Sendable {
     }
 
     static func hex(_ text: String) -> [UInt8]? {
+        guard text.allSatisfy(\.isHexDigit) else { return nil }
         var bytes: [UInt8] = []
         var iterator = text.makeIterator()
         while let high = iterator.next(), let low = iterator.next() {

@@ -32,11 +32,14 @@ public actor TokenManager: AuthorizationProvider {
         return "Bearer \(current.accessToken)"
     }
 
-    public func rejected() async throws(AuthError) -> Bool {
+    public func rejected(_ header: String) async throws(AuthError) -> Bool {
         let current = try loadIfNeeded()
+        let refused = header.hasPrefix("Bearer ") ? String(header.dropFirst(7)) : header
+        // A concurrent request already replaced the refused token: just use the new one.
+        if current.accessToken != refused { return true }
         guard current.refreshToken != nil else { return false }
-        let renewed = try await refresh(rejected: current.accessToken)
-        return renewed.accessToken != current.accessToken
+        let renewed = try await refresh(rejected: refused)
+        return renewed.accessToken != refused
     }
 
     private func loadIfNeeded() throws(AuthError) -> OAuthTokens {

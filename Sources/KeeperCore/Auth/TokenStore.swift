@@ -33,7 +33,8 @@ public struct TokenStore: Sendable {
         var plain = json
         if TokenCipher.isSealed(json) {
             guard let cipher else { throw .store(path: path, reason: "it is encrypted but no key is configured (auth.key_env or auth.key_file)") }
-            guard let decoded = try? JSONParser.parse(try cipher.open(json, path: path)) else {
+            let opened = try cipher.open(json, path: path)
+            guard let decoded = try? JSONParser.parse(opened) else {
                 throw .store(path: path, reason: "it decrypted to something that is not JSON; it was left as it is")
             }
             plain = decoded

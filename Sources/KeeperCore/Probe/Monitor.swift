@@ -82,7 +82,7 @@ public actor Monitor {
             guard let result = last[name] else { continue }
             ProbeRenderer.prometheus(result, history: histories[name] ?? ProbeHistory(), into: &text)
         }
-        return text.text
+        return text.grouped
     }
 
     /// A fresh probe of one target and only its metrics, as `/probe?target=` serves it.

@@ -12,6 +12,12 @@ public final class ChildProcessChannel: MessageChannel {
         inbound = FileDescriptorReader.lines(fd: process.stdoutFD, name: "\(name) stdout", maxLineBytes: maxLineBytes)
         input = FileDescriptorWriter(fd: process.stdinFD, name: "\(name) stdin", limit: 8 << 20)
         let stderrLines = FileDescriptorReader.lines(fd: process.stderrFD, name: "\(name) stderr", maxLineBytes: 64 << 10)
+        // Once the child is gone its stdin pipe is useless; close our end so replaced children leak nothing.
+        let (child, input) = (process, self.input)
+        Task.detached {
+            _ = await child.waitForExit()
+            input.close()
+        }
         let prefix = Array("[\(name)] ".utf8)
         Task.detached {
             for await event in stderrLines {

@@ -21,6 +21,8 @@ public enum FileDescriptorReader {
                 framer.append(buffer[0..<count]) { continuation.yield($0) }
             }
             framer.finish { continuation.yield($0) }
+            // The reader owns the descriptor: closing it at EOF is what keeps restarts from leaking pipes.
+            close(fd)
             continuation.finish()
         }
         thread.name = "read \(name)"

@@ -21,6 +21,7 @@ public final class FileDescriptorWriter: Sendable {
         var pendingBytes = 0
         var dropped = 0
         var closed = false
+        var descriptorClosed = false
     }
 
     public init(fd: Int32, name: String, limit: Int) {
@@ -72,11 +73,16 @@ public final class FileDescriptorWriter: Sendable {
         return done.wait(timeout: .now() + .nanoseconds(Int(nanos))) == .success
     }
 
-    /// Closes the descriptor after what is queued has been written.
+    /// Closes the descriptor after what is queued has been written. Idempotent: a second close of a
+    /// number the kernel may already have handed to another pipe would break that pipe instead.
     public func close() {
         queue.async {
+            let first = self.state.withLock { s -> Bool in
+                defer { s.descriptorClosed = true }
+                return !s.descriptorClosed
+            }
             self.state.withLock { $0.closed = true }
-            _ = Glibc.close(self.fd)
+            if first { _ = Glibc.close(self.fd) }
         }
     }
 

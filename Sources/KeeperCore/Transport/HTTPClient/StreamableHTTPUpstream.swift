@@ -103,7 +103,8 @@ public final class StreamableHTTPUpstream: UpstreamLink {
         if response.status.code == 401, let authorization = settings.authorization {
             _ = try? await collect(response.body, limit: 64 << 10)
             let renewed: Bool
-            do { renewed = try await authorization.rejected() } catch { throw .httpStatus(401, retryAfter: nil, detail: error.description) }
+            let sent = request.headers.first(name: "Authorization") ?? ""
+            do { renewed = try await authorization.rejected(sent) } catch { throw .httpStatus(401, retryAfter: nil, detail: error.description) }
             guard renewed, !retriedAuthorization else {
                 throw .httpStatus(401, retryAfter: nil, detail: "the upstream refused the access token; log in again: mcpkeeper auth login --upstream \(name)")
             }
