@@ -17,6 +17,8 @@ public actor ProxySession: UpstreamRequester {
         public var reconnectBackoff = Backoff(base: .milliseconds(250), cap: .seconds(30))
         /// A link that lived at least this long resets the reconnect backoff.
         public var healthyAfter: Duration = .seconds(10)
+        /// On shutdown, how long requests already received may take to be answered.
+        public var drainTimeout: Duration = .seconds(10)
 
         public init(sessionID: String, upstreamName: String, shutdownGrace: Duration = .seconds(2)) {
             self.sessionID = sessionID
@@ -103,15 +105,24 @@ public actor ProxySession: UpstreamRequester {
         return .clientClosed(upstream: reason)
     }
 
-    /// Shuts the upstream down gracefully (EOF, then signals); `run` returns once it has.
+    /// Shuts down gracefully: requests already received are answered first (a client may write its
+    /// requests and close its input at once), then the upstream gets EOF, then signals; `run`
+    /// returns once it is down.
     public func stop() {
         guard shutdown == nil else { return }
-        let grace = settings.shutdownGrace
+        shutdown = Task { await finishThenClose() }
+    }
+
+    private func finishThenClose() async -> String {
+        let deadline = clock.now + settings.drainTimeout
+        while !inFlight.isEmpty, clock.now < deadline {
+            try? await Task.sleep(for: .milliseconds(5))
+        }
         let upstream = link.upstream
-        shutdown = Task { await upstream?.shutdown(grace: grace) ?? "stopped while reconnecting" }
         link = .stopped
         linkWaiters.forEach { $0.resume(returning: nil) }
         linkWaiters.removeAll()
+        return await upstream?.shutdown(grace: settings.shutdownGrace) ?? "stopped while reconnecting"
     }
 
     /// Answers every request still waiting on the upstream, and waits until the client has them.
