@@ -64,39 +64,29 @@ public struct Prober: Sendable {
     }
 
     private func run(_ plan: Plan, progress: Progress) async -> ProbeResult {
-        var result = ProbeResult(target: plan.target, startedAt: clock.date)
-        var mark = clock.now
-        func finish(_ p: ProbeResult.Phase) {
-            result.durations[p] = clock.now - mark
-            mark = clock.now
-        }
-        func fail(_ p: ProbeResult.Phase, _ message: String, hint: String? = nil) -> ProbeResult {
-            if Task.isCancelled { return result }
-            result.failedPhase = p
-            result.failure = message
-            result.hint = hint
-            result.status = .critical
-            return result
-        }
+        let (startedAt, connecting) = (clock.date, clock.now)
         let link: any UpstreamLink
         do {
             link = try plan.upstream.connect(name: plan.target, logger: logger)
         } catch {
-            return fail(.connect, error.description)
+            var result = ProbeResult(target: plan.target, startedAt: startedAt)
+            result.failedPhase = .connect
+            result.failure = error.description
+            result.status = .critical
+            return result
         }
         let client = ProbeClient(link: link)
         await client.start()
-        finish(.connect)
-        let outcome = await phases(plan, client: client, progress: progress, result: result, mark: mark)
+        let outcome = await phases(plan, client: client, progress: progress, startedAt: startedAt, connecting: connecting)
         // After a timeout the server is not owed a patient goodbye: a short grace, then signals.
         await client.close(grace: Task.isCancelled ? .milliseconds(200) : .seconds(2))
         return outcome
     }
 
-    private func phases(_ plan: Plan, client: ProbeClient, progress: Progress, result start: ProbeResult,
-                        mark started: ContinuousClock.Instant) async -> ProbeResult {
-        var result = start
-        var mark = started
+    private func phases(_ plan: Plan, client: ProbeClient, progress: Progress, startedAt: Date,
+                        connecting: ContinuousClock.Instant) async -> ProbeResult {
+        var result = ProbeResult(target: plan.target, startedAt: startedAt)
+        var mark = connecting
         func finish(_ p: ProbeResult.Phase) {
             result.durations[p] = clock.now - mark
             mark = clock.now
@@ -109,7 +99,7 @@ public struct Prober: Sendable {
             result.status = .critical
             return result
         }
-
+        finish(.connect)
 
         progress.phase = .initialize
         let initialize: JSONRPCMessage
