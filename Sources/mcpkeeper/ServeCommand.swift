@@ -61,10 +61,11 @@ struct ServeCommand: AsyncParsableCommand {
     func run() async throws {
         let logger = diagnostics.bootstrap(label: "mcpkeeper")
         ShutdownSignals.ignoreBrokenPipes()
+        let metrics = KeeperMetrics()
         var plan: ServePlan
         do {
             plan = try ServePlan(command: command, url: url, transport: transport, headers: header, configPath: config, upstream: upstream, name: name,
-                                 logPath: log, shutdownGrace: shutdownGrace)
+                                 logPath: log, shutdownGrace: shutdownGrace, metrics: metrics)
         } catch {
             StandardError.shared.write("mcpkeeper: \(error)\n")
             _ = StandardError.shared.flush(timeout: .seconds(1))
@@ -74,7 +75,6 @@ struct ServeCommand: AsyncParsableCommand {
         if let schemaProfile { plan.validation.schemaProfile = schemaProfile }
         for warning in plan.warnings { logger.warning("\(warning.path): \(warning.message)") }
         let requestLog = try plan.openLog()
-        let metrics = KeeperMetrics()
         let pipeline = plan.pipeline(log: requestLog, metrics: metrics, logger: logger)
         let live = MetricsOptions.LiveProbeState()
         let metricsServer = try metricsOptions.start(registry: metrics, live: live, logger: logger)

@@ -82,6 +82,23 @@ struct OAuthLoginTests {
         }
     }
 
+    @Test("serve --metrics exports when the access token expires")
+    func tokenExpiryMetric() async throws {
+        let setup = try await Self.setUp()
+        let login = try await Self.login(setup)
+        #expect(await login.waitForExit() == 0)
+        let proxy = try ProxyProcess(["serve", "--config", setup.config.path, "--metrics", "127.0.0.1:0"])
+        try await stopping([proxy, setup.sandbox]) {
+            proxy.request(1, "initialize", initializeParams)
+            _ = try await proxy.response(to: 1)
+            let metrics = try await ProbeHarness.loggedURL(proxy, after: "serving metrics")
+            let text = try await MetricsEndpointTests.scrape(metrics) { $0.contains("mcpkeeper_token_expiry_timestamp_seconds") }
+            let expiry = text.firstMatch(of: /mcpkeeper_token_expiry_timestamp_seconds\{upstream="hosted"\} (\d+)/).flatMap { Double($0.1) }
+            let now = Date().timeIntervalSince1970
+            #expect(expiry.map { $0 > now && $0 < now + 7200 } == true, "\(text)")
+        }
+    }
+
     @Test("login on a headless machine: the redirect URL pasted on stdin completes it")
     func pastedRedirect() async throws {
         let setup = try await Self.setUp()

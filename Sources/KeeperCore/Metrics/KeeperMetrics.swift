@@ -1,3 +1,4 @@
+import Foundation
 import Prometheus
 
 /// The proxy's own counters in one Prometheus registry, named as DESIGN.md "Metrics" lists them.
@@ -67,6 +68,13 @@ public final class KeeperMetrics: Sendable {
     /// Whether the session's link to the upstream is up (1) or being re-established (0).
     public func upstreamUp(upstream: String, _ up: Bool) {
         registry.makeGauge(name: "mcpkeeper_upstream_up", labels: [("upstream", upstream)], help: "Whether the link to the upstream is up (1) or being re-established (0).").set(to: up ? 1.0 : 0.0)
+    }
+
+    /// When the upstream's OAuth access token expires (Unix time), as last loaded or refreshed.
+    public func tokenExpiry(upstream: String, _ date: Date?) {
+        guard let date else { return }
+        registry.makeGauge(name: "mcpkeeper_token_expiry_timestamp_seconds", labels: [("upstream", upstream)],
+                           help: "When the upstream's OAuth access token expires (Unix time).").set(to: date.timeIntervalSince1970.rounded())
     }
 
     /// Client sessions open; `delta` +1 when one starts, -1 when it ends.

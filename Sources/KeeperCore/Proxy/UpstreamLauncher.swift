@@ -15,7 +15,8 @@ public enum UpstreamLauncher {
     /// `tokens` holds OAuth logins; an OAuth upstream cannot be reached without it.
     public static func target(for upstream: UpstreamConfig, name: String,
                               environment: [String: String] = ProcessInfo.processInfo.environment,
-                              tokens: TokenStore? = nil) throws(UpstreamLaunchError) -> UpstreamTarget {
+                              tokens: TokenStore? = nil,
+                              onTokenExpiry: @escaping @Sendable (Date?) -> Void = { _ in }) throws(UpstreamLaunchError) -> UpstreamTarget {
         guard case .url(let url, let headers, let transport) = upstream.transport else {
             return .child(try childSpec(for: upstream, name: name, environment: environment), shutdownGrace: upstream.shutdownGrace)
         }
@@ -44,7 +45,7 @@ public enum UpstreamLauncher {
             } catch {
                 throw UpstreamLaunchError(description: "\(error)")
             }
-            settings.authorization = TokenManager(upstream: name, store: tokens, logger: Logger(label: "mcpkeeper"))
+            settings.authorization = TokenManager(upstream: name, store: tokens, logger: Logger(label: "mcpkeeper"), onExpiry: onTokenExpiry)
         }
         return .http(settings)
     }
