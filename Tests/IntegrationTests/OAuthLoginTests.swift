@@ -20,13 +20,14 @@ struct OAuthLoginTests {
     }
 
     /// `sandbox --listen --oauth` and a config whose upstream `hosted` logs in to it.
-    static func setUp(sandbox extra: [String] = []) async throws -> Setup {
+    static func setUp(sandbox extra: [String] = [], scopes: [String] = []) async throws -> Setup {
         let (sandbox, url) = try await ProxyProcess.listening(["sandbox", "--listen", "http://127.0.0.1:0", "--oauth"] + extra)
         let home = try temporaryDirectory()
         let config = home.appendingPathComponent("config.json")
         try Data("""
         {"state_dir": "\(home.path)/state",
-         "upstreams": {"hosted": {"url": "\(url.absoluteString)", "auth": {"type": "oauth"}, "whoami": "API-get-self"}},
+         "upstreams": {"hosted": {"url": "\(url.absoluteString)", "whoami": "API-get-self",
+                                  "auth": {"type": "oauth", "scopes": [\(scopes.map { "\"\($0)\"" }.joined(separator: ","))]}}},
          "retry": {"base_delay": "5ms", "max_delay": "100ms"}}
         """.utf8).write(to: config)
         return Setup(sandbox: sandbox, config: config, home: home)
@@ -96,6 +97,21 @@ struct OAuthLoginTests {
             let expiry = text.firstMatch(of: /mcpkeeper_token_expiry_timestamp_seconds\{upstream="hosted"\} (\d+)/).flatMap { Double($0.1) }
             let now = Date().timeIntervalSince1970
             #expect(expiry.map { $0 > now && $0 < now + 7200 } == true, "\(text)")
+        }
+    }
+
+    @Test("a token without the scope the server requires gets a clear 'add the scope and log in again' error")
+    func insufficientScope() async throws {
+        let setup = try await Self.setUp(sandbox: ["--require-scope", "notion:admin"], scopes: ["notion:read"])
+        let login = try await Self.login(setup)
+        #expect(await login.waitForExit() == 0, "\(login.stderr)")
+        let proxy = try ProxyProcess(["serve", "--config", setup.config.path])
+        try await stopping([proxy, setup.sandbox]) {
+            proxy.request(1, "initialize", initializeParams)
+            let (reply, _) = try await proxy.response(to: 1)
+            let message = reply["error"]?["message"]?.stringValue ?? ""
+            #expect(message.contains("notion:admin"), "\(reply)")
+            #expect(message.contains("mcpkeeper auth login --upstream hosted"), "\(reply)")
         }
     }
 

@@ -110,6 +110,13 @@ public final class StreamableHTTPUpstream: UpstreamLink {
             }
             return try await post(body, expecting: id, retriedAuthorization: true)
         }
+        if response.status.code == 403, settings.authorization != nil,
+           let challenge = response.headers.first(name: "WWW-Authenticate"), challenge.contains("insufficient_scope") {
+            _ = try? await collect(response.body, limit: 64 << 10)
+            let scope = challenge.firstMatch(of: /scope="([^"]*)"/).map { String($0.1) } ?? "a scope it did not name"
+            throw .httpStatus(403, retryAfter: nil, detail:
+                "the access token lacks the scope the server requires (\(scope)); add it to auth.scopes and log in again: mcpkeeper auth login --upstream \(name)")
+        }
         if let newSession = response.headers.first(name: "Mcp-Session-Id"), id != nil,
            state.withLock({ $0.initializeID == id }) {
             state.withLock { $0.sessionID = newSession }
