@@ -68,4 +68,32 @@ struct ResilienceTests {
         #expect(await proxy.waitForExit() == 0)
         #expect(processIsGone(child))
     }
+
+    @Test("when the restarted upstream lists different tools, the client is told with notifications/tools/list_changed")
+    func toolListChangedAfterRestart() async throws {
+        // The first child is a plain sandbox; every later one adds a tool (the marker file says which start it is).
+        let marker = try temporaryDirectory().appendingPathComponent("started").path
+        let binary = try Binary.path()
+        let script = "if [ -f '\(marker)' ]; then exec '\(binary)' sandbox --client-request-tools; else touch '\(marker)'; exec '\(binary)' sandbox; fi"
+        let proxy = try ProxyProcess(["serve", "--", "/bin/sh", "-c", script])
+        try await Self.initialized(proxy)
+        proxy.request(2, "tools/list")
+        let (before, _) = try await proxy.response(to: 2)
+        let names = before["result"]?["tools"]?.arrayValue?.compactMap { $0["name"]?.stringValue } ?? []
+        #expect(!names.contains("sandbox-list-client-roots"))
+        kill(try await proxy.childPID(), SIGKILL)
+        var notified = false
+        let deadline = ContinuousClock.now + .seconds(10)
+        while !notified, ContinuousClock.now < deadline {
+            let message = try await proxy.next(timeout: .seconds(10))
+            notified = message["method"] == "notifications/tools/list_changed"
+        }
+        #expect(notified)
+        proxy.request(3, "tools/list")
+        let (after, _) = try await proxy.response(to: 3)
+        let newNames = after["result"]?["tools"]?.arrayValue?.compactMap { $0["name"]?.stringValue } ?? []
+        #expect(newNames.contains("sandbox-list-client-roots"))
+        proxy.closeInput()
+        #expect(await proxy.waitForExit() == 0)
+    }
 }
