@@ -28,14 +28,3 @@ struct PendingClientAnswer: Sendable {
     let generation: Int
     let sentAt: ContinuousClock.Instant
 }
-
-extension JSONRPCMessage {
-    /// The message with one member of its `params` replaced (used to re-address cancellations).
-    func replacingParam(_ key: String, with value: JSONValue) -> JSONRPCMessage {
-        var params = self.params?.objectValue ?? JSONObject()
-        params[key] = value
-        var newBody = body
-        newBody["params"] = .object(params)
-        return JSONRPCMessage(kind: kind, body: newBody, wire: nil, idRange: nil)
-    }
-}

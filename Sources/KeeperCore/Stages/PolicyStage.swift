@@ -43,12 +43,3 @@ public struct PolicyStage: Stage {
         }
     }
 }
-
-extension JSONRPCMessage {
-    /// The same response with another result (re-encoded: only done when the result really changes).
-    func replacingResult(_ result: JSONValue) -> JSONRPCMessage {
-        var newBody = body
-        newBody["result"] = result
-        return JSONRPCMessage(kind: kind, body: newBody, wire: nil, idRange: nil)
-    }
-}

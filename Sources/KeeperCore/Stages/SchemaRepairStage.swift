@@ -106,12 +106,3 @@ private final class RepairedVersions: Sendable {
         }
     }
 }
-
-extension JSONRPCMessage {
-    /// The same request with other params (re-encoded: only done when the params really change).
-    func replacingParams(_ params: JSONValue) -> JSONRPCMessage {
-        var newBody = body
-        newBody["params"] = params
-        return JSONRPCMessage(kind: kind, body: newBody, wire: nil, idRange: nil)
-    }
-}

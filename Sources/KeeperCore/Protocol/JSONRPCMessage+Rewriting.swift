@@ -1,0 +1,23 @@
+/// The message changes the proxy makes beyond the id. Each re-encodes the body (the original bytes no
+/// longer match it), so stages call them only when something really changes.
+extension JSONRPCMessage {
+    /// The same message with one top-level member replaced.
+    func replacingMember(_ key: String, with value: JSONValue) -> JSONRPCMessage {
+        var newBody = body
+        newBody[key] = value
+        return JSONRPCMessage(kind: kind, body: newBody, wire: nil, idRange: nil)
+    }
+
+    /// The same response with another result.
+    func replacingResult(_ result: JSONValue) -> JSONRPCMessage { replacingMember("result", with: result) }
+
+    /// The same request or notification with other params.
+    func replacingParams(_ params: JSONValue) -> JSONRPCMessage { replacingMember("params", with: params) }
+
+    /// The message with one member of its `params` replaced (re-addressing a cancellation).
+    func replacingParam(_ key: String, with value: JSONValue) -> JSONRPCMessage {
+        var params = self.params?.objectValue ?? JSONObject()
+        params[key] = value
+        return replacingParams(.object(params))
+    }
+}
