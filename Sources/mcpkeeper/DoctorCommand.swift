@@ -52,7 +52,7 @@ struct DoctorCommand: AsyncParsableCommand {
         }
         doctor.clientFile = file
         doctor.probes = !noProbe
-        doctor.probeTimeout = try ProbeCommand.duration(timeout, flag: "--timeout")
+        doctor.probeTimeout = try DurationFlag.parse(timeout, flag: "--timeout")
         let report = await doctor.run()
         switch format {
         case .text: print(report.text, terminator: "")

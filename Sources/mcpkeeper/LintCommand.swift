@@ -43,7 +43,7 @@ struct LintCommand: AsyncParsableCommand {
         let logger = diagnostics.bootstrap(label: "mcpkeeper")
         ShutdownSignals.ignoreBrokenPipes()
         let request = try ProbeRequest(command: command, url: url, configPath: config, upstream: upstream, whoami: nil)
-        let limit = try ProbeCommand.duration(timeout, flag: "--timeout") ?? request.timeout
+        let limit = try DurationFlag.parse(timeout, flag: "--timeout") ?? request.timeout
         let tools: [JSONValue]
         do {
             tools = try await ToolLister(logger: logger).list(request.plan.upstream, name: request.plan.target, timeout: limit)

@@ -29,10 +29,7 @@ struct ListenerOptions: ParsableArguments {
 
     func settings(listen: String, stateDirectory: String, logger: Logger) throws -> HTTPListenerSettings {
         var settings = try HTTPListenerSettings(listen: listen)
-        guard let idle = DurationText.parse(idleTimeout) else {
-            throw ValidationError("--idle-timeout: expected \(DurationText.expectation)")
-        }
-        settings.idleTimeout = idle
+        settings.idleTimeout = try DurationFlag.parse(idleTimeout, flag: "--idle-timeout") ?? settings.idleTimeout
         settings.maxSessions = maxSessions
         settings.maxBodyBytes = maxBodyBytes
         settings.allowedOrigins = allowOrigin

@@ -14,9 +14,7 @@ struct MetricsOptions: ParsableArguments {
     var probeInterval: String?
 
     func validate() throws {
-        if let probeInterval, DurationText.parse(probeInterval) == nil {
-            throw ValidationError("--probe-interval: expected \(DurationText.expectation), got \"\(probeInterval)\"")
-        }
+        _ = try DurationFlag.parse(probeInterval, flag: "--probe-interval")
         if let metrics {
             do { _ = try MetricsServer.address(metrics) } catch { throw ValidationError("--metrics: \(error)") }
         }
@@ -57,10 +55,7 @@ struct MetricsOptions: ParsableArguments {
 
     /// Probes over `session` every interval until cancelled.
     func probeLoop(session: ProxySession, target: String, whoami: String?, live: LiveProbeState) throws -> Task<Void, Never>? {
-        guard metrics != nil, let probeInterval else { return nil }
-        guard let interval = DurationText.parse(probeInterval) else {
-            throw ValidationError("--probe-interval: expected \(DurationText.expectation)")
-        }
+        guard metrics != nil, let interval = try DurationFlag.parse(probeInterval, flag: "--probe-interval") else { return nil }
         let prober = LiveProbe(target: target, whoami: whoami)
         return Task {
             while !Task.isCancelled {

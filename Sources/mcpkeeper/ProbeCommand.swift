@@ -66,8 +66,8 @@ struct ProbeCommand: AsyncParsableCommand {
         }
         var plan = request.plan
         do {
-            plan.timeout = try Self.duration(timeout, flag: "--timeout") ?? request.timeout
-            plan.thresholds = ProbeThresholds(warning: try Self.duration(warn, flag: "--warn"), critical: try Self.duration(crit, flag: "--crit"))
+            plan.timeout = try DurationFlag.parse(timeout, flag: "--timeout") ?? request.timeout
+            plan.thresholds = ProbeThresholds(warning: try DurationFlag.parse(warn, flag: "--warn"), critical: try DurationFlag.parse(crit, flag: "--crit"))
         } catch {
             print("MCP UNKNOWN - \(error)")
             throw ExitCode(3)
@@ -101,11 +101,5 @@ struct ProbeCommand: AsyncParsableCommand {
         }
         _ = StandardError.shared.flush(timeout: .seconds(1))
         if result.status != .ok { throw ExitCode(Int32(result.status.rawValue)) }
-    }
-
-    static func duration(_ text: String?, flag: String) throws -> Duration? {
-        guard let text else { return nil }
-        guard let parsed = DurationText.parse(text) else { throw ValidationError("\(flag): expected \(DurationText.expectation), got \"\(text)\"") }
-        return parsed
     }
 }

@@ -106,14 +106,8 @@ struct SandboxCommand: AsyncParsableCommand {
 
     func options() throws -> SandboxOptions {
         var options = SandboxOptions()
-        if let latency {
-            guard let parsed = DurationText.parse(latency) else { throw ValidationError("--latency: expected \(DurationText.expectation)") }
-            options.latency = parsed
-        }
-        if let retryAfter {
-            guard let parsed = DurationText.parse(retryAfter) else { throw ValidationError("--retry-after: expected \(DurationText.expectation)") }
-            options.retryAfter = parsed
-        }
+        options.latency = try DurationFlag.parse(latency, flag: "--latency") ?? options.latency
+        options.retryAfter = try DurationFlag.parse(retryAfter, flag: "--retry-after") ?? options.retryAfter
         guard (0...1).contains(rateLimitRatio) else { throw ValidationError("--rate-limit-ratio: expected a number from 0 to 1") }
         guard let point = SandboxOptions.CrashPoint(rawValue: crashPoint) else {
             throw ValidationError("--crash-point: expected before-apply or after-apply")
@@ -150,10 +144,7 @@ struct SandboxCommand: AsyncParsableCommand {
         faults.retryAfterSeconds = Int((try options().retryAfter.milliseconds / 1000).rounded(.up))
         faults.retryAfterAsDate = retryAfterDate
         faults.sessionExpiresAfter = sessionExpireAfter
-        if let sessionTtl {
-            guard let ttl = DurationText.parse(sessionTtl) else { throw ValidationError("--session-ttl: expected \(DurationText.expectation)") }
-            faults.sessionLifetime = ttl
-        }
+        faults.sessionLifetime = try DurationFlag.parse(sessionTtl, flag: "--session-ttl")
         faults.seed = seed
         return faults
     }
@@ -170,8 +161,8 @@ struct SandboxCommand: AsyncParsableCommand {
         var options = SandboxOAuthOptions()
         for (flag, text, keyPath) in [("--access-token-ttl", accessTokenTtl, \SandboxOAuthOptions.accessTokenLifetime),
                                       ("--refresh-token-ttl", refreshTokenTtl, \SandboxOAuthOptions.refreshTokenLifetime)] {
-            guard let text else { continue }
-            guard let ttl = DurationText.parse(text), ttl > .zero else { throw ValidationError("\(flag): expected \(DurationText.expectation)") }
+            guard let ttl = try DurationFlag.parse(text, flag: flag) else { continue }
+            guard ttl > .zero else { throw ValidationError("\(flag): expected a duration longer than zero, got \"\(text ?? "")\"") }
             options[keyPath: keyPath] = ttl
         }
         if let requireScope {

@@ -31,10 +31,7 @@ struct ServePlan {
             warnings = problems
         }
         var grace = Duration.seconds(2)
-        if let shutdownGrace {
-            guard let parsed = DurationText.parse(shutdownGrace) else {
-                throw ValidationError("--shutdown-grace: expected \(DurationText.expectation), got \"\(shutdownGrace)\"")
-            }
+        if let parsed = try DurationFlag.parse(shutdownGrace, flag: "--shutdown-grace") {
             grace = parsed
         }
         var upstreamConfig: UpstreamConfig?
