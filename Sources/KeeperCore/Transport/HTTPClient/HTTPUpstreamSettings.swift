@@ -1,3 +1,6 @@
+import AsyncHTTPClient
+import NIOHTTP1
+
 /// How to reach an HTTP upstream.
 public struct HTTPUpstreamSettings: Sendable {
     /// Which MCP HTTP transport to speak.
@@ -21,6 +24,22 @@ public struct HTTPUpstreamSettings: Sendable {
     public var maxResponseBytes = 64 << 20
     /// Reconnections with `Last-Event-ID` when a response stream breaks before its response.
     public var resumeAttempts = 3
+
+    /// A request to `url` (default: the upstream's) carrying the configured headers and the current
+    /// credentials: every request to the upstream starts here, whatever the transport.
+    func request(to url: String? = nil, method: HTTPMethod) async throws(TransportError) -> HTTPClientRequest {
+        var request = HTTPClientRequest(url: url ?? self.url)
+        request.method = method
+        for (name, value) in headers { request.headers.replaceOrAdd(name: name, value: value) }
+        if let authorization {
+            do {
+                request.headers.replaceOrAdd(name: "Authorization", value: try await authorization.authorizationHeader())
+            } catch {
+                throw .httpStatus(401, retryAfter: nil, detail: error.description)
+            }
+        }
+        return request
+    }
 
     public init(url: String, headers: [String: String] = [:]) {
         self.url = url

@@ -60,9 +60,7 @@ public final class LegacySSEUpstream: UpstreamLink {
 
     private func post(_ body: [UInt8]) async throws(TransportError) {
         let endpoint = try await connectedEndpoint()
-        var request = HTTPClientRequest(url: endpoint)
-        request.method = .POST
-        for (name, value) in settings.headers { request.headers.replaceOrAdd(name: name, value: value) }
+        var request = try await settings.request(to: endpoint, method: .POST)
         request.headers.replaceOrAdd(name: "Content-Type", value: "application/json")
         request.body = .bytes(ByteBuffer(bytes: body))
         let response = try await execute(request, phase: "response headers")
@@ -113,14 +111,16 @@ public final class LegacySSEUpstream: UpstreamLink {
     }
 
     private func readStream() async {
-        var request = HTTPClientRequest(url: settings.url)
-        for (name, value) in settings.headers { request.headers.replaceOrAdd(name: name, value: value) }
-        request.headers.replaceOrAdd(name: "Accept", value: "text/event-stream")
         defer {
             state.withLock { $0.streamEnded = true }
             resolveEndpoint(nil)
             if !state.withLock({ $0.closed }) { output.finish() }
         }
+        guard var request = try? await settings.request(method: .GET) else {
+            logger.error("no credentials for the upstream's SSE stream", metadata: ["upstream": "\(name)"])
+            return
+        }
+        request.headers.replaceOrAdd(name: "Accept", value: "text/event-stream")
         guard let response = try? await execute(request, phase: "the SSE stream"), response.status.code == 200 else {
             logger.error("the upstream's SSE stream could not be opened", metadata: ["upstream": "\(name)", "url": "\(settings.url)"])
             return

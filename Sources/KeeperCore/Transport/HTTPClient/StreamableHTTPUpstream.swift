@@ -76,16 +76,7 @@ public final class StreamableHTTPUpstream: UpstreamLink {
     // MARK: requests
 
     func makeRequest(method: HTTPMethod) async throws(TransportError) -> HTTPClientRequest {
-        var request = HTTPClientRequest(url: settings.url)
-        request.method = method
-        for (name, value) in settings.headers { request.headers.replaceOrAdd(name: name, value: value) }
-        if let authorization = settings.authorization {
-            do {
-                request.headers.replaceOrAdd(name: "Authorization", value: try await authorization.authorizationHeader())
-            } catch {
-                throw .httpStatus(401, retryAfter: nil, detail: error.description)
-            }
-        }
+        var request = try await settings.request(method: method)
         let (sessionID, version) = state.withLock { ($0.sessionID, $0.protocolVersion) }
         if let sessionID { request.headers.replaceOrAdd(name: "Mcp-Session-Id", value: sessionID) }
         if let version { request.headers.replaceOrAdd(name: "MCP-Protocol-Version", value: version) }
