@@ -18,6 +18,10 @@ public struct JSONRPCError: Error, Sendable, Equatable, CustomStringConvertible 
     /// Implementation-defined server error range: the proxy's own failures (upstream gone, outcome unknown).
     public static let upstreamUnavailableCode = -32000
     public static let outcomeUnknownCode = -32001
+    /// The modern era's protocol errors (2026-07-28).
+    public static let headerMismatchCode = -32020
+    public static let missingClientCapabilityCode = -32021
+    public static let unsupportedProtocolVersionCode = -32022
 
     public static func parseError(_ detail: String) -> JSONRPCError {
         JSONRPCError(code: parseErrorCode, message: "Parse error: \(detail). Send one JSON-RPC message per line, as UTF-8 JSON.")

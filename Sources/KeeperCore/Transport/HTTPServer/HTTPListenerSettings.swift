@@ -18,6 +18,8 @@ public struct HTTPListenerSettings: Sendable {
     public var cutStreamsAfterEvents: Int?
     /// Protocol versions accepted in `MCP-Protocol-Version`.
     public var supportedVersions = ["2025-11-25", "2025-06-18", "2025-03-26"]
+    /// Which eras the endpoint answers: sessions (`initialize`), stateless modern POSTs, or both.
+    public var servedEras = ServedEras.legacy
 
     public init(host: String = "127.0.0.1", port: Int) {
         self.host = host
