@@ -33,6 +33,8 @@ struct ListenerOptions: ParsableArguments {
         settings.maxSessions = maxSessions
         settings.maxBodyBytes = maxBodyBytes
         settings.allowedOrigins = allowOrigin
+        settings.servedEras = .dual
+        settings.supportedVersions = MCPProtocolVersion.allCases.reversed().map(\.rawValue)
         if !noAuth {
             let path = keyFile ?? "\(stateDirectory)/listener.key"
             let (key, created) = try ListenerKey.loadOrCreate(at: path)
@@ -51,7 +53,7 @@ struct ListenerOptions: ParsableArguments {
         let settings = try settings(listen: listen, stateDirectory: plan.stateDirectory, logger: logger)
         let server = StreamableHTTPServer(settings: settings, logger: logger) { channel in
             do {
-                let id = channel.sessionID
+                let id = (channel as? HTTPSessionChannel)?.sessionID ?? "stateless"
                 _ = try await plan.runSession(downstream: channel, pipeline: pipeline, log: log, metrics: metrics, logger: logger) { session in
                     prober.withLock { state in
                         guard state.task == nil else { return }

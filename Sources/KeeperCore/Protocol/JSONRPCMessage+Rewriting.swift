@@ -5,7 +5,9 @@ extension JSONRPCMessage {
     func replacingMember(_ key: String, with value: JSONValue) -> JSONRPCMessage {
         var newBody = body
         newBody[key] = value
-        return JSONRPCMessage(kind: kind, body: newBody, wire: nil, idRange: nil)
+        var changed = JSONRPCMessage(kind: kind, body: newBody, wire: nil, idRange: nil)
+        changed.forwardedHeaders = forwardedHeaders
+        return changed
     }
 
     /// The same response with another result.

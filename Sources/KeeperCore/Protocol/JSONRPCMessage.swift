@@ -16,6 +16,8 @@ public struct JSONRPCMessage: Sendable {
     /// The bytes `body` was parsed from, if any, and where the `id` value lies in them.
     let wire: [UInt8]?
     let idRange: Range<Int>?
+    /// HTTP headers that arrived with the message and travel on with it (`Mcp-Param-*`); not part of the body.
+    public var forwardedHeaders: [String: String] = [:]
 
     public var method: String? {
         switch kind {
@@ -57,7 +59,9 @@ public struct JSONRPCMessage: Sendable {
         case .notification: return self
         }
         guard let wire, let idRange else {
-            return JSONRPCMessage(kind: newKind, body: newBody, wire: nil, idRange: nil)
+            var moved = JSONRPCMessage(kind: newKind, body: newBody, wire: nil, idRange: nil)
+            moved.forwardedHeaders = forwardedHeaders
+            return moved
         }
         let idBytes = newID.json.serializedBytes()
         var spliced = [UInt8]()
@@ -66,7 +70,9 @@ public struct JSONRPCMessage: Sendable {
         spliced.append(contentsOf: idBytes)
         spliced.append(contentsOf: wire[idRange.upperBound...])
         let newRange = idRange.lowerBound..<(idRange.lowerBound + idBytes.count)
-        return JSONRPCMessage(kind: newKind, body: newBody, wire: spliced, idRange: newRange)
+        var moved = JSONRPCMessage(kind: newKind, body: newBody, wire: spliced, idRange: newRange)
+        moved.forwardedHeaders = forwardedHeaders
+        return moved
     }
 }
 

@@ -101,7 +101,7 @@ extension ProxySession {
             logger.warning("the reconnected upstream negotiated another protocol version",
                            metadata: ["was": "\(tools.protocolVersion.rawValue)", "now": "\(version)"])
         }
-        if handshake.initialized {
+        if handshake.initialized, case .known(.legacy) = eras.upstream {
             try? await upstream.send(.notification(method: "notifications/initialized"))
         }
         return true
@@ -115,14 +115,15 @@ extension ProxySession {
         logger.notice("upstream reconnected", metadata: ["upstream": "\(settings.upstreamName)", "generation": "\(newGeneration)"])
         linkWaiters.forEach { $0.resume(returning: (upstream, newGeneration)) }
         linkWaiters.removeAll()
+        if case .known(.modern) = eras.upstream, eras.client != .modern {
+            Task { await restartUpstreamListen() }
+        }
         if tools.isComplete {
             let before = tools.fingerprint
             tools.markStale()
             Task {
                 try? await tools.refreshIfNeeded(using: self)
-                if tools.fingerprint != before {
-                    await answerClient(.notification(method: "notifications/tools/list_changed"))
-                }
+                if tools.fingerprint != before { await announceToolListChange() }
             }
         }
     }
@@ -131,5 +132,18 @@ extension ProxySession {
         if reason.contains("expired") { return "session_expired" }
         if reason.contains("signal") || reason.contains("status") { return "exited" }
         return "closed"
+    }
+}
+
+extension ProxySession {
+    /// Tells the client its tool list changed: a legacy client directly, a modern one on each
+    /// subscription that asked for tool list changes.
+    func announceToolListChange() async {
+        let notification = JSONRPCMessage.notification(method: "notifications/tools/list_changed")
+        if eras.client == .modern {
+            await notifySubscribers(notification)
+        } else {
+            await answerClient(notification)
+        }
     }
 }

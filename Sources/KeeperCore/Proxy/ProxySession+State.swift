@@ -3,6 +3,8 @@ struct InFlightRequest: Sendable {
     let task: Task<Void, Never>
     /// Set once the request has been sent upstream, for forwarding a cancellation.
     var upstreamID: RequestID?
+    /// A `subscriptions/listen`: it runs until cancelled, so shutdown ends it instead of waiting.
+    var isSubscription = false
 }
 
 /// A request sent (or being sent) upstream, waiting for its reply.
@@ -27,4 +29,6 @@ struct PendingClientAnswer: Sendable {
     /// The link whose server asked; a replacement link cannot take the answer.
     let generation: Int
     let sentAt: ContinuousClock.Instant
+    /// Set when the proxy itself asked (bridging a modern upstream's input request): the answer goes here.
+    var bridge: CheckedContinuation<JSONRPCMessage, Never>?
 }

@@ -12,9 +12,9 @@ extension ProxySession {
         return try await exchangeOnLink(upstream, generation: linkGeneration, exchange: exchange, clientID: clientID)
     }
 
-    /// One request on one particular link (replays use the new link before it is announced as ready).
-    func exchangeOnLink(_ upstream: any UpstreamLink, generation linkGeneration: Int, exchange: Exchange,
-                        clientID: RequestID?) async throws -> Reply {
+    /// One request on one link as it is, under a fresh id, and its reply (eras are `exchangeOnLink`'s concern).
+    func sendAndAwait(_ upstream: any UpstreamLink, generation linkGeneration: Int, exchange: Exchange,
+                      clientID: RequestID?) async throws -> Reply {
         let upstreamID = toUpstream.allocate(PendingUpstream(exchange: exchange, generation: linkGeneration, state: .sending))
         if let clientID { inFlight[clientID]?.upstreamID = upstreamID }
         do {
@@ -52,7 +52,7 @@ extension ProxySession {
         }
     }
 
-    private func abandon(_ upstreamID: RequestID) {
+    func abandon(_ upstreamID: RequestID) {
         if case .waiting(let continuation) = toUpstream.take(upstreamID)?.state {
             continuation.resume(throwing: CancellationError())
         }
@@ -63,14 +63,14 @@ extension ProxySession {
     func pumpUpstream(_ upstream: any UpstreamLink) async {
         for await event in upstream.inbound {
             switch event {
-            case .line(let bytes): await handleFromUpstream(bytes)
+            case .line(let bytes): await handleFromUpstream(bytes, link: upstream)
             case .oversized(let count):
                 logger.error("upstream sent a message over the line limit; discarded", metadata: ["bytes": "\(count)"])
             }
         }
     }
 
-    private func handleFromUpstream(_ bytes: [UInt8]) async {
+    private func handleFromUpstream(_ bytes: [UInt8], link upstream: any UpstreamLink) async {
         let message: JSONRPCMessage
         do {
             message = try JSONRPCMessage.decode(bytes)
@@ -89,18 +89,56 @@ extension ProxySession {
         case .errorResponse(nil, let error):
             logger.error("upstream reported an error without an id", metadata: ["code": "\(error.code)", "message": "\(error.message)"])
         case .request(let id, let method):
+            if eras.client == .modern, case .known(.legacy) = eras.upstream {
+                await bridgeUpstreamRequest(message, id: id, method: method, upstream: upstream)
+                return
+            }
             let downstreamID = toClient.allocate(PendingClientAnswer(upstreamID: id, method: method, generation: generation, sentAt: .now))
             await answerClient(message.withID(downstreamID))
         case .notification(let method):
             if method == "notifications/tools/list_changed" { tools.markStale() }
-            var outgoing = message
-            if method == "notifications/cancelled", let upstreamID = message.params?["requestId"].flatMap(RequestID.init) {
-                guard let downstreamID = toClient.take(where: { $0.upstreamID == upstreamID }) else { return }
-                outgoing = message.replacingParam("requestId", with: downstreamID.json)
-            }
+            guard let outgoing = await clientView(of: message, method: method) else { return }
             await answerClient(outgoing)
             recordNotification(outgoing, direction: .upstreamToClient)
         }
+    }
+
+    /// An upstream notification as the client is to see it, nil when it is not for the client:
+    /// re-addressed to the client's ids, and translated when the eras differ.
+    private func clientView(of message: JSONRPCMessage, method: String) async -> JSONRPCMessage? {
+        let upstreamModern: Bool
+        switch eras.upstream {
+        case .known(.modern): upstreamModern = true
+        case .known(.legacy) where eras.client == .modern:
+            switch method {
+            case "notifications/progress": return message
+            case "notifications/message": return eras.legacyLogLevel == nil ? nil : message
+            case "notifications/cancelled":
+                if let id = message.params?["requestId"].flatMap(RequestID.init) { withdrawUpstreamRequest(id) }
+                return nil
+            default:
+                await notifySubscribers(message)
+                return nil
+            }
+        default: upstreamModern = false
+        }
+        if method == "notifications/cancelled", let upstreamID = message.params?["requestId"].flatMap(RequestID.init) {
+            if let downstreamID = toClient.take(where: { $0.upstreamID == upstreamID }) {
+                return message.replacingParam("requestId", with: downstreamID.json)
+            }
+            // The server ended a subscription: the client hears it under its own id, with no answer to follow.
+            guard let pending = toUpstream.peek(upstreamID), pending.exchange.clientID != Self.ownListenID, upstreamModern else { return nil }
+            abandon(upstreamID)
+            return message.replacingParam("requestId", with: pending.exchange.clientID.json)
+        }
+        guard upstreamModern else { return message }
+        if eras.client != .modern { return legacyView(of: message) }
+        guard let subscription = message.params?["_meta"]?[ModernMeta.subscriptionID].flatMap(RequestID.init),
+              let pending = toUpstream.peek(subscription), var params = message.params?.objectValue,
+              var meta = params["_meta"]?.objectValue else { return message }
+        meta[ModernMeta.subscriptionID] = pending.exchange.clientID.json
+        params["_meta"] = .object(meta)
+        return message.replacingParams(.object(params))
     }
 
     /// Hands a reply to the request's waiter, or keeps it until the sender starts waiting.

@@ -19,6 +19,8 @@ public actor ProxySession: UpstreamRequester {
         public var healthyAfter: Duration = .seconds(10)
         /// On shutdown, how long requests already received may take to be answered.
         public var drainTimeout: Duration = .seconds(10)
+        /// How long a `server/discover` probe may go unanswered before the upstream is taken as legacy.
+        public var eraProbeTimeout: Duration = .seconds(3)
 
         public init(sessionID: String, upstreamName: String, shutdownGrace: Duration = .seconds(2)) {
             self.sessionID = sessionID
@@ -59,6 +61,7 @@ public actor ProxySession: UpstreamRequester {
     /// The client's `initialize` params and whether it sent `notifications/initialized`: replayed on
     /// every new link, so the upstream sees the same client each time.
     var handshake: (params: JSONValue?, initialized: Bool)?
+    var eras = EraState()
 
     public init(settings: Settings, downstream: any MessageChannel, upstream: any UpstreamLink,
                 pipeline: Pipeline, log: RequestLog?, logger: Logger, connector: Connector? = nil,
@@ -114,6 +117,7 @@ public actor ProxySession: UpstreamRequester {
     }
 
     private func finishThenClose() async -> String {
+        await endSubscriptions()
         let deadline = clock.now + settings.drainTimeout
         while !inFlight.isEmpty, clock.now < deadline {
             try? await Task.sleep(for: .milliseconds(5))
@@ -161,10 +165,31 @@ public actor ProxySession: UpstreamRequester {
         }
         switch message.kind {
         case .request(let id, let method):
-            if method == "initialize" { handshake = (message.params, false) }
-            startExchange(message, id: id, method: method)
+            if let version = ModernHTTPHeaders.declaredVersion(of: message) {
+                guard MCPProtocolVersion(rawValue: version)?.isModern == true else {
+                    await answerClient(Self.unsupportedVersion(version, id: id))
+                    return
+                }
+                noteModernClient(message)
+            } else if method == "initialize" {
+                handshake = (message.params, false)
+                eras.client = eras.client ?? .legacy
+            }
+            var request = message
+            request.forwardedHeaders = downstream.forwardedHeaders(forRequest: id)
+            startExchange(request, id: id, method: method)
         case .notification(let method):
-            if method == "notifications/initialized" { handshake?.initialized = true }
+            if method == "notifications/initialized" {
+                handshake?.initialized = true
+                if case .learning(let waiters) = eras.upstream {
+                    // Sent before initialize's answer: whether it goes on depends on the era that answer shows.
+                    _ = await withCheckedContinuation { eras.upstream = .learning(waiters + [$0]) }
+                }
+                if case .known(.modern) = eras.upstream {
+                    await restartUpstreamListen()
+                    return
+                }
+            }
             await forwardClientNotification(message, method: method)
         case .response(let id), .errorResponse(.some(let id), _):
             await answerServerRequest(message, downstreamID: id)
@@ -182,7 +207,7 @@ public actor ProxySession: UpstreamRequester {
             return
         }
         let task = Task { await runExchange(exchange) }
-        inFlight[id] = InFlightRequest(task: task, upstreamID: nil)
+        inFlight[id] = InFlightRequest(task: task, upstreamID: nil, isSubscription: method == "subscriptions/listen")
     }
 
     private func runExchange(_ exchange: Exchange) async {
@@ -203,7 +228,8 @@ public actor ProxySession: UpstreamRequester {
     /// A request of the proxy's own (its tool list, a ping): the same path to the upstream as a
     /// client's, without the client-facing stages.
     public func request(_ method: String, params: JSONValue?) async throws -> JSONRPCMessage {
-        let message = JSONRPCMessage.request(id: RequestID(0), method: method, params: params)
+        var message = JSONRPCMessage.request(id: RequestID(0), method: method, params: params)
+        if eras.client == .modern, let meta = eras.clientMeta?.objectValue { message = EraTranslation.addingMeta(meta, to: message) }
         let exchange = Exchange(message: message, clientID: RequestID(0), method: method, session: settings.sessionID,
                                 upstream: settings.upstreamName, receivedAt: .now, context: context)
         switch try await forward(exchange, for: nil).outcome {
@@ -230,6 +256,7 @@ public actor ProxySession: UpstreamRequester {
                            metadata: ["id": "\(downstreamID)"])
             return
         }
+        if let bridge = pending.bridge { return bridge.resume(returning: message) }
         guard pending.generation == generation else { return }
         try? await link.upstream?.send(message.withID(pending.upstreamID))
         var entry = ExchangeRecord(timestamp: Date(), session: settings.sessionID, upstream: settings.upstreamName,

@@ -16,9 +16,11 @@ public struct ValidationStage: Stage {
 
     public func handle(_ exchange: Exchange, next: Next) async throws -> Reply {
         let catalog = exchange.context.tools
+        // Each message by its own version's rules: a modern request names it, a legacy one has the session's.
+        let version = ModernHTTPHeaders.declaredVersion(of: exchange.message).flatMap(MCPProtocolVersion.init) ?? catalog.protocolVersion
         if settings.requests != .off {
             var violations = MCPMessageChecks.checkRequest(method: exchange.method, params: exchange.message.params,
-                                                           version: catalog.protocolVersion)
+                                                           version: version)
             var kind = "params"
             if violations.isEmpty, exchange.method == "tools/call", let name = exchange.tool {
                 try? await catalog.refreshIfNeeded(using: exchange.context.upstream)
@@ -48,9 +50,9 @@ public struct ValidationStage: Stage {
             catalog.protocolVersion = version
         }
         guard settings.responses != .off else { return reply }
-        var violations = MCPMessageChecks.checkResult(method: exchange.method, result: result, version: catalog.protocolVersion)
+        var violations = MCPMessageChecks.checkResult(method: exchange.method, result: result, version: version)
         var kind = "result"
-        if violations.isEmpty, exchange.method == "tools/call", result["isError"] != true, let name = exchange.tool,
+        if violations.isEmpty, exchange.method == "tools/call", result["isError"] != true, result["resultType"] != "input_required", let name = exchange.tool,
            let output = catalog.tool(named: name)?.output {
             kind = "structured_content"
             if let structured = result["structuredContent"] {

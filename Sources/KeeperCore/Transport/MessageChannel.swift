@@ -11,6 +11,9 @@ public protocol MessageChannel: Sendable {
     func sendUnparsed(_ bytes: [UInt8]) async throws(TransportError)
     /// Ends our output (the peer sees EOF); inbound keeps flowing until the peer closes too.
     func closeOutput()
+    /// HTTP headers that came with a request and must travel on with it (`Mcp-Param-*`, which
+    /// intermediaries forward untouched); empty for transports without headers.
+    func forwardedHeaders(forRequest id: RequestID) -> [String: String]
 }
 
 /// Appends the newline that frames a message on a stdio transport.
@@ -18,4 +21,8 @@ func framed(_ message: [UInt8]) -> [UInt8] {
     var line = message
     line.append(0x0A)
     return line
+}
+
+extension MessageChannel {
+    public func forwardedHeaders(forRequest id: RequestID) -> [String: String] { [:] }
 }

@@ -5,12 +5,12 @@ extension StreamableHTTPUpstream {
     /// Reads a POST's SSE answer. If it breaks before the response to `id`, it is resumed with
     /// `Last-Event-ID`; when that is impossible the session gets an error for `id` saying the outcome
     /// is unknown, so no caller waits for ever.
-    func readResponseStream(_ body: HTTPClientResponse.Body, for id: RequestID?) async {
+    func readResponseStream(_ body: HTTPClientResponse.Body, for id: RequestID?, resumable: Bool = true) async {
         var reader = SSEStreamReader(upstream: self, awaiting: id)
         await reader.read(body)
         var attempts = 0
         while let awaited = reader.awaiting, !reader.answered, !Task.isCancelled {
-            guard let lastEventID = reader.lastEventID, attempts < settings.resumeAttempts else {
+            guard resumable, let lastEventID = reader.lastEventID, attempts < settings.resumeAttempts else {
                 deliver(JSONRPCMessage.error(id: awaited, UpstreamFailure.outcomeUnknown(
                     upstream: name, reason: "its response stream ended before the response", method: "request", tool: nil)).bytes)
                 return

@@ -20,6 +20,15 @@ public struct HTTPListenerSettings: Sendable {
     public var supportedVersions = ["2025-11-25", "2025-06-18", "2025-03-26"]
     /// Which eras the endpoint answers: sessions (`initialize`), stateless modern POSTs, or both.
     public var servedEras = ServedEras.legacy
+    /// Comment lines on open modern SSE streams at this interval: they keep idle intermediaries from
+    /// closing a `subscriptions/listen` stream, and a failed write is how a client's departure shows.
+    public var sseKeepAlive: Duration = .seconds(15)
+
+    /// The modern versions among `supportedVersions` (2026-07-28 when none is listed).
+    public var modernVersions: [String] {
+        let modern = supportedVersions.filter { MCPProtocolVersion(rawValue: $0)?.isModern ?? ($0 > MCPProtocolVersion.latestLegacy.rawValue) }
+        return modern.isEmpty ? [MCPProtocolVersion.v2026_07_28.rawValue] : modern
+    }
 
     public init(host: String = "127.0.0.1", port: Int) {
         self.host = host

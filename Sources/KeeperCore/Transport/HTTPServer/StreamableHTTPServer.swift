@@ -7,7 +7,9 @@ import Synchronization
 /// An MCP Streamable HTTP endpoint (`POST`/`GET`/`DELETE` on one path) that hands each session to
 /// `handler` as a `MessageChannel`: the proxy's listener and the sandbox's HTTP mode are both this.
 public final class StreamableHTTPServer: Sendable {
-    public typealias SessionHandler = @Sendable (HTTPSessionChannel) async -> Void
+    /// Serves one channel until it ends: a legacy session (`HTTPSessionChannel`), or the one channel
+    /// that carries every stateless modern request (`StatelessHTTPChannel`).
+    public typealias SessionHandler = @Sendable (any MessageChannel) async -> Void
     /// What a request hook decided instead of dispatching the POST.
     public enum HookDecision: Sendable {
         case respond(Response)
@@ -24,7 +26,9 @@ public final class StreamableHTTPServer: Sendable {
     let hook: RequestHook?
     let logger: Logger
     private let port = Mutex(0)
-    private let handlers = Mutex([String: Task<Void, Never>]())
+    let handlers = Mutex([String: Task<Void, Never>]())
+    /// Created at the first stateless request, and kept for the listener's life.
+    let statelessChannel = Mutex<StatelessHTTPChannel?>(nil)
     private let group = Mutex<ServiceGroup?>(nil)
 
     /// Adds routes of the embedding program's own beside the MCP endpoint (the sandbox's OAuth endpoints).
@@ -81,6 +85,7 @@ public final class StreamableHTTPServer: Sendable {
     /// Ends every session and waits until their handlers have finished (and released their upstreams).
     public func closeAllSessions() async {
         await table.closeAll()
+        statelessChannel.withLock { $0 }?.close()
         for task in handlers.withLock({ Array($0.values) }) { await task.value }
     }
 
@@ -121,7 +126,11 @@ public final class StreamableHTTPServer: Sendable {
         } catch {
             return HTTPErrorResponse.badRequest(error.error.message, code: error.error.code, id: error.id)
         }
-        if case .request(_, "initialize") = message.kind {
+        if request.headers[.mcpSessionID] == nil, settings.servedEras.serves(.modern), Self.isModern(message, request) {
+            return await stateless(message, request: request, acceptsJSON: acceptsJSON)
+        }
+        if case .request(let id, "initialize") = message.kind {
+            guard settings.servedEras.serves(.legacy) else { return refuseInitialize(message, id: id) }
             return try await initialize(message, acceptsJSON: acceptsJSON)
         }
         guard let sessionID = request.headers[.mcpSessionID] else {
@@ -197,6 +206,7 @@ public final class StreamableHTTPServer: Sendable {
     // MARK: GET and DELETE
 
     private func get(_ request: Request) async -> Response {
+        guard settings.servedEras.serves(.legacy) else { return Self.methodNotAllowed }
         guard request.headers[.accept]?.lowercased().contains("text/event-stream") ?? false else {
             return HTTPErrorResponse.make(.notAcceptable, code: JSONRPCError.invalidRequestCode,
                                           "GET opens an SSE stream: send Accept: text/event-stream")
@@ -214,6 +224,7 @@ public final class StreamableHTTPServer: Sendable {
     }
 
     private func delete(_ request: Request) async -> Response {
+        guard settings.servedEras.serves(.legacy) else { return Self.methodNotAllowed }
         guard let sessionID = request.headers[.mcpSessionID] else {
             return HTTPErrorResponse.badRequest("Missing Mcp-Session-Id header")
         }
@@ -224,7 +235,7 @@ public final class StreamableHTTPServer: Sendable {
         return Response(status: .noContent)
     }
 
-    private func sseResponse(_ events: AsyncStream<[UInt8]>, cutAfter limit: Int? = nil) -> Response {
+    func sseResponse(_ events: AsyncStream<[UInt8]>, cutAfter limit: Int? = nil) -> Response {
         Response(status: .ok, headers: [.contentType: "text/event-stream", .cacheControl: "no-cache"],
                         body: ResponseBody { writer in
                             var written = 0

@@ -1,0 +1,170 @@
+import Foundation
+
+/// Each request meets the upstream in the era it speaks: same-era requests pass through, and where
+/// the client and the upstream differ the session bridges (`+ModernClientBridge`, `+LegacyClientBridge`).
+/// The upstream's era is learned once per link, from the first request that needs to know.
+extension ProxySession {
+    /// One request on one link (replays use the new link before it is announced as ready).
+    func exchangeOnLink(_ upstream: any UpstreamLink, generation linkGeneration: Int, exchange: Exchange,
+                        clientID: RequestID?) async throws -> Reply {
+        eras.enterLink(linkGeneration)
+        let clientIsModern = ModernHTTPHeaders.declaredVersion(of: exchange.message) != nil
+        switch eras.upstream {
+        case .known(.legacy) where !clientIsModern, .unknown where !clientIsModern && exchange.method != "initialize":
+            return try await sendAndAwait(upstream, generation: linkGeneration, exchange: exchange, clientID: clientID)
+        case .unknown where !clientIsModern:
+            return try await learnFromInitialize(upstream, generation: linkGeneration, exchange: exchange, clientID: clientID)
+        default:
+            break
+        }
+        let upstreamEra = await learnEra(upstream, generation: linkGeneration,
+                                         meta: clientIsModern ? exchange.message.params?["_meta"] : nil)
+        guard linkGeneration == eras.linkGeneration else {
+            return Reply(.proxy(UpstreamFailure.notSent(upstream: settings.upstreamName, reason: "the link was replaced",
+                                                        method: exchange.method, tool: exchange.tool), outcome: "failed"))
+        }
+        switch (clientIsModern, upstreamEra) {
+        case (true, .modern):
+            return try await passModern(upstream, generation: linkGeneration, exchange: exchange, clientID: clientID)
+        case (true, .legacy):
+            return try await bridgeModernClient(upstream, generation: linkGeneration, exchange: exchange, clientID: clientID)
+        case (false, .modern):
+            return try await bridgeLegacyClient(upstream, generation: linkGeneration, exchange: exchange, clientID: clientID)
+        case (false, .legacy):
+            return try await sendAndAwait(upstream, generation: linkGeneration, exchange: exchange, clientID: clientID)
+        }
+    }
+
+    /// A legacy client's `initialize` on a link of unknown era: accepted, the upstream is legacy; refused,
+    /// a `server/discover` probe tells whether it is modern (then the session bridges) or just refused.
+    /// Requests the client sends meanwhile wait for the answer, as they would for the era.
+    private func learnFromInitialize(_ upstream: any UpstreamLink, generation: Int, exchange: Exchange,
+                                     clientID: RequestID?) async throws -> Reply {
+        eras.upstream = .learning([])
+        let reply: Reply
+        do {
+            reply = try await sendAndAwait(upstream, generation: generation, exchange: exchange, clientID: clientID)
+        } catch {
+            settleEra(.legacy, generation: generation)
+            throw error
+        }
+        if case .upstream(let response) = reply.outcome, let result = response.result {
+            settleEra(.legacy, generation: generation)
+            if eras.client == .modern { eras.legacySession = .ready(result) }
+            return reply
+        }
+        let meta = JSONValue.object(EraTranslation.modernMeta(fromInitialize: exchange.message.params))
+        let refusedOnTheWire = reply.transportError == nil || reply.httpStatus != nil
+        let era: ProtocolEra = refusedOnTheWire && !eras.probeKillsUpstream ? await probe(upstream, generation: generation, meta: meta) : .legacy
+        settleEra(era, generation: generation)
+        guard era == .modern else { return reply }
+        return try await bridgeLegacyClient(upstream, generation: generation, exchange: exchange, clientID: clientID)
+    }
+
+    /// The link's era: known, being learned by another request (then waited for), or probed now with
+    /// `server/discover`. A discover result or a modern error means modern; any other error, silence
+    /// until the timeout, or a refusal at the HTTP level means legacy (never keyed to one error code).
+    func learnEra(_ upstream: any UpstreamLink, generation: Int, meta: JSONValue?) async -> ProtocolEra {
+        switch eras.upstream {
+        case .known(let era): return era
+        case .learning(let waiters):
+            return await withCheckedContinuation { eras.upstream = .learning(waiters + [$0]) }
+        case .unknown:
+            eras.upstream = .learning([])
+        }
+        let era: ProtocolEra = eras.probeKillsUpstream ? .legacy : await probe(upstream, generation: generation, meta: meta)
+        settleEra(era, generation: generation)
+        logger.info("learned the upstream's protocol era", metadata: ["upstream": "\(settings.upstreamName)", "era": "\(era.rawValue)"])
+        return era
+    }
+
+    private func settleEra(_ era: ProtocolEra, generation: Int) {
+        guard generation == eras.linkGeneration else { return }
+        if case .learning(let waiters) = eras.upstream { waiters.forEach { $0.resume(returning: era) } }
+        eras.upstream = .known(era)
+    }
+
+    private func probe(_ upstream: any UpstreamLink, generation: Int, meta: JSONValue?) async -> ProtocolEra {
+        var probeMeta = meta?.objectValue ?? EraTranslation.modernMeta(fromInitialize: nil)
+        probeMeta[ModernMeta.protocolVersion] = .string(EraTranslation.modernVersion)
+        let message = JSONRPCMessage.request(id: RequestID(0), method: "server/discover", params: ["_meta": .object(probeMeta)])
+        let exchange = Exchange(message: message, clientID: RequestID(0), method: "server/discover", session: settings.sessionID,
+                                upstream: settings.upstreamName, receivedAt: .now, context: context)
+        let timeout = settings.eraProbeTimeout
+        let reply: Reply? = await withTaskGroup(of: Reply?.self) { group in
+            group.addTask { try? await self.sendAndAwait(upstream, generation: generation, exchange: exchange, clientID: nil) }
+            group.addTask {
+                try? await self.clock.sleep(for: timeout)
+                return nil
+            }
+            let first = await group.next() ?? nil
+            group.cancelAll()
+            return first
+        }
+        guard let reply else { return .legacy }
+        switch reply.outcome {
+        case .upstream(let response):
+            if EraTranslation.showsModernServer(response) {
+                if let result = response.result { eras.modernBridge.serverCapabilities = result["capabilities"] }
+                return .modern
+            }
+            return .legacy
+        case .proxy:
+            if case .connectionLost = reply.transportError {
+                eras.probeKillsUpstream = true
+                logger.warning("the upstream ended while probed with server/discover; taking it as legacy from now on",
+                               metadata: ["upstream": "\(settings.upstreamName)"])
+            }
+            return .legacy
+        }
+    }
+
+    /// Modern on both sides: passed through, with `resultType` added where an upstream left it out,
+    /// and a subscription's id (its request id) given back as the client's.
+    private func passModern(_ upstream: any UpstreamLink, generation: Int, exchange: Exchange, clientID: RequestID?) async throws -> Reply {
+        var reply = try await sendAndAwait(upstream, generation: generation, exchange: exchange, clientID: clientID)
+        guard case .upstream(let response) = reply.outcome, response.result != nil else { return reply }
+        var answer = EraTranslation.withResultType(response, method: exchange.method)
+        if exchange.method == "subscriptions/listen", var result = answer.result?.objectValue,
+           var meta = result["_meta"]?.objectValue, meta[ModernMeta.subscriptionID] != nil {
+            meta[ModernMeta.subscriptionID] = exchange.clientID.json
+            result["_meta"] = .object(meta)
+            answer = answer.replacingResult(.object(result))
+        }
+        reply.outcome = .upstream(answer)
+        return reply
+    }
+
+    /// A client request declaring a version the proxy cannot speak: the modern era's own error.
+    static func unsupportedVersion(_ requested: String, id: RequestID) -> JSONRPCMessage {
+        let supported = MCPProtocolVersion.allCases.reversed().map(\.rawValue)
+        return .error(id: id, JSONRPCError(
+            code: JSONRPCError.unsupportedProtocolVersionCode,
+            message: "Unsupported protocol version \"\(requested)\": mcpkeeper speaks \(supported.joined(separator: ", "))",
+            data: ["supported": .array(supported.map { .string($0) }), "requested": .string(requested)]))
+    }
+}
+
+extension ProxySession {
+    /// A modern client's request: the session now knows the client's era, and keeps the protocol keys
+    /// of its `_meta` for the proxy's own requests.
+    func noteModernClient(_ message: JSONRPCMessage) {
+        eras.client = eras.client ?? .modern
+        guard let meta = message.params?["_meta"]?.objectValue else { return }
+        var kept = JSONObject()
+        for key in [ModernMeta.protocolVersion, ModernMeta.clientCapabilities, ModernMeta.clientInfo] { kept[key] = meta[key] }
+        eras.clientMeta = .object(kept)
+    }
+
+    /// Shutdown does not wait for subscriptions (they run until cancelled): each ends with the
+    /// graceful completion the modern era defines, and its upstream request is cancelled.
+    func endSubscriptions() async {
+        for id in Array(eras.subscriptions.keys) { endSubscription(id) }
+        for (id, request) in inFlight where request.isSubscription && eras.subscriptions[id] == nil {
+            inFlight[id] = nil
+            request.task.cancel()
+            await answerClient(.response(id: id, result: ["resultType": "complete", "_meta": [ModernMeta.subscriptionID: id.json]]))
+        }
+        eras.modernBridge.listen?.cancel()
+    }
+}
