@@ -3,7 +3,7 @@ import KeeperCore
 extension SandboxServer {
     /// `tools/call` as the official server answers it: the Notion response (or Notion's error JSON) as
     /// one text content, never `isError`, after the configured faults have had their turn.
-    func toolsCall(id: RequestID, params: JSONValue?) async -> JSONRPCMessage {
+    func toolsCall(id: RequestID, params: JSONValue?, era: SandboxRequestEra) async -> JSONRPCMessage {
         guard let name = params?["name"]?.stringValue else {
             return .error(id: id, JSONRPCError(code: JSONRPCError.invalidParamsCode, message: "tools/call needs params.name"))
         }
@@ -12,8 +12,14 @@ extension SandboxServer {
             await send(.notification(method: "notifications/progress",
                                      params: ["progressToken": token, "progress": 0, "total": 1, "message": .string("calling \(name)")]))
         }
-        if state.options.clientRequestTools, SandboxClientRequestTools.handles(name) {
-            return await clientRequestTool(id: id, name: name)
+        if state.options.clientRequestTools {
+            if let ask = SandboxClientRequestTools.ask(for: name) {
+                switch era {
+                case .legacy: return await askingClient(id: id, tool: name, ask: ask)
+                case .modern(let capabilities): return inputRequired(id: id, tool: name, ask: ask, params: params, capabilities: capabilities)
+                }
+            }
+            if let result = await toolListChangeCall(name) { return .response(id: id, result: result) }
         }
         if name == SandboxBigResultTool.name, let big = state.bigResult {
             return .response(id: id, result: big)

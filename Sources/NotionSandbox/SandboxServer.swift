@@ -2,21 +2,44 @@ import KeeperCore
 import Logging
 
 /// One connection to the simulated Notion MCP server: the official server's tool surface over the
-/// shared `SandboxState`, on any message channel (stdio, or one Streamable HTTP session).
+/// shared `SandboxState`, on any message channel (stdio, one Streamable HTTP session, or the one
+/// channel all stateless modern HTTP requests share), in the era(s) `--protocol` chose.
 public actor SandboxServer {
+    /// The legacy versions `initialize` negotiates, newest first.
     public static let supportedVersions = ["2025-11-25", "2025-06-18", "2025-03-26", "2024-11-05"]
+    static let modernVersion = MCPProtocolVersion.v2026_07_28.rawValue
     static let serverInfo: JSONValue = ["name": "notion-sandbox", "title": "Notion MCP sandbox (mcpkeeper)", "version": "1.0.0"]
+    static let instructions = "A simulated Notion workspace for testing MCP clients and proxies. Data is in memory and resets on restart."
+
+    /// Every version served under `eras`, modern first: discover's `supportedVersions`, the `supported`
+    /// list of an unsupported-version error, and the HTTP listener's accepted `MCP-Protocol-Version`.
+    public static func versions(servedBy eras: ServedEras) -> [String] {
+        switch eras {
+        case .legacy: supportedVersions
+        case .modern: [modernVersion]
+        case .dual: [modernVersion] + supportedVersions
+        }
+    }
 
     let channel: any MessageChannel
     let state: SandboxState
     let logger: Logger
+    let eras: ServedEras
     var clientRequests = IDMap<CheckedContinuation<JSONRPCMessage, Never>>()
     var running: [RequestID: Task<Void, Never>] = [:]
+    /// The `initialize` params of this connection's legacy session (nil until one opens): the client
+    /// capabilities a legacy server may rely on.
+    var initializeParams: JSONValue?
+    /// Whether `sandbox-change-tools` has added `sandbox-extra`. Per connection, like the
+    /// announcement, so no other session's tool list changes behind its back.
+    var extraToolListed = false
+    var subscriptions = SandboxSubscriptions()
 
     public init(state: SandboxState, channel: any MessageChannel, logger: Logger) {
         self.channel = channel
         self.state = state
         self.logger = logger
+        eras = state.options.protocolEra
     }
 
     /// Serves until the client closes its side.
@@ -46,6 +69,9 @@ public actor SandboxServer {
             running[id] = Task { await answer(message, id: id, method: method) }
         case .notification(let method):
             if method == "notifications/cancelled", let id = message.params?["requestId"].flatMap(RequestID.init) {
+                if subscriptions.end(id) {
+                    logger.info("subscription ended by the client", metadata: ["requestId": "\(id)"])
+                }
                 guard let task = running.removeValue(forKey: id) else { return }
                 task.cancel()
                 logger.info("request cancelled by the client", metadata: ["requestId": "\(id)"])
@@ -57,18 +83,43 @@ public actor SandboxServer {
         }
     }
 
+    /// Answers one request; no reply when it was cancelled meanwhile, or when it stays open (a subscription).
     private func answer(_ message: JSONRPCMessage, id: RequestID, method: String) async {
-        let reply: JSONRPCMessage
-        switch method {
-        case "initialize": reply = .response(id: id, result: initializeResult(message.params))
-        case "ping": reply = .response(id: id, result: [:])
-        case "tools/list": reply = toolsList(id: id, cursor: message.params?["cursor"]?.stringValue)
-        case "tools/call": reply = await toolsCall(id: id, params: message.params)
-        default:
-            reply = .error(id: id, JSONRPCError(code: JSONRPCError.methodNotFoundCode, message: "Method not found: \(method)"))
-        }
-        guard running.removeValue(forKey: id) != nil, !Task.isCancelled else { return }
+        let reply = isModern(message, method: method)
+            ? await answerModern(message, id: id, method: method)
+            : await answerLegacy(message, id: id, method: method)
+        guard running.removeValue(forKey: id) != nil, !Task.isCancelled, let reply else { return }
         await send(reply)
+    }
+
+    /// The era that answers a request. Under `dual` a request picks its own: modern when it carries the
+    /// per-request `_meta` or calls a modern-only method, legacy otherwise (so `initialize` opens a session).
+    private func isModern(_ message: JSONRPCMessage, method: String) -> Bool {
+        switch eras {
+        case .legacy: return false
+        case .modern: return true
+        case .dual:
+            guard method != "initialize" else { return false }
+            let meta = message.params?["_meta"]
+            return meta?[ModernMeta.protocolVersion] != nil || meta?[ModernMeta.clientCapabilities] != nil
+                || Self.modernOnlyMethods.contains(method)
+        }
+    }
+
+    private func answerLegacy(_ message: JSONRPCMessage, id: RequestID, method: String) async -> JSONRPCMessage {
+        switch method {
+        case "initialize":
+            initializeParams = message.params
+            return .response(id: id, result: initializeResult(message.params))
+        case "ping": return .response(id: id, result: [:])
+        case "tools/list": return toolsList(id: id, cursor: message.params?["cursor"]?.stringValue)
+        case "tools/call": return await toolsCall(id: id, params: message.params, era: .legacy)
+        default: return Self.methodNotFound(id: id, method: method)
+        }
+    }
+
+    static func methodNotFound(id: RequestID, method: String) -> JSONRPCMessage {
+        .error(id: id, JSONRPCError(code: JSONRPCError.methodNotFoundCode, message: "Method not found: \(method)"))
     }
 
     private func initializeResult(_ params: JSONValue?) -> JSONValue {
@@ -76,14 +127,20 @@ public actor SandboxServer {
         let version = Self.supportedVersions.contains(requested) ? requested : Self.supportedVersions[0]
         return [
             "protocolVersion": .string(version),
-            "capabilities": ["tools": ["listChanged": false]],
+            "capabilities": capabilities,
             "serverInfo": Self.serverInfo,
-            "instructions": "A simulated Notion workspace for testing MCP clients and proxies. Data is in memory and resets on restart.",
+            "instructions": .string(Self.instructions),
         ]
     }
 
-    private func toolsList(id: RequestID, cursor: String?) -> JSONRPCMessage {
-        let all = SandboxToolCatalog.tools + (state.options.clientRequestTools ? SandboxClientRequestTools.tools : [])
+    /// Both eras announce the same: tool-list changes only happen through `sandbox-change-tools`.
+    var capabilities: JSONValue {
+        ["tools": ["listChanged": .bool(state.options.clientRequestTools)]]
+    }
+
+    func toolsList(id: RequestID, cursor: String?) -> JSONRPCMessage {
+        let all = SandboxToolCatalog.tools
+            + (state.options.clientRequestTools ? SandboxClientRequestTools.tools + SandboxToolListChange.tools(extraListed: extraToolListed) : [])
             + (state.options.bigResultBytes != nil ? SandboxBigResultTool.tools : [])
         guard let pageSize = state.options.toolsPageSize else {
             return .response(id: id, result: ["tools": .array(all)])

@@ -70,14 +70,6 @@ public actor SandboxState {
             return code == "rate_limited" ? rateLimitError()
                 : workspace.notionErrorJSON(status: SandboxNotionErrors.status(of: code), code: code, message: SandboxNotionErrors.message(of: code))
         }
-        if let code = options.notionError {
-            return code == "rate_limited" ? rateLimitError()
-                : workspace.notionErrorJSON(status: SandboxNotionErrors.status(of: code), code: code, message: SandboxNotionErrors.message(of: code))
-        }
-        if let code = options.notionError {
-            return code == "rate_limited" ? rateLimitError()
-                : workspace.notionErrorJSON(status: SandboxNotionErrors.status(of: code), code: code, message: SandboxNotionErrors.message(of: code))
-        }
         if faults.rateLimits(call: call) { return rateLimitError() }
         let outcome = workspace.call(tool: name, arguments: arguments)
         if case .ok = outcome, SandboxToolCatalog.isWrite(name) {

@@ -12,6 +12,7 @@ struct SandboxCommand: AsyncParsableCommand {
         Example:
           mcpkeeper sandbox --rate-limit-ratio 0.3 --seed 7
           mcpkeeper sandbox --notion-error object_not_found
+          mcpkeeper sandbox --protocol dual --client-request-tools
         """
     )
 
@@ -60,8 +61,12 @@ struct SandboxCommand: AsyncParsableCommand {
     @Option(help: "Return tools/list in pages of this many tools.")
     var toolsPageSize: Int?
 
-    @Flag(help: "Add tools that send requests to the client (roots/list).")
+    @Flag(help: "Add tools that ask the client (roots/list, elicitation/create) or change the tool list (list_changed).")
     var clientRequestTools = false
+
+    @Option(name: .customLong("protocol"),
+            help: "MCP era to speak: legacy (initialize handshake, up to 2025-11-25), modern (stateless 2026-07-28) or dual (both).")
+    var protocolEra: String = ServedEras.legacy.rawValue
 
     @Option(help: "Add the tool sandbox-big-result, which returns a text of this many bytes (for benchmarks).")
     var bigResultBytes: Int?
@@ -131,6 +136,10 @@ struct SandboxCommand: AsyncParsableCommand {
         options.toolsPageSize = toolsPageSize
         options.clientRequestTools = clientRequestTools
         options.bigResultBytes = bigResultBytes
+        guard let era = ServedEras(rawValue: protocolEra) else {
+            throw ValidationError("--protocol: expected legacy, modern or dual, got \"\(protocolEra)\"")
+        }
+        options.protocolEra = era
         return options
     }
 
@@ -191,7 +200,8 @@ struct SandboxCommand: AsyncParsableCommand {
         settings.bearerKey = authToken
         settings.cutStreamsAfterEvents = cutStreamAfter
         settings.maxSessions = 1000
-        settings.supportedVersions = SandboxServer.supportedVersions
+        settings.supportedVersions = SandboxServer.versions(servedBy: options.protocolEra)
+        settings.servedEras = options.protocolEra
         let address = SandboxOAuthAddress(host: settings.host, mcpPath: settings.path)
         var oauthRoutes: StreamableHTTPServer.RouteInstaller?
         if let oauthOptions = try oauthOptions() {

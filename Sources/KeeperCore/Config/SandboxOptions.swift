@@ -44,6 +44,8 @@ public struct SandboxOptions: Sendable, Equatable {
     public var clientRequestTools = false
     /// Add the tool `sandbox-big-result`, which returns a text of this many bytes (for benchmarks).
     public var bigResultBytes: Int?
+    /// The MCP era(s) the sandbox speaks: the `initialize` handshake, stateless 2026-07-28, or both.
+    public var protocolEra: ServedEras = .legacy
 
     public init() {}
 
@@ -67,6 +69,7 @@ public struct SandboxOptions: Sendable, Equatable {
         if let toolsPageSize { args += ["--tools-page-size", "\(toolsPageSize)"] }
         if clientRequestTools { args.append("--client-request-tools") }
         if let bigResultBytes { args += ["--big-result-bytes", "\(bigResultBytes)"] }
+        if protocolEra != .legacy { args += ["--protocol", protocolEra.rawValue] }
         return args
     }
 }

@@ -1,0 +1,48 @@
+import KeeperCore
+
+/// Tools of the sandbox's own (enabled by `--client-request-tools`) that change its tool list, so the
+/// announcement of the change (legacy list_changed, modern subscription notification) can be tested.
+enum SandboxToolListChange {
+    static let changeTool = "sandbox-change-tools"
+    static let extraTool = "sandbox-extra"
+
+    static func tools(extraListed: Bool) -> [JSONValue] {
+        let change: JSONValue = [
+            "name": .string(changeTool),
+            "description": "Adds the tool sandbox-extra to the tool list, or removes it again, and announces the change.",
+            "inputSchema": ["type": "object", "properties": [:]],
+            "annotations": ["title": "Change the tool list"],
+        ]
+        let extra: JSONValue = [
+            "name": .string(extraTool),
+            "description": "Listed only while sandbox-change-tools has added it; answers with a fixed text.",
+            "inputSchema": ["type": "object", "properties": [:]],
+            "annotations": ["readOnlyHint": true, "title": "Extra tool"],
+        ]
+        return extraListed ? [change, extra] : [change]
+    }
+}
+
+extension SandboxServer {
+    /// The result of `sandbox-change-tools` or of a listed `sandbox-extra`; nil for any other name.
+    func toolListChangeCall(_ name: String) async -> JSONValue? {
+        switch name {
+        case SandboxToolListChange.changeTool:
+            extraToolListed.toggle()
+            // A legacy session hears of it directly; modern clients only through their subscriptions.
+            if eras == .legacy || initializeParams != nil {
+                await send(.notification(method: "notifications/tools/list_changed"))
+            }
+            await announceToolListChangedToSubscriptions()
+            return Self.textResult("\(SandboxToolListChange.extraTool) is \(extraToolListed ? "now listed" : "no longer listed").")
+        case SandboxToolListChange.extraTool where extraToolListed:
+            return Self.textResult("\(SandboxToolListChange.extraTool) was called.")
+        default:
+            return nil
+        }
+    }
+
+    static func textResult(_ text: String) -> JSONValue {
+        ["content": [["type": "text", "text": .string(text)]]]
+    }
+}
