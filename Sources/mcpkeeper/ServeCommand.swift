@@ -46,6 +46,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Flag(help: "Hide and refuse every tool that is not read-only (policy tier \"read\").")
     var readOnly = false
 
+    @Flag(help: "OAuth upstreams: with no usable login, or a scope missing, run the browser login on the request that needs it (URL on stderr), as auth.interactive does.")
+    var interactiveLogin = false
+
     @Option(help: "strict: rewrite tool schemas for clients that accept only a subset of JSON Schema (no $ref, no $defs); overrides validation.schema_profile.")
     var schemaProfile: ValidationSettings.SchemaProfile?
 
@@ -65,7 +68,7 @@ struct ServeCommand: AsyncParsableCommand {
         var plan: ServePlan
         do {
             plan = try ServePlan(command: command, url: url, transport: transport, headers: header, configPath: config, upstream: upstream, name: name,
-                                 logPath: log, shutdownGrace: shutdownGrace, metrics: metrics)
+                                 logPath: log, shutdownGrace: shutdownGrace, metrics: metrics, interactiveLogin: interactiveLogin)
         } catch {
             StandardError.shared.write("mcpkeeper: \(error)\n")
             _ = StandardError.shared.flush(timeout: .seconds(1))

@@ -23,7 +23,7 @@ struct ServePlan {
     var warnings: [ConfigProblem] = []
 
     init(command: [String], url: String?, transport: String?, headers: [String] = [], configPath: String?, upstream: String?, name: String?,
-         logPath: String?, shutdownGrace: String?, metrics: KeeperMetrics = KeeperMetrics()) throws {
+         logPath: String?, shutdownGrace: String?, metrics: KeeperMetrics = KeeperMetrics(), interactiveLogin: Bool = false) throws {
         var config: KeeperConfig?
         if let configPath {
             let (loaded, problems) = try ConfigLoader().load(path: configPath, serving: command.isEmpty && url == nil ? upstream : nil)
@@ -61,6 +61,7 @@ struct ServePlan {
             whoami = entry.whoami
             target = try UpstreamLauncher.target(for: entry, name: chosen,
                                                  tokens: try TokenStore.configured(stateDirectory: config.stateDirectory, key: config.tokenKey),
+                                                 login: interactiveLogin ? .always : .asConfigured,
                                                  onTokenExpiry: { metrics.tokenExpiry(upstream: chosen, $0) })
         } else {
             upstreamName = name ?? "sandbox"

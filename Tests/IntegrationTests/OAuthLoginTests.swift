@@ -19,15 +19,16 @@ struct OAuthLoginTests {
         let upstream = "hosted"
     }
 
-    /// `sandbox --listen --oauth` and a config whose upstream `hosted` logs in to it.
-    static func setUp(sandbox extra: [String] = [], scopes: [String] = []) async throws -> Setup {
+    /// `sandbox --listen --oauth` and a config whose upstream `hosted` logs in to it; `auth` adds keys
+    /// to its `auth` object (e.g. `, "interactive": true`).
+    static func setUp(sandbox extra: [String] = [], scopes: [String] = [], auth: String = "") async throws -> Setup {
         let (sandbox, url) = try await ProxyProcess.listening(["sandbox", "--listen", "http://127.0.0.1:0", "--oauth"] + extra)
         let home = try temporaryDirectory()
         let config = home.appendingPathComponent("config.json")
         try Data("""
         {"state_dir": "\(home.path)/state",
          "upstreams": {"hosted": {"url": "\(url.absoluteString)", "whoami": "API-get-self",
-                                  "auth": {"type": "oauth", "scopes": [\(scopes.map { "\"\($0)\"" }.joined(separator: ","))]}}},
+                                  "auth": {"type": "oauth", "scopes": [\(scopes.map { "\"\($0)\"" }.joined(separator: ","))]\(auth)}}},
          "retry": {"base_delay": "5ms", "max_delay": "100ms"}}
         """.utf8).write(to: config)
         return Setup(sandbox: sandbox, config: config, home: home)

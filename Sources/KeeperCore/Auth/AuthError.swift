@@ -10,6 +10,9 @@ public enum AuthError: Error, Sendable, Equatable, CustomStringConvertible {
     case server(String)
     /// The user or browser step went wrong (state mismatch, denied, timed out).
     case login(String)
+    /// The login `serve` started by itself (`auth.interactive`) did not complete; `reason` is the
+    /// failure's own description.
+    case interactiveLoginFailed(upstream: String, reason: String)
 
     public var description: String {
         switch self {
@@ -20,6 +23,9 @@ public enum AuthError: Error, Sendable, Equatable, CustomStringConvertible {
         case .store(let path, let reason): return "token file \(path): \(reason)"
         case .server(let reason): return "authorization server: \(reason)"
         case .login(let reason): return "login failed: \(reason)"
+        case .interactiveLoginFailed(let upstream, let reason):
+            return "the browser login for '\(upstream)' did not complete (\(reason)): open the URL mcpkeeper printed on stderr "
+                + "and approve within auth.login_timeout, or log in from a terminal: mcpkeeper auth login --upstream \(upstream)"
         }
     }
 }

@@ -4,42 +4,165 @@ import Logging
 /// Keeps one upstream's access token fresh: refreshes 60 s before expiry and once after a 401, one
 /// refresh at a time in this process (single flight) and across processes (an exclusive file lock,
 /// re-reading the file under it, since a rotated refresh token can be spent only once).
+///
+/// With an `InteractiveLogin` (`auth.interactive`), it also logs in by itself: when there is no stored
+/// login or the refresh token was refused (every request waits for that one login), and when the
+/// upstream wants a scope the token lacks (step-up: the stored, configured and challenged scopes).
 public actor TokenManager: AuthorizationProvider {
     public let upstream: String
     let store: TokenStore
     let http: OAuthHTTP
     let skew: Duration
     let logger: Logger
+    let login: InteractiveLogin?
     let onExpiry: @Sendable (Date?) -> Void
     private var tokens: OAuthTokens?
     private var refreshing: Task<OAuthTokens, any Error>?
+    private var loggingIn: Task<OAuthTokens, any Error>?
+    /// Whether the login under way replaces a login that cannot be used at all (every request waits
+    /// for it), rather than adding a scope (step-up: other requests go on with the current token).
+    private var loginIsRequired = false
+    /// The last failed login and when it ended: requests in the next `loginRetryPause` get its error
+    /// instead of a new login, so one client action (a refused `initialize` and the `server/discover`
+    /// probe that follows it, a burst of queued requests) does not open a chain of browser logins.
+    private var lastFailure: (error: AuthError, at: ContinuousClock.Instant)?
+    static let loginRetryPause: Duration = .seconds(3)
 
     public init(upstream: String, store: TokenStore, logger: Logger, skew: Duration = .seconds(60),
-                onExpiry: @escaping @Sendable (Date?) -> Void = { _ in }) {
+                login: InteractiveLogin? = nil, onExpiry: @escaping @Sendable (Date?) -> Void = { _ in }) {
         self.upstream = upstream
         self.store = store
         self.http = OAuthHTTP()
         self.skew = skew
         self.logger = logger
+        self.login = login
         self.onExpiry = onExpiry
     }
 
     public func authorizationHeader() async throws(AuthError) -> String {
-        var current = try loadIfNeeded()
-        if current.expires(within: skew, of: Date()) {
-            current = try await refresh(rejected: current.accessToken)
+        if loggingIn != nil, loginIsRequired {
+            return "Bearer \(try await logIn(adding: [], required: true, because: "").accessToken)"
+        }
+        let current: OAuthTokens
+        do throws(AuthError) {
+            var loaded = try loadIfNeeded()
+            if loaded.expires(within: skew, of: Date()) {
+                loaded = try await refresh(rejected: loaded.accessToken)
+            }
+            current = loaded
+        } catch {
+            current = try await logInInstead(of: error)
         }
         return "Bearer \(current.accessToken)"
     }
 
     public func rejected(_ header: String) async throws(AuthError) -> Bool {
-        let current = try loadIfNeeded()
-        let refused = header.hasPrefix("Bearer ") ? String(header.dropFirst(7)) : header
+        let refused = Self.token(in: header)
+        let current: OAuthTokens
+        do throws(AuthError) {
+            current = try loadIfNeeded()
+        } catch {
+            return try await logInInstead(of: error).accessToken != refused
+        }
         // A concurrent request already replaced the refused token: just use the new one.
         if current.accessToken != refused { return true }
-        guard current.refreshToken != nil else { return false }
-        let renewed = try await refresh(rejected: refused)
+        let renewed: OAuthTokens
+        if current.refreshToken == nil {
+            guard login != nil else { return false }
+            renewed = try await logIn(adding: [], required: true, because: "the upstream refused the access token, which cannot be refreshed")
+        } else {
+            do throws(AuthError) {
+                renewed = try await refresh(rejected: refused)
+            } catch {
+                renewed = try await logInInstead(of: error)
+            }
+        }
         return renewed.accessToken != refused
+    }
+
+    /// Step-up (403 `insufficient_scope`): with an interactive login, log in again for the stored,
+    /// configured and challenged scopes; without one, false (the caller reports what to add).
+    public func insufficientScope(_ challengedScope: String?, header: String) async throws(AuthError) -> Bool {
+        guard login != nil else { return false }
+        let refused = Self.token(in: header)
+        let needed = InteractiveLogin.scopes(challengedScope)
+        let current: OAuthTokens
+        do throws(AuthError) {
+            current = try loadIfNeeded()
+        } catch {
+            return try await logInInstead(of: error).accessToken != refused
+        }
+        // A concurrent request already stepped up (or the token changed and may carry the scope): retry with it.
+        if current.accessToken != refused, Self.grants(current, needed) { return true }
+        let scope = challengedScope.map { "scope \($0)" } ?? "a scope it did not name"
+        let renewed = try await logIn(adding: needed, required: false, because: "the upstream requires \(scope), which the access token lacks")
+        return renewed.accessToken != refused
+    }
+
+    /// Whether `tokens` carry every scope in `needed` (an unstated grant is given the benefit of the doubt).
+    static func grants(_ tokens: OAuthTokens, _ needed: [String]) -> Bool {
+        guard let scope = tokens.scope else { return true }
+        let granted = Set(InteractiveLogin.scopes(scope))
+        return needed.allSatisfy(granted.contains)
+    }
+
+    static func token(in header: String) -> String {
+        header.hasPrefix("Bearer ") ? String(header.dropFirst(7)) : header
+    }
+
+    /// What a missing or expired login turns into: a new login when interactive, else the error itself.
+    private func logInInstead(of error: AuthError) async throws(AuthError) -> OAuthTokens {
+        guard login != nil else { throw error }
+        switch error {
+        case .notLoggedIn:
+            return try await logIn(adding: [], required: true, because: "no login is stored")
+        case .loginExpired:
+            return try await logIn(adding: [], required: true, because: "the login has expired or was revoked")
+        default:
+            throw error
+        }
+    }
+
+    /// One login at a time: requests during a login share its outcome.
+    private func logIn(adding challenged: [String], required: Bool, because reason: String) async throws(AuthError) -> OAuthTokens {
+        if let loggingIn {
+            do { return try await loggingIn.value } catch { throw Self.authError(error) }
+        }
+        guard let login else { throw .notLoggedIn(upstream: upstream) }
+        if let lastFailure, ContinuousClock.now - lastFailure.at < Self.loginRetryPause { throw lastFailure.error }
+        let scopes = InteractiveLogin.union(InteractiveLogin.scopes(tokens?.scope), login.options.scopes, challenged)
+        let replaced = tokens?.accessToken
+        let task = Task { try await self.logInAndStore(login, scopes: scopes, challenged: challenged, replacing: replaced, because: reason) }
+        loggingIn = task
+        loginIsRequired = required
+        defer { loggingIn = nil }
+        do {
+            let fresh = try await task.value
+            tokens = fresh
+            lastFailure = nil
+            onExpiry(fresh.expiresAt)
+            return fresh
+        } catch {
+            let failure = Self.authError(error)
+            lastFailure = (failure, ContinuousClock.now)
+            logger.error("the login did not complete", metadata: ["upstream": "\(upstream)", "error": "\(failure)"])
+            throw failure
+        }
+    }
+
+    private func logInAndStore(_ login: InteractiveLogin, scopes: [String], challenged: [String], replacing replaced: String?,
+                               because reason: String) async throws -> OAuthTokens {
+        // Another process (or `mcpkeeper auth login` in a terminal) may have logged in meanwhile.
+        if let stored = try store.load(upstream), stored.accessToken != replaced,
+           !stored.expires(within: skew, of: Date()), Self.grants(stored, challenged) {
+            logger.info("using the login another process stored", metadata: ["upstream": "\(upstream)"])
+            return stored
+        }
+        let fresh = try await login.run(scopes: scopes, because: reason, logger: logger)
+        try await store.lock(for: upstream).withLock { try store.save(fresh, for: upstream) }
+        logger.notice("logged in; tokens stored", metadata: ["upstream": "\(upstream)", "file": "\(store.path(for: upstream))"])
+        login.show("mcpkeeper: logged in to '\(upstream)'; tokens stored in \(store.path(for: upstream)) (mode 0600).")
+        return fresh
     }
 
     private func loadIfNeeded() throws(AuthError) -> OAuthTokens {

@@ -40,6 +40,8 @@ public struct UpstreamConfig: Sendable, Equatable {
 
     public var transport: Transport
     public var auth: Auth = .none
+    /// For an OAuth upstream: whether `serve` may run the browser login itself (`auth.interactive`).
+    public var login = InteractiveLoginSettings()
     /// The tool a probe calls to check the credentials (`API-get-self` for Notion's stdio server).
     public var whoami: String?
     /// For Notion's stdio server: the environment variable holding the `ntn_` token.
@@ -98,6 +100,22 @@ public struct PolicySettings: Sendable, Equatable {
 public struct ProbeSettings: Sendable, Equatable {
     public var interval: Duration = .seconds(60)
     public var timeout: Duration = .seconds(10)
+
+    public init() {}
+}
+
+/// `auth.interactive` and `auth.login_timeout` of an OAuth upstream: whether `serve` runs the browser
+/// login itself when it has no usable login (none stored, or the refresh token was refused) and when
+/// the upstream asks for a scope the token lacks (step-up), and how long it waits for the browser.
+///
+/// Off by default: `serve` usually runs as a background child of an MCP client, where nobody reads
+/// stderr (the URL would go unseen), a browser tab opening by itself is a surprise, and on a server
+/// there is no browser at all; a request would just hang until the timeout. Failing at once with
+/// "log in: mcpkeeper auth login --upstream NAME" is better there. Opt in when someone is at the screen.
+public struct InteractiveLoginSettings: Sendable, Equatable {
+    public var enabled = false
+    /// How long a login waits for the browser's redirect before the waiting requests fail.
+    public var timeout: Duration = .seconds(300)
 
     public init() {}
 }

@@ -24,6 +24,7 @@ struct UpstreamConfigReader {
         upstream.whoami = reader.string("whoami", problems: &problems)
         upstream.shutdownGrace = reader.duration("shutdown_grace", problems: &problems) ?? upstream.shutdownGrace
         upstream.auth = readAuth(problems: &problems)
+        upstream.login = readLogin(problems: &problems)
         if let tokenEnv = reader.string("notion_token_env", problems: &problems) {
             upstream.notionTokenEnv = tokenEnv
             if kind != "command" {
@@ -100,7 +101,8 @@ struct UpstreamConfigReader {
 
     private func readAuth(problems: inout [ConfigProblem]) -> UpstreamConfig.Auth {
         guard let auth = reader.section("auth", problems: &problems) else { return .none }
-        auth.rejectUnknownKeys(allowed: ["type", "token_env", "client_id", "scopes", "redirect_port"], problems: &problems)
+        auth.rejectUnknownKeys(allowed: ["type", "token_env", "client_id", "scopes", "redirect_port", "interactive", "login_timeout"],
+                              problems: &problems)
         guard let type = auth.choice("type", ["oauth", "bearer"], problems: &problems) else {
             if auth.object["type"] == nil {
                 problems.append(ConfigProblem(.error, auth.at("type"), "missing; expected \"oauth\" or \"bearer\""))
@@ -120,5 +122,25 @@ struct UpstreamConfigReader {
         return .oauth(clientID: auth.string("client_id", problems: &problems),
                       scopes: auth.strings("scopes", problems: &problems) ?? [],
                       redirectPort: auth.int("redirect_port", min: 0, problems: &problems))
+    }
+
+    /// `auth.interactive` (default false) and `auth.login_timeout` (default 5m), for `"type": "oauth"` only.
+    private func readLogin(problems: inout [ConfigProblem]) -> InteractiveLoginSettings {
+        var settings = InteractiveLoginSettings()
+        guard let auth = reader.object["auth"]?.objectValue.map({ ConfigReader($0, path: reader.at("auth")) }) else { return settings }
+        let isOAuth = auth.object["type"]?.stringValue == "oauth"
+        for key in ["interactive", "login_timeout"] where auth.object[key] != nil && !isOAuth {
+            problems.append(ConfigProblem(.error, auth.at(key), "only applies to \"type\": \"oauth\""))
+        }
+        guard isOAuth else { return settings }
+        settings.enabled = auth.bool("interactive", problems: &problems) ?? false
+        if let timeout = auth.duration("login_timeout", problems: &problems) {
+            if timeout <= .zero {
+                problems.append(ConfigProblem(.error, auth.at("login_timeout"), "expected a positive duration such as \"5m\""))
+            } else {
+                settings.timeout = timeout
+            }
+        }
+        return settings
     }
 }

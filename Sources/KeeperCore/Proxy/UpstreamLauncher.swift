@@ -12,10 +12,12 @@ public enum UpstreamLauncher {
     public static let notionVersion = "2025-09-03"
 
     /// How to reach the upstream: a child process to spawn, or an HTTP endpoint with its headers.
-    /// `tokens` holds OAuth logins; an OAuth upstream cannot be reached without it.
+    /// `tokens` holds OAuth logins; an OAuth upstream cannot be reached without it. `login` says whether
+    /// an OAuth upstream may log in by itself (`serve`, with `auth.interactive` or `--interactive-login`):
+    /// then a missing login is no error here, the first request starts one.
     public static func target(for upstream: UpstreamConfig, name: String,
                               environment: [String: String] = ProcessInfo.processInfo.environment,
-                              tokens: TokenStore? = nil,
+                              tokens: TokenStore? = nil, login: LoginMode = .never,
                               onTokenExpiry: @escaping @Sendable (Date?) -> Void = { _ in }) throws(UpstreamLaunchError) -> UpstreamTarget {
         guard case .url(let url, let headers, let transport) = upstream.transport else {
             return .child(try childSpec(for: upstream, name: name, environment: environment), shutdownGrace: upstream.shutdownGrace)
@@ -34,18 +36,26 @@ public enum UpstreamLauncher {
             guard let tokens else {
                 throw UpstreamLaunchError(description: "upstream '\(name)' uses OAuth, but no token store is configured")
             }
+            let interactive = login.allows(upstream.login)
+            let logger = Logger(label: "mcpkeeper")
+            let stored: OAuthTokens?
             do {
-                guard try tokens.load(name) != nil else {
+                // A file that cannot be used (loose mode, corrupt, wrong key) is reported now, interactive or not.
+                stored = try tokens.load(name)
+            } catch {
+                throw UpstreamLaunchError(description: error.description)
+            }
+            if stored == nil {
+                guard interactive else {
                     throw UpstreamLaunchError(description: AuthError.notLoggedIn(upstream: name).description)
                 }
-            } catch let error as AuthError {
-                throw UpstreamLaunchError(description: error.description)
-            } catch let error as UpstreamLaunchError {
-                throw error
-            } catch {
-                throw UpstreamLaunchError(description: "\(error)")
+                logger.notice("no stored login; the first request will start the browser login (auth.interactive)",
+                              metadata: ["upstream": "\(name)"])
             }
-            settings.authorization = TokenManager(upstream: name, store: tokens, logger: Logger(label: "mcpkeeper"), onExpiry: onTokenExpiry)
+            let interactiveLogin = interactive
+                ? InteractiveLogin(upstream: name, resourceURL: url, auth: upstream.auth, settings: upstream.login) : nil
+            settings.authorization = TokenManager(upstream: name, store: tokens, logger: logger, login: interactiveLogin,
+                                                  onExpiry: onTokenExpiry)
         }
         return .http(settings)
     }

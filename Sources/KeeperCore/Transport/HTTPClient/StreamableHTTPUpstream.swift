@@ -101,10 +101,20 @@ public final class StreamableHTTPUpstream: UpstreamLink {
             }
             return try await post(body, expecting: id, retriedAuthorization: true)
         }
-        if response.status.code == 403, settings.authorization != nil,
+        if response.status.code == 403, let authorization = settings.authorization,
            let challenge = response.headers.first(name: "WWW-Authenticate"), challenge.contains("insufficient_scope") {
             _ = try? await collect(response.body, limit: 64 << 10)
-            let scope = challenge.firstMatch(of: /scope="([^"]*)"/).map { String($0.1) } ?? "a scope it did not name"
+            let challenged = challenge.firstMatch(of: /scope="([^"]*)"/).map { String($0.1) }
+            // Step-up (an interactive login for the missing scope), then one more try.
+            if !retriedAuthorization {
+                let sent = request.headers.first(name: "Authorization") ?? ""
+                let steppedUp: Bool
+                do { steppedUp = try await authorization.insufficientScope(challenged, header: sent) } catch {
+                    throw .httpStatus(403, retryAfter: nil, detail: error.description)
+                }
+                if steppedUp { return try await post(body, expecting: id, retriedAuthorization: true) }
+            }
+            let scope = challenged ?? "a scope it did not name"
             throw .httpStatus(403, retryAfter: nil, detail:
                 "the access token lacks the scope the server requires (\(scope)); add it to auth.scopes and log in again: mcpkeeper auth login --upstream \(name)")
         }
