@@ -27,6 +27,9 @@ struct ListenerOptions: ParsableArguments {
     @Option(help: "Largest request body accepted, in bytes.")
     var maxBodyBytes = 4 << 20
 
+    @Option(help: "MCP 2026-07-28 clients: a comment line on open SSE streams this often, e.g. 15s; it keeps idle subscriptions open and notices a client that left (which cancels its request).")
+    var sseKeepalive = "15s"
+
     func settings(listen: String, stateDirectory: String, logger: Logger) throws -> HTTPListenerSettings {
         var settings = try HTTPListenerSettings(listen: listen)
         settings.idleTimeout = try DurationFlag.parse(idleTimeout, flag: "--idle-timeout") ?? settings.idleTimeout
@@ -34,6 +37,7 @@ struct ListenerOptions: ParsableArguments {
         settings.maxBodyBytes = maxBodyBytes
         settings.allowedOrigins = allowOrigin
         settings.servedEras = .dual
+        settings.sseKeepAlive = try DurationFlag.parse(sseKeepalive, flag: "--sse-keepalive") ?? settings.sseKeepAlive
         settings.supportedVersions = MCPProtocolVersion.allCases.reversed().map(\.rawValue)
         if !noAuth {
             let path = keyFile ?? "\(stateDirectory)/listener.key"

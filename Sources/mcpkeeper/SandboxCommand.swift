@@ -95,6 +95,9 @@ struct SandboxCommand: AsyncParsableCommand {
     @Option(help: "HTTP: cut each POST's SSE response after this many events (the client resumes with Last-Event-ID).")
     var cutStreamAfter: Int?
 
+    @Option(help: "HTTP, modern era: a comment line on open SSE streams this often, e.g. 15s (a client that left is noticed at the next one, and its request cancelled).")
+    var sseKeepalive = "15s"
+
     @Flag(help: "HTTP: require OAuth access tokens on the MCP endpoint and serve a test authorization server beside it (registration, PKCE, refresh rotation).")
     var oauth = false
 
@@ -199,6 +202,7 @@ struct SandboxCommand: AsyncParsableCommand {
         var settings = try HTTPListenerSettings(listen: listen)
         settings.bearerKey = authToken
         settings.cutStreamsAfterEvents = cutStreamAfter
+        settings.sseKeepAlive = try DurationFlag.parse(sseKeepalive, flag: "--sse-keepalive") ?? settings.sseKeepAlive
         settings.maxSessions = 1000
         settings.supportedVersions = SandboxServer.versions(servedBy: options.protocolEra)
         settings.servedEras = options.protocolEra

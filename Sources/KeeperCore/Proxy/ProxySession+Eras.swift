@@ -74,7 +74,6 @@ extension ProxySession {
         }
         let era: ProtocolEra = eras.probeKillsUpstream ? .legacy : await probe(upstream, generation: generation, meta: meta)
         settleEra(era, generation: generation)
-        logger.info("learned the upstream's protocol era", metadata: ["upstream": "\(settings.upstreamName)", "era": "\(era.rawValue)"])
         return era
     }
 
@@ -82,9 +81,15 @@ extension ProxySession {
         guard generation == eras.linkGeneration else { return }
         if case .learning(let waiters) = eras.upstream { waiters.forEach { $0.resume(returning: era) } }
         eras.upstream = .known(era)
+        logger.info("learned the upstream's protocol era", metadata: ["upstream": "\(settings.upstreamName)", "era": "\(era.rawValue)"])
     }
 
+    /// Shielded from the asking request's cancellation: the answer concerns the link, not that request.
     private func probe(_ upstream: any UpstreamLink, generation: Int, meta: JSONValue?) async -> ProtocolEra {
+        await Task { await probeUnshielded(upstream, generation: generation, meta: meta) }.value
+    }
+
+    private func probeUnshielded(_ upstream: any UpstreamLink, generation: Int, meta: JSONValue?) async -> ProtocolEra {
         var probeMeta = meta?.objectValue ?? EraTranslation.modernMeta(fromInitialize: nil)
         probeMeta[ModernMeta.protocolVersion] = .string(EraTranslation.modernVersion)
         let message = JSONRPCMessage.request(id: RequestID(0), method: "server/discover", params: ["_meta": .object(probeMeta)])

@@ -13,6 +13,7 @@ extension ProxySession {
                 message: "Upstream '\(settings.upstreamName)' speaks MCP up to \(MCPProtocolVersion.latestLegacy.rawValue) and refused the initialize mcpkeeper sent on behalf of this \(EraTranslation.modernVersion) client; see mcpkeeper's stderr for its answer"),
                 outcome: "failed"))
         }
+        try Task.checkCancellation()
         try await applyLogLevel(meta?[ModernMeta.logLevel], upstream: upstream, generation: generation)
         switch exchange.method {
         case "server/discover":
@@ -42,7 +43,8 @@ extension ProxySession {
         let message = JSONRPCMessage.request(id: RequestID(0), method: "initialize", params: params)
         let exchange = Exchange(message: message, clientID: RequestID(0), method: "initialize", session: settings.sessionID,
                                 upstream: settings.upstreamName, receivedAt: .now, context: context)
-        let reply = try? await sendAndAwait(upstream, generation: generation, exchange: exchange, clientID: nil)
+        // Shielded from the asking request's cancellation: the session is the link's, not that request's.
+        let reply = await Task { try? await self.sendAndAwait(upstream, generation: generation, exchange: exchange, clientID: nil) }.value
         var result: JSONValue?
         switch reply?.outcome {
         case .upstream(let response)?:

@@ -3,18 +3,22 @@
 extension StreamableHTTPUpstream {
     func sendModern(_ message: JSONRPCMessage, version: String) async throws(TransportError) {
         let headers = ModernHTTPHeaders.standard(for: message) + message.forwardedHeaders.map { (name: $0.key, value: $0.value) }
-        try await post(message.bytes, expecting: message.kind.requestID, headers: headers, modern: true)
+        let id = message.kind.requestID
+        if let id { state.withLock { _ = $0.modernWaiting.insert(id) } }
+        defer { if let id { state.withLock { _ = $0.modernWaiting.remove(id) } } }
+        try await post(message.bytes, expecting: id, headers: headers, modern: true)
     }
 
     /// A cancellation of a modern request is not sent: the request's response stream is closed instead,
-    /// which is how the modern era cancels over HTTP. False when the request is not a modern one in flight.
+    /// which is how the modern era cancels over HTTP (a POST still waiting for its answer is closed by
+    /// its sender's task, which the session cancels first). False when it is not a modern request in flight.
     func cancelModernStream(_ cancellation: JSONRPCMessage) -> Bool {
         guard let id = cancellation.params?["requestId"].flatMap(RequestID.init) else { return false }
-        let task = state.withLock { s -> Task<Void, Never>? in
-            guard let key = s.modernStreams.removeValue(forKey: id) else { return nil }
-            return s.tasks.removeValue(forKey: key)
+        let (task, waiting) = state.withLock { s -> (Task<Void, Never>?, Bool) in
+            let task = s.modernStreams.removeValue(forKey: id).flatMap { s.tasks.removeValue(forKey: $0) }
+            return (task, s.modernWaiting.contains(id))
         }
         task?.cancel()
-        return task != nil
+        return task != nil || waiting
     }
 }

@@ -24,6 +24,10 @@ public final class StreamableHTTPUpstream: UpstreamLink {
         var nextTask = 0
         var getStreamStarted = false
         var closed = false
+        /// Modern requests whose answer is still streaming, by id: closing the stream cancels one.
+        var modernStreams: [RequestID: Int] = [:]
+        /// Modern requests whose POST is still waiting for its answer (the sender's task owns it).
+        var modernWaiting: Set<RequestID> = []
     }
 
     public init(name: String, settings: HTTPUpstreamSettings, logger: Logger) {
@@ -37,6 +41,11 @@ public final class StreamableHTTPUpstream: UpstreamLink {
     public var sessionID: String? { state.withLock { $0.sessionID } }
 
     public func send(_ message: JSONRPCMessage) async throws(TransportError) {
+        if let version = ModernHTTPHeaders.declaredVersion(of: message) {
+            try await sendModern(message, version: version)
+            return
+        }
+        if message.method == "notifications/cancelled", cancelModernStream(message) { return }
         if case .request(let id, "initialize") = message.kind {
             state.withLock { $0.initializeID = id }
         }
@@ -75,17 +84,22 @@ public final class StreamableHTTPUpstream: UpstreamLink {
 
     // MARK: requests
 
-    func makeRequest(method: HTTPMethod) async throws(TransportError) -> HTTPClientRequest {
+    func makeRequest(method: HTTPMethod, modern: Bool = false) async throws(TransportError) -> HTTPClientRequest {
         var request = try await settings.request(method: method)
+        guard !modern else { return request }
         let (sessionID, version) = state.withLock { ($0.sessionID, $0.protocolVersion) }
         if let sessionID { request.headers.replaceOrAdd(name: "Mcp-Session-Id", value: sessionID) }
         if let version { request.headers.replaceOrAdd(name: "MCP-Protocol-Version", value: version) }
         return request
     }
 
-    private func post(_ body: [UInt8], expecting id: RequestID?, retriedAuthorization: Bool = false) async throws(TransportError) {
+    /// `headers` go with this POST only (the modern era's per-request headers); `modern` leaves the
+    /// legacy session headers off.
+    func post(_ body: [UInt8], expecting id: RequestID?, headers: [(name: String, value: String)] = [], modern: Bool = false,
+              retriedAuthorization: Bool = false) async throws(TransportError) {
         guard !state.withLock({ $0.closed }) else { throw .closed("upstream \(name)") }
-        var request = try await makeRequest(method: .POST)
+        var request = try await makeRequest(method: .POST, modern: modern)
+        for header in headers { request.headers.replaceOrAdd(name: header.name, value: header.value) }
         request.headers.replaceOrAdd(name: "Content-Type", value: "application/json")
         request.headers.replaceOrAdd(name: "Accept", value: "application/json, text/event-stream")
         request.body = .bytes(ByteBuffer(bytes: body))
@@ -99,7 +113,7 @@ public final class StreamableHTTPUpstream: UpstreamLink {
             guard renewed, !retriedAuthorization else {
                 throw .httpStatus(401, retryAfter: nil, detail: "the upstream refused the access token; log in again: mcpkeeper auth login --upstream \(name)")
             }
-            return try await post(body, expecting: id, retriedAuthorization: true)
+            return try await post(body, expecting: id, headers: headers, modern: modern, retriedAuthorization: true)
         }
         if response.status.code == 403, let authorization = settings.authorization,
            let challenge = response.headers.first(name: "WWW-Authenticate"), challenge.contains("insufficient_scope") {
@@ -112,7 +126,7 @@ public final class StreamableHTTPUpstream: UpstreamLink {
                 do { steppedUp = try await authorization.insufficientScope(challenged, header: sent) } catch {
                     throw .httpStatus(403, retryAfter: nil, detail: error.description)
                 }
-                if steppedUp { return try await post(body, expecting: id, retriedAuthorization: true) }
+                if steppedUp { return try await post(body, expecting: id, headers: headers, modern: modern, retriedAuthorization: true) }
             }
             let scope = challenged ?? "a scope it did not name"
             throw .httpStatus(403, retryAfter: nil, detail:
@@ -127,7 +141,8 @@ public final class StreamableHTTPUpstream: UpstreamLink {
             return
         case 200..<300:
             if response.headers.first(name: "Content-Type")?.lowercased().hasPrefix("text/event-stream") ?? false {
-                track { await self.readResponseStream(response.body, for: id) }
+                let key = track { await self.readResponseStream(response.body, for: id, resumable: !modern) }
+                if modern, let id, let key { state.withLock { $0.modernStreams[id] = key } }
             } else {
                 let bytes = try await collect(response.body, limit: settings.maxResponseBytes)
                 deliver(bytes)
@@ -172,15 +187,20 @@ public final class StreamableHTTPUpstream: UpstreamLink {
         output.yield(.line(bytes))
     }
 
-    func track(_ work: @escaping @Sendable () async -> Void) {
-        state.withLock { s in
-            guard !s.closed else { return }
+    @discardableResult
+    func track(_ work: @escaping @Sendable () async -> Void) -> Int? {
+        state.withLock { s -> Int? in
+            guard !s.closed else { return nil }
             let key = s.nextTask
             s.nextTask += 1
             s.tasks[key] = Task {
                 await work()
-                _ = self.state.withLock { $0.tasks.removeValue(forKey: key) }
+                self.state.withLock { s in
+                    s.tasks.removeValue(forKey: key)
+                    s.modernStreams = s.modernStreams.filter { $0.value != key }
+                }
             }
+            return key
         }
     }
 }

@@ -94,6 +94,20 @@ final class ClientStream: Sendable {
         if final { reader?.finish() }
     }
 
+    /// Chooses SSE now if no message has decided yet: a slow answer then streams, so keep-alive
+    /// writes can notice a client that left.
+    func preferStreaming() {
+        let waiter = state.withLock { s -> CheckedContinuation<Start, Never>? in
+            guard !s.decided else { return nil }
+            s.decided = true
+            let waiter = s.startWaiter
+            s.startWaiter = nil
+            if waiter == nil { s.pendingStart = .sse }
+            return waiter
+        }
+        waiter?.resume(returning: .sse)
+    }
+
     /// Ends the stream without a response (the session closed).
     func close() {
         let (waiter, reader) = state.withLock { s -> (CheckedContinuation<Start, Never>?, AsyncStream<[UInt8]>.Continuation?) in

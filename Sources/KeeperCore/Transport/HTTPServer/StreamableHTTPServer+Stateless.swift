@@ -15,7 +15,7 @@ extension StreamableHTTPServer {
         return header > MCPProtocolVersion.latestLegacy.rawValue
     }
 
-    func stateless(_ message: JSONRPCMessage, request: Request, acceptsJSON: Bool) async -> Response {
+    func stateless(_ message: JSONRPCMessage, request: Request, acceptsJSON: Bool, acceptsSSE: Bool) async -> Response {
         let id = message.id
         if let mismatch = ModernHTTPHeaders.mismatch(in: message, header: { request.headers[HTTPField.Name($0)!] }) {
             return HTTPErrorResponse.badRequest(mismatch.message, code: mismatch.code, id: id)
@@ -34,7 +34,15 @@ extension StreamableHTTPServer {
                                                       headers: Self.forwardedHeaders(request)) else {
             return HTTPErrorResponse.make(.serviceUnavailable, code: JSONRPCError.upstreamUnavailableCode, "The server is shutting down")
         }
-        switch await stream.start() {
+        // An answer slower than one keep-alive interval streams (if the client takes SSE), so that a
+        // client that gives up is noticed and its request cancelled.
+        let streamLate = Task { [interval = settings.sseKeepAlive] in
+            try? await Task.sleep(for: interval)
+            if !Task.isCancelled, acceptsSSE { stream.preferStreaming() }
+        }
+        let start = await stream.start()
+        streamLate.cancel()
+        switch start {
         case .json(let bytes):
             return Response(status: Self.status(ofAnswer: bytes), headers: [.contentType: "application/json"],
                             body: ResponseBody(byteBuffer: ByteBuffer(bytes: bytes)))

@@ -127,7 +127,7 @@ public final class StreamableHTTPServer: Sendable {
             return HTTPErrorResponse.badRequest(error.error.message, code: error.error.code, id: error.id)
         }
         if request.headers[.mcpSessionID] == nil, settings.servedEras.serves(.modern), Self.isModern(message, request) {
-            return await stateless(message, request: request, acceptsJSON: acceptsJSON)
+            return await stateless(message, request: request, acceptsJSON: acceptsJSON, acceptsSSE: acceptsSSE)
         }
         if case .request(let id, "initialize") = message.kind {
             guard settings.servedEras.serves(.legacy) else { return refuseInitialize(message, id: id) }
