@@ -63,7 +63,7 @@ public actor SandboxServer {
         }
         switch message.kind {
         case .request(let id, let method):
-            if await state.received(message) {
+            if await state.received(message, headers: channel.forwardedHeaders(forRequest: id)) {
                 try? await channel.sendUnparsed(Array(#"{"jsonrpc":"2.0","id":"#.utf8))
             }
             running[id] = Task { await answer(message, id: id, method: method) }

@@ -38,12 +38,14 @@ public actor SandboxState {
     }
 
     /// Counts (and journals) a request; true when the malformed-output fault is due before its answer.
-    func received(_ message: JSONRPCMessage) -> Bool {
+    /// `headers`: the `Mcp-Param-*` headers a modern HTTP request came with, logged to prove they arrived.
+    func received(_ message: JSONRPCMessage, headers: [String: String] = [:]) -> Bool {
         requestCount += 1
         if let receivedLog {
             var entry: JSONObject = ["seq": .number(JSONNumber(requestCount)), "method": .string(message.method ?? "")]
             entry["tool"] = message.params?["name"]
             entry["arguments"] = message.params?["arguments"]
+            if !headers.isEmpty { entry["headers"] = .object(JSONObject(headers.sorted { $0.key < $1.key }.map { ($0.key.lowercased(), .string($0.value)) })) }
             receivedLog.append(.object(entry))
         }
         return faults.malformed(atRequest: requestCount)

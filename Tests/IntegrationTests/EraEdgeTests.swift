@@ -93,6 +93,25 @@ struct EraEdgeTests {
         }
     }
 
+    @Test("Mcp-Param-* headers pass through the proxy to a modern HTTP upstream, with the standard headers set from the body")
+    func paramHeadersForwarded() async throws {
+        let received = try temporaryDirectory().appendingPathComponent("received.jsonl").path
+        let (sandbox, sandboxURL) = try await ProxyProcess.listening(["sandbox", "--listen", "http://127.0.0.1:0", "--protocol", "modern",
+                                                                       "--received-log", received])
+        let (proxy, url) = try await ProxyProcess.listening(["serve", "--listen", "http://127.0.0.1:0", "--no-auth", "--url", sandboxURL.absoluteString])
+        try await stopping([proxy, sandbox]) {
+            let client = MCPHTTPClient(url: url)
+            let call: JSONValue = ["jsonrpc": "2.0", "id": 1, "method": "tools/call",
+                                   "params": Self.modernParams(["name": "API-get-self", "arguments": ["region": "eu-1"]])]
+            let reply = try await client.post(call, headers: ["MCP-Protocol-Version": "2026-07-28", "Mcp-Method": "tools/call",
+                                                              "Mcp-Name": "API-get-self", "Mcp-Param-Region": "eu-1"])
+            #expect(reply.status == 200, "\(reply.text)")
+            let lines = try String(contentsOfFile: received, encoding: .utf8).split(separator: "\n").map { try JSONParser.parse(Array($0.utf8)) }
+            let logged = try #require(lines.first { $0["tool"] == "API-get-self" })
+            #expect(logged["headers"]?["mcp-param-region"] == "eu-1", "the sandbox checked the standard headers and saw the custom one: \(logged)")
+        }
+    }
+
     @Test("a modern client's cancellation on stdio reaches the upstream of either era, and no answer follows", arguments: ProtocolEra.allCases)
     func cancellationOnStdio(_ upstream: ProtocolEra) async throws {
         let received = try temporaryDirectory().appendingPathComponent("received.jsonl").path
