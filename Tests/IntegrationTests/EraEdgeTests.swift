@@ -115,7 +115,8 @@ struct EraEdgeTests {
     @Test("a modern client's cancellation on stdio reaches the upstream of either era, and no answer follows", arguments: ProtocolEra.allCases)
     func cancellationOnStdio(_ upstream: ProtocolEra) async throws {
         let received = try temporaryDirectory().appendingPathComponent("received.jsonl").path
-        let proxy = try Self.serve(["--protocol", upstream.rawValue, "--latency", "3s", "--received-log", received])
+        // The latency only bounds a failure: on a loaded machine a cancellation may take seconds to arrive.
+        let proxy = try Self.serve(["--protocol", upstream.rawValue, "--latency", "15s", "--received-log", received])
         try await stopping([proxy]) {
             proxy.send(["jsonrpc": "2.0", "id": "slow", "method": "tools/call", "params": Self.modernParams(["name": "API-get-self", "arguments": [:]])])
             let deadline = ContinuousClock.now + .seconds(5)
@@ -127,7 +128,7 @@ struct EraEdgeTests {
             proxy.request(2, "tools/list", Self.modernParams())
             let (list, skipped) = try await proxy.response(to: 2)
             #expect(list["result"] != nil)
-            #expect(skipped.allSatisfy { $0["id"] != "slow" })
+            #expect(skipped.allSatisfy { $0["id"] != "slow" }, "\(skipped)")
         }
     }
 
@@ -170,15 +171,16 @@ struct EraEdgeTests {
     @Test("shutdown ends an open subscription with its graceful completion, without waiting for it")
     func subscriptionEndsAtShutdown() async throws {
         let proxy = try Self.serve(["--client-request-tools"])
-        let started = ContinuousClock.now
         proxy.request(7, "subscriptions/listen", Self.modernParams(["notifications": ["toolsListChanged": true]]))
         let ack = try await proxy.next()
         #expect(ack["method"] == "notifications/subscriptions/acknowledged")
+        let closed = ContinuousClock.now
         proxy.closeInput()
         let (end, _) = try await proxy.response(to: 7)
+        // Before the 10 s drain would have given up on it.
+        #expect(ContinuousClock.now - closed < .seconds(6), "the drain does not wait out a subscription")
         #expect(end["result"]?["_meta"]?[ModernMeta.subscriptionID] == 7)
         SchemaOracle.expectValid(end, answering: "subscriptions/listen", version: "2026-07-28")
-        #expect(await proxy.waitForExit() == 0)
-        #expect(ContinuousClock.now - started < .seconds(8), "the drain does not wait out a subscription")
+        #expect(await proxy.waitForExit(timeout: .seconds(20)) == 0)
     }
 }

@@ -335,7 +335,7 @@ struct ProbeCommandTests {
         #expect(second.status == 1, "\(second)")
         #expect(second.line.hasPrefix("MCP WARNING - "), "\(second)")
         #expect(second.line.contains("tool surface changed"), "\(second)")
-        #expect(second.line.contains("19 tools"), "\(second)")
+        #expect(second.line.contains("21 tools"), "\(second)")
 
         // The state file is private and records the change.
         let mode = try #require(try FileManager.default.attributesOfItem(atPath: state)[.posixPermissions] as? Int)
