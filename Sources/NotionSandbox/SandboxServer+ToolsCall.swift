@@ -20,6 +20,9 @@ extension SandboxServer {
                 }
             }
             if let result = await toolListChangeCall(name) { return .response(id: id, result: result) }
+            if state.options.protocolEra != .legacy, let result = SandboxHeaderTools.result(for: name, arguments: arguments) {
+                return .response(id: id, result: result)
+            }
         }
         if name == SandboxBigResultTool.name, let big = state.bigResult {
             return .response(id: id, result: big)

@@ -141,6 +141,7 @@ public actor SandboxServer {
     func toolsList(id: RequestID, cursor: String?) -> JSONRPCMessage {
         let all = SandboxToolCatalog.tools
             + (state.options.clientRequestTools ? SandboxClientRequestTools.tools + SandboxToolListChange.tools(extraListed: extraToolListed) : [])
+            + (state.options.clientRequestTools && state.options.protocolEra != .legacy ? SandboxHeaderTools.tools : [])
             + (state.options.bigResultBytes != nil ? SandboxBigResultTool.tools : [])
         guard let pageSize = state.options.toolsPageSize else {
             return .response(id: id, result: ["tools": .array(all)])

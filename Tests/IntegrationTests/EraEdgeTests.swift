@@ -112,6 +112,27 @@ struct EraEdgeTests {
         }
     }
 
+    @Test("as an HTTP client, mcpkeeper mirrors x-mcp-header parameters into Mcp-Param-* and leaves out tools whose annotation breaks the rules")
+    func headerParametersMirrored() async throws {
+        let received = try temporaryDirectory().appendingPathComponent("received.jsonl").path
+        let (sandbox, sandboxURL) = try await ProxyProcess.listening(["sandbox", "--listen", "http://127.0.0.1:0", "--protocol", "modern",
+                                                                       "--client-request-tools", "--received-log", received])
+        let proxy = try ProxyProcess(["serve", "--url", sandboxURL.absoluteString])
+        try await stopping([proxy, sandbox]) {
+            proxy.request(1, "tools/list", Self.modernParams())
+            let (list, _) = try await proxy.response(to: 1)
+            let names = list["result"]?["tools"]?.arrayValue?.compactMap { $0["name"]?.stringValue } ?? []
+            #expect(names.contains("sandbox-routed-echo") && !names.contains("sandbox-invalid-header"), "\(names)")
+            #expect(proxy.stderr.contains("left out a tool whose definition an HTTP client must reject"))
+            proxy.request(2, "tools/call", Self.modernParams(["name": "sandbox-routed-echo", "arguments": ["region": "zürich 1"]]))
+            let (answer, _) = try await proxy.response(to: 2)
+            #expect(answer["result"]?["content"]?.arrayValue?.first?["text"] == "routed to zürich 1", "\(answer)")
+            let lines = try String(contentsOfFile: received, encoding: .utf8).split(separator: "\n").map { try JSONParser.parse(Array($0.utf8)) }
+            let logged = try #require(lines.first { $0["tool"] == "sandbox-routed-echo" })
+            #expect(logged["headers"]?["mcp-param-region"] == .string(ModernHTTPHeaders.encode("zürich 1")), "\(logged)")
+        }
+    }
+
     @Test("a modern client's cancellation on stdio reaches the upstream of either era, and no answer follows", arguments: ProtocolEra.allCases)
     func cancellationOnStdio(_ upstream: ProtocolEra) async throws {
         let received = try temporaryDirectory().appendingPathComponent("received.jsonl").path

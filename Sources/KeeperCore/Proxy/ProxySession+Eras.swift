@@ -127,9 +127,12 @@ extension ProxySession {
     /// Modern on both sides: passed through, with `resultType` added where an upstream left it out,
     /// and a subscription's id (its request id) given back as the client's.
     private func passModern(_ upstream: any UpstreamLink, generation: Int, exchange: Exchange, clientID: RequestID?) async throws -> Reply {
+        var exchange = exchange
+        if upstream.carriesHeaders, exchange.method == "tools/call" { exchange.message = await mirroringHeaderParameters(exchange.message) }
         var reply = try await sendAndAwait(upstream, generation: generation, exchange: exchange, clientID: clientID)
         guard case .upstream(let response) = reply.outcome, response.result != nil else { return reply }
         var answer = EraTranslation.withResultType(response, method: exchange.method)
+        if upstream.carriesHeaders, exchange.method == "tools/list" { answer = withoutUnusableTools(answer) }
         if exchange.method == "subscriptions/listen", var result = answer.result?.objectValue,
            var meta = result["_meta"]?.objectValue, meta[ModernMeta.subscriptionID] != nil {
             meta[ModernMeta.subscriptionID] = exchange.clientID.json
@@ -171,5 +174,38 @@ extension ProxySession {
             await answerClient(.response(id: id, result: ["resultType": "complete", "_meta": [ModernMeta.subscriptionID: id.json]]))
         }
         eras.modernBridge.listen?.cancel()
+    }
+}
+
+/// `x-mcp-header` on an HTTP upstream, where mcpkeeper is the client the specification holds to it.
+extension ProxySession {
+    /// A `tools/call` with the `Mcp-Param-*` headers its tool's schema asks for (these win over
+    /// same-named headers a client sent, since the body is what the server acts on).
+    func mirroringHeaderParameters(_ message: JSONRPCMessage) async -> JSONRPCMessage {
+        guard let name = message.params?["name"]?.stringValue else { return message }
+        if tools.tool(named: name) == nil { try? await tools.refreshIfNeeded(using: self) }
+        guard case .success(let parameters) = HeaderParameters.of(tools.tool(named: name)?.definition["inputSchema"]),
+              !parameters.parameters.isEmpty else { return message }
+        var mirrored = message
+        for (header, value) in parameters.headers(for: message.params?["arguments"]) {
+            mirrored.forwardedHeaders = mirrored.forwardedHeaders.filter { $0.key.lowercased() != header.lowercased() }
+            mirrored.forwardedHeaders[header] = value
+        }
+        return mirrored
+    }
+
+    /// A `tools/list` result without the tools whose `x-mcp-header` annotations break the rules: an
+    /// HTTP client must leave them out (one bad definition does not cost the others).
+    func withoutUnusableTools(_ response: JSONRPCMessage) -> JSONRPCMessage {
+        guard var result = response.result?.objectValue, let listed = result["tools"]?.arrayValue else { return response }
+        let kept = listed.filter { tool in
+            guard case .failure(let problem) = HeaderParameters.of(tool["inputSchema"]) else { return true }
+            logger.warning("left out a tool whose definition an HTTP client must reject",
+                           metadata: ["upstream": "\(settings.upstreamName)", "tool": "\(tool["name"] ?? .null)", "reason": "\(problem.reason)"])
+            return false
+        }
+        guard kept.count != listed.count else { return response }
+        result["tools"] = .array(kept)
+        return response.replacingResult(.object(result))
     }
 }

@@ -4,6 +4,12 @@ public protocol UpstreamLink: MessageChannel {
     func shutdown(grace: Duration) async -> String
     /// How the upstream ended, once its output has closed (e.g. "exited with status 1").
     func endDescription() async -> String
+    /// Whether requests travel as HTTP requests, whose headers mirror the body (`x-mcp-header`).
+    var carriesHeaders: Bool { get }
+}
+
+extension UpstreamLink {
+    public var carriesHeaders: Bool { false }
 }
 
 extension ChildProcessChannel: UpstreamLink {

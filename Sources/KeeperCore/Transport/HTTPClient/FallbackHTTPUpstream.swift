@@ -50,6 +50,8 @@ public final class FallbackHTTPUpstream: UpstreamLink {
         return description
     }
 
+    public var carriesHeaders: Bool { true }
+
     public func endDescription() async -> String { await active.withLock { $0 }.endDescription() }
 
     /// Relays a link's messages; only the link in use may end the stream.

@@ -80,6 +80,8 @@ public final class StreamableHTTPUpstream: UpstreamLink {
         return "HTTP session closed"
     }
 
+    public var carriesHeaders: Bool { true }
+
     public func endDescription() async -> String { "HTTP upstream closed" }
 
     // MARK: requests
