@@ -20,6 +20,17 @@ def anyio_backend():
     return "asyncio"
 
 
+def pytest_report_header(config):
+    """Whether captured wire messages are validated against the official MCP schemas (wire.py)."""
+    from wire import SCHEMAS_DIR, schemas_missing_reason
+
+    reason = schemas_missing_reason()
+    if reason is None:
+        return f"MCP schemas: {SCHEMAS_DIR} (wire messages are validated)"
+    ci = os.environ.get("CI") == "true"
+    return f"MCP schemas: {reason}" + (" -- an error, since CI=true" if ci else "; with CI=true this is an error")
+
+
 @pytest.fixture(scope="session")
 def mcpkeeper_bin() -> str:
     """Absolute path of the built `mcpkeeper` binary, from MCPKEEPER_BIN (set by Tests/Interop/run.sh)."""
@@ -37,7 +48,7 @@ def mcpkeeper_bin() -> str:
 
 
 # ---------------------------------------------------------------------------------------------------------
-# Shared helpers for tests that start HTTP servers (mcpkeeper's listener, its sandbox, a FastMCP server).
+# Shared helpers for tests that start HTTP servers (mcpkeeper's listener, its sandbox, an SDK server).
 # Test modules import them with `from conftest import ...` (Tests/Interop is on sys.path: no __init__.py).
 
 LISTENING_RE = re.compile(r"listening url=(http://127\.0\.0\.1:(\d+)\S*)")

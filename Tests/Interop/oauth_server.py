@@ -1,10 +1,11 @@
 """An OAuth-protected MCP server built with the official Python SDK's auth support (resource server and
-authorization server in one FastMCP app), used to test `mcpkeeper auth login` and `serve` against it.
+authorization server in one MCPServer app, SDK 2.x), used to test `mcpkeeper auth login` and `serve` against it.
 
-Usage: python oauth_server.py --port N [--access-token-ttl SECONDS] [--no-default-scopes]
+Usage: python oauth_server.py --port N [--access-token-ttl SECONDS] [--no-default-scopes] [--era legacy|modern|dual]
 Serves on 127.0.0.1:N: Streamable HTTP at /mcp (bearer token required), the SDK's authorization server
 (/.well-known/oauth-authorization-server, /authorize, /token, /register, /revoke) and protected resource
-metadata (/.well-known/oauth-protected-resource/mcp).
+metadata (/.well-known/oauth-protected-resource/mcp). --era (default legacy, as sdk_server.py's): which
+protocol era the MCP endpoint serves; the tests are about OAuth, so they pin the long-standing one.
 
 The in-memory provider approves every authorization request at once (its `authorize` redirects straight
 back to the client with a code), binds tokens to the requested `resource` (the SDK refuses tokens for any
@@ -19,6 +20,9 @@ import argparse
 import secrets
 import time
 
+import anyio
+import uvicorn
+
 from pydantic import AnyUrl
 from starlette.requests import Request
 from starlette.responses import JSONResponse
@@ -32,8 +36,10 @@ from mcp.server.auth.provider import (
     construct_redirect_uri,
 )
 from mcp.server.auth.settings import AuthSettings, ClientRegistrationOptions, RevocationOptions
-from mcp.server.fastmcp import FastMCP
+from mcp.server.mcpserver import MCPServer
 from mcp.shared.auth import OAuthClientInformationFull, OAuthToken
+
+from sdk_server import era_gate
 
 SCOPE = "mcp"
 SUBJECT = "interop-user"
@@ -134,11 +140,11 @@ class AutoApprovingProvider:
                           refresh_token=refresh)
 
 
-def build(port: int, access_token_ttl: int, default_scopes: bool) -> FastMCP:
+def build(port: int, access_token_ttl: int, default_scopes: bool) -> MCPServer:
     base = f"http://127.0.0.1:{port}"
     provider = AutoApprovingProvider(access_token_ttl)
-    mcp = FastMCP(
-        "interop-oauth", host="127.0.0.1", port=port, log_level="WARNING",
+    mcp = MCPServer(
+        "interop-oauth", log_level="WARNING",
         auth_server_provider=provider,
         auth=AuthSettings(
             issuer_url=AnyUrl(base),
@@ -183,8 +189,13 @@ def main() -> None:
     parser.add_argument("--access-token-ttl", type=int, default=3600, help="seconds (default 3600)")
     parser.add_argument("--no-default-scopes", action="store_true",
                         help="register clients without a scope unless they ask for one")
+    parser.add_argument("--era", choices=["legacy", "modern", "dual"], default="legacy")
     args = parser.parse_args()
-    build(args.port, args.access_token_ttl, not args.no_default_scopes).run(transport="streamable-http")
+    mcp = build(args.port, args.access_token_ttl, not args.no_default_scopes)
+    app = era_gate(mcp.streamable_http_app(), args.era)
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=args.port, log_level="warning",
+                                           timeout_graceful_shutdown=1))
+    anyio.run(server.serve)
 
 
 if __name__ == "__main__":

@@ -3,34 +3,30 @@ which proxies `mcpkeeper sandbox` (a stdio child per client session).
 
 Covers: initialize, tools/list and tools/call over HTTP, a progress notification on the way back, a
 server->client roots/list request answered over HTTP, the bearer key (401 without it), two concurrent
-sessions, and no sandbox child left once the listener is terminated.
+sessions, and no sandbox child left once the listener is terminated. Legacy era: the SDK 2.x ClientSession
+with an explicit `initialize()` (the eras are covered by test_eras.py).
 """
 
 import json
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from datetime import timedelta
 from pathlib import Path
 
 import anyio
-import httpx
+import httpx2
 import pytest
 from mcp import ClientSession
 from mcp import types
-from mcp.client.streamable_http import streamablehttp_client
+from mcp.client.streamable_http import streamable_http_client
 
 from conftest import Server, processes_mentioning, running_server, stop_server
 
-pytestmark = [
-    pytest.mark.anyio,
-    # The brief's client API: still shipped by mcp 1.30, deprecated in favour of streamable_http_client.
-    pytest.mark.filterwarnings("ignore:Use `streamable_http_client` instead:DeprecationWarning"),
-]
+pytestmark = pytest.mark.anyio
 
 # Whole-test budget: every test is a handful of round trips plus a clean shutdown.
 TEST_TIMEOUT_S = 15
-# Per-request budget inside the SDK client.
-REQUEST_TIMEOUT = timedelta(seconds=5)
+# Per-request budget inside the SDK client, in seconds.
+REQUEST_TIMEOUT = 5.0
 
 ROOT_URI = "file:///tmp/project"
 
@@ -66,24 +62,42 @@ async def http_listener(bin_path: str, tmp_path: Path, *sandbox_args: str):
         yield Listener(server, server.url, key, write_log)
 
 
-@asynccontextmanager
-async def http_session(url: str, key: str | None, *, list_roots_callback=None, terminate_on_close: bool = True):
-    """An initialized SDK ClientSession over Streamable HTTP; yields (session, get_session_id).
+@dataclass
+class HTTPSeen:
+    """What the SDK's HTTP client saw: every response status, and the session id the server gave."""
+    statuses: list[int]
+    session_id: str | None = None
 
-    terminate_on_close: the SDK ends the session with DELETE when it exits (its default)."""
+
+@asynccontextmanager
+async def http_session(url: str, key: str | None, *, list_roots_callback=None, terminate_on_close: bool = True,
+                       seen: HTTPSeen | None = None):
+    """An initialized SDK ClientSession over Streamable HTTP (legacy era); yields (session, get_session_id).
+
+    terminate_on_close: the SDK ends the session with DELETE when it exits (its default).
+    seen: filled in with the HTTP statuses and the Mcp-Session-Id the client received."""
+    seen = seen if seen is not None else HTTPSeen([])
+
+    async def on_response(response: httpx2.Response) -> None:
+        seen.statuses.append(response.status_code)
+        if response.headers.get("mcp-session-id"):
+            seen.session_id = response.headers["mcp-session-id"]
+
     headers = {"Authorization": f"Bearer {key}"} if key is not None else None
-    async with streamablehttp_client(url, headers=headers, timeout=5, sse_read_timeout=10,
-                                     terminate_on_close=terminate_on_close) as (read, write, session_id):
+    client = httpx2.AsyncClient(headers=headers, timeout=httpx2.Timeout(5, read=10),
+                                event_hooks={"response": [on_response]})
+    async with client, streamable_http_client(url, http_client=client,
+                                              terminate_on_close=terminate_on_close) as (read, write):
         async with ClientSession(read, write, read_timeout_seconds=REQUEST_TIMEOUT,
                                  list_roots_callback=list_roots_callback) as session:
-            init = await session.initialize()
-            assert init.serverInfo.name, init
-            yield session, session_id
+            init = await session.initialize()  # the legacy handshake, explicitly
+            assert init.server_info.name, init
+            yield session, lambda: seen.session_id
 
 
 def tool_json(result: types.CallToolResult):
     """The Notion JSON carried in a tool result's single text content."""
-    assert not result.isError, f"tool call failed: {result}"
+    assert not result.is_error, f"tool call failed: {result}"
     texts = [c.text for c in result.content if c.type == "text"]
     assert len(texts) == 1, f"expected one text content, got {result.content}"
     return json.loads(texts[0])
@@ -101,21 +115,6 @@ def sandbox_children(marker: str) -> list[str]:
     return [p for p in processes_mentioning(marker) if p.split(": ", 1)[1].split(" ")[1:2] == ["sandbox"]]
 
 
-def http_statuses(exc: BaseException) -> list[int]:
-    """HTTP status codes of every httpx.HTTPStatusError inside `exc` (exception groups, causes, contexts)."""
-    found, seen, todo = [], set(), [exc]
-    while todo:
-        e = todo.pop()
-        if e is None or id(e) in seen:
-            continue
-        seen.add(id(e))
-        if isinstance(e, httpx.HTTPStatusError):
-            found.append(e.response.status_code)
-        todo.extend(getattr(e, "exceptions", ()))
-        todo.extend((e.__cause__, e.__context__))
-    return found
-
-
 async def test_tools_are_listed_and_called_over_streamable_http(mcpkeeper_bin, tmp_path):
     with anyio.fail_after(TEST_TIMEOUT_S):
         async with http_listener(mcpkeeper_bin, tmp_path) as lst:
@@ -131,7 +130,7 @@ async def test_tools_are_listed_and_called_over_streamable_http(mcpkeeper_bin, t
     assert {"API-get-self", "API-post-search", "API-post-page", "API-query-data-source"} <= set(names), names
     assert HIDDEN_ADMIN_TOOL not in names, f"the default policy should hide {HIDDEN_ADMIN_TOOL}: {names}"
     for tool in listed.tools:
-        assert tool.inputSchema.get("type") == "object", f"{tool.name}: {tool.inputSchema}"
+        assert tool.input_schema.get("type") == "object", f"{tool.name}: {tool.input_schema}"
 
     assert me["object"] == "user" and me["type"] == "bot", me
     assert me["name"] == "mcpkeeper sandbox", me
@@ -175,7 +174,7 @@ async def test_a_roots_request_from_the_server_is_answered_over_http(mcpkeeper_b
                 again = await session.call_tool("sandbox-list-client-roots", {})
 
     for r in (result, again):
-        assert not r.isError, r
+        assert not r.is_error, r
         text = "".join(c.text for c in r.content if c.type == "text")
         assert ROOT_URI in text, text
     assert asked == 2
@@ -183,16 +182,18 @@ async def test_a_roots_request_from_the_server_is_answered_over_http(mcpkeeper_b
 
 @pytest.mark.parametrize("key", [None, "not-the-key"], ids=["no-key", "wrong-key"])
 async def test_a_client_without_the_bearer_key_is_refused_with_401(mcpkeeper_bin, tmp_path, key):
+    seen = HTTPSeen([])
     with anyio.fail_after(TEST_TIMEOUT_S):
         async with http_listener(mcpkeeper_bin, tmp_path) as lst:
             assert key != lst.key
+            # SDK 2.x turns an HTTP error status into a JSON-RPC error (MCPError) for the waiting request.
             with pytest.raises(Exception) as refused:
-                async with http_session(lst.url, key):
+                async with http_session(lst.url, key, seen=seen):
                     pass
             # Not a single sandbox was started for the refused client.
             started = sandbox_children(str(lst.write_log))
             # A raw request shows the status and challenge the SDK saw.
-            async with httpx.AsyncClient(timeout=5) as raw:
+            async with httpx2.AsyncClient(timeout=5) as raw:
                 headers = {"Accept": "application/json, text/event-stream"}
                 if key is not None:
                     headers["Authorization"] = f"Bearer {key}"
@@ -202,7 +203,7 @@ async def test_a_client_without_the_bearer_key_is_refused_with_401(mcpkeeper_bin
                                "clientInfo": {"name": "raw", "version": "0"}},
                 })
 
-    assert 401 in http_statuses(refused.value), f"expected an HTTP 401 failure, got: {refused.value!r}"
+    assert seen.statuses and set(seen.statuses) == {401}, f"expected only HTTP 401s, got {seen.statuses}: {refused.value!r}"
     assert not started, f"a sandbox was started for an unauthenticated client: {started}"
     assert response.status_code == 401, response.text
     assert response.headers.get("www-authenticate", "").lower().startswith("bearer"), response.headers

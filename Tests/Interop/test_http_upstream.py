@@ -1,14 +1,15 @@
-"""mcpkeeper as a stdio MCP server in front of an HTTP upstream written with the official Python SDK (FastMCP).
+"""mcpkeeper as a stdio MCP server in front of an HTTP upstream written with the official Python SDK (MCPServer).
 
-The SDK's stdio client launches `mcpkeeper serve --url ...`; the upstream is Tests/Interop/fastmcp_server.py,
-over Streamable HTTP (/mcp) or the legacy HTTP+SSE transport of protocol 2024-11-05 (/sse, `--transport sse`).
+The SDK's stdio client launches `mcpkeeper serve --url ...`; the upstream is Tests/Interop/sdk_server.py in its
+legacy era (the initialize handshake only, like a server built with SDK 1.x), over Streamable HTTP (/mcp) or
+the legacy HTTP+SSE transport of protocol 2024-11-05 (/sse, `--transport sse`). The client is the SDK 2.x
+ClientSession with an explicit `initialize()`. The eras are covered by test_eras.py.
 """
 
 import json
 import sys
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from datetime import timedelta
 from pathlib import Path
 
 import anyio
@@ -23,13 +24,13 @@ pytestmark = pytest.mark.anyio
 
 # Whole-test budget: start a Python server, a handful of round trips, a clean shutdown.
 TEST_TIMEOUT_S = 15
-# Per-request budget inside the SDK client.
-REQUEST_TIMEOUT = timedelta(seconds=5)
+# Per-request budget inside the SDK client, in seconds.
+REQUEST_TIMEOUT = 5.0
 
-FASTMCP_SERVER = Path(__file__).with_name("fastmcp_server.py")
+SDK_SERVER = Path(__file__).with_name("sdk_server.py")
 ROOT_URI = "file:///tmp/project"
 
-# (FastMCP --transport, endpoint path, extra `mcpkeeper serve` arguments)
+# (sdk_server.py --transport, endpoint path, extra `mcpkeeper serve` arguments)
 TRANSPORTS = [
     pytest.param("streamable-http", "/mcp", [], id="streamable-http"),
     pytest.param("sse", "/sse", ["--transport", "sse"], id="sse"),
@@ -45,15 +46,15 @@ class ProxyRun:
 
 
 @asynccontextmanager
-async def proxied_fastmcp(bin_path: str, tmp_path: Path, transport: str, path: str, serve_args: list[str],
-                          *, list_roots_callback=None):
-    """fastmcp_server.py on a free port, and `mcpkeeper serve --url ... --log ...` in front of it over stdio,
-    with an initialized SDK session."""
+async def proxied_sdk_server(bin_path: str, tmp_path: Path, transport: str, path: str, serve_args: list[str],
+                             *, list_roots_callback=None):
+    """sdk_server.py (legacy era) on a free port, and `mcpkeeper serve --url ... --log ...` in front of it over
+    stdio, with an initialized SDK session."""
     port = free_port()
-    upstream = [sys.executable, str(FASTMCP_SERVER), "--transport", transport, "--port", str(port)]
+    upstream = [sys.executable, str(SDK_SERVER), "--era", "legacy", "--transport", transport, "--port", str(port)]
     request_log = tmp_path / "requests.jsonl"
     stderr_log = tmp_path / "serve.stderr.log"
-    async with running_server(upstream, tmp_path / "fastmcp.log", cwd=tmp_path, port=port):
+    async with running_server(upstream, tmp_path / "sdk_server.log", cwd=tmp_path, port=port):
         params = StdioServerParameters(
             command=bin_path,
             args=["serve", "--url", f"http://127.0.0.1:{port}{path}", *serve_args, "--log", str(request_log)],
@@ -64,8 +65,8 @@ async def proxied_fastmcp(bin_path: str, tmp_path: Path, transport: str, path: s
                 async with stdio_client(params, errlog=errlog) as (read, write):
                     async with ClientSession(read, write, read_timeout_seconds=REQUEST_TIMEOUT,
                                              list_roots_callback=list_roots_callback) as session:
-                        init = await session.initialize()
-                        assert init.serverInfo.name == "interop-fastmcp", init
+                        init = await session.initialize()  # the legacy handshake, explicitly
+                        assert init.server_info.name == "interop-sdk", init
                         yield ProxyRun(session, request_log)
         finally:
             # Shown by pytest only when the test fails.
@@ -74,7 +75,7 @@ async def proxied_fastmcp(bin_path: str, tmp_path: Path, transport: str, path: s
 
 
 def text_of(result: types.CallToolResult) -> str:
-    assert not result.isError, f"tool call failed: {result}"
+    assert not result.is_error, f"tool call failed: {result}"
     return "".join(c.text for c in result.content if c.type == "text")
 
 
@@ -84,27 +85,27 @@ def read_jsonl(path: Path) -> list[dict]:
 
 
 @pytest.mark.parametrize("transport,path,serve_args", TRANSPORTS)
-async def test_fastmcp_tools_are_listed_and_called_through_the_proxy(mcpkeeper_bin, tmp_path,
-                                                                     transport, path, serve_args):
+async def test_sdk_server_tools_are_listed_and_called_through_the_proxy(mcpkeeper_bin, tmp_path,
+                                                                        transport, path, serve_args):
     progress: list[tuple[float, float | None, str | None]] = []
 
     async def on_progress(value: float, total: float | None, message: str | None) -> None:
         progress.append((value, total, message))
 
     with anyio.fail_after(TEST_TIMEOUT_S):
-        async with proxied_fastmcp(mcpkeeper_bin, tmp_path, transport, path, serve_args) as run:
+        async with proxied_sdk_server(mcpkeeper_bin, tmp_path, transport, path, serve_args) as run:
             listed = await run.session.list_tools()
             added = await run.session.call_tool("add", {"a": 2, "b": 40})
             echoed = await run.session.call_tool("echo", {"text": "héllo, wörld ✓"})
             counted = await run.session.call_tool("count_with_progress", {"steps": 3}, progress_callback=on_progress)
 
     names = {t.name for t in listed.tools}
-    assert {"add", "echo", "count_with_progress", "client_roots"} <= names, names
-    add_schema = next(t.inputSchema for t in listed.tools if t.name == "add")
+    assert {"add", "echo", "count_with_progress", "client_roots", "confirm", "change_tools"} <= names, names
+    add_schema = next(t.input_schema for t in listed.tools if t.name == "add")
     assert add_schema.get("type") == "object" and set(add_schema.get("required", [])) == {"a", "b"}, add_schema
 
     assert text_of(added) == "42", added
-    assert added.structuredContent == {"result": 42}, added
+    assert added.structured_content == {"result": 42}, added
     assert text_of(echoed) == "héllo, wörld ✓", echoed
     assert text_of(counted) == "counted 3", counted
     assert progress == [(1, 3, "step 1 of 3"), (2, 3, "step 2 of 3"), (3, 3, "step 3 of 3")], progress
@@ -122,8 +123,8 @@ async def test_fastmcp_tools_are_listed_and_called_through_the_proxy(mcpkeeper_b
 
 
 @pytest.mark.parametrize("transport,path,serve_args", TRANSPORTS)
-async def test_a_roots_request_from_the_fastmcp_server_crosses_the_proxy(mcpkeeper_bin, tmp_path,
-                                                                        transport, path, serve_args):
+async def test_a_roots_request_from_the_sdk_server_crosses_the_proxy(mcpkeeper_bin, tmp_path,
+                                                                           transport, path, serve_args):
     asked = 0
 
     async def list_roots(context) -> types.ListRootsResult:
@@ -132,7 +133,7 @@ async def test_a_roots_request_from_the_fastmcp_server_crosses_the_proxy(mcpkeep
         return types.ListRootsResult(roots=[types.Root(uri=ROOT_URI, name="project")])
 
     with anyio.fail_after(TEST_TIMEOUT_S):
-        async with proxied_fastmcp(mcpkeeper_bin, tmp_path, transport, path, serve_args,
+        async with proxied_sdk_server(mcpkeeper_bin, tmp_path, transport, path, serve_args,
                                    list_roots_callback=list_roots) as run:
             first = await run.session.call_tool("client_roots", {})
             again = await run.session.call_tool("client_roots", {})

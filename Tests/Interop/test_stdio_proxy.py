@@ -2,6 +2,8 @@
 
 The SDK is an independent implementation of the protocol: if it can initialize, list and call tools,
 answer a server->client request and shut down cleanly through the proxy, mcpkeeper interoperates.
+These are the legacy era (the initialize handshake): the SDK 2.x ClientSession with an explicit
+`initialize()`, and the sandbox's default `--protocol legacy`. The eras are covered by test_eras.py.
 """
 
 import json
@@ -11,7 +13,6 @@ import time
 from collections import Counter
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from datetime import timedelta
 from pathlib import Path
 
 import anyio
@@ -24,8 +25,8 @@ pytestmark = pytest.mark.anyio
 
 # Whole-test budget: every test is a handful of round trips plus a clean shutdown.
 TEST_TIMEOUT_S = 15
-# Per-request budget inside the SDK client.
-REQUEST_TIMEOUT = timedelta(seconds=5)
+# Per-request budget inside the SDK client, in seconds.
+REQUEST_TIMEOUT = 5.0
 
 ROOT_URI = "file:///tmp/project"
 
@@ -60,8 +61,8 @@ async def proxied_sandbox(bin_path: str, tmp_path: Path, *sandbox_args: str, lis
                     read_timeout_seconds=REQUEST_TIMEOUT,
                     list_roots_callback=list_roots_callback,
                 ) as session:
-                    init = await session.initialize()
-                    assert init.serverInfo.name, init
+                    init = await session.initialize()  # the legacy handshake, explicitly
+                    assert init.server_info.name, init
                     yield ProxyRun(session, write_log, request_log, stderr_log)
     finally:
         # Shown by pytest only when the test fails.
@@ -71,7 +72,7 @@ async def proxied_sandbox(bin_path: str, tmp_path: Path, *sandbox_args: str, lis
 
 def tool_json(result: types.CallToolResult):
     """The Notion JSON carried in a tool result's single text content."""
-    assert not result.isError, f"tool call failed: {result}"
+    assert not result.is_error, f"tool call failed: {result}"
     texts = [c.text for c in result.content if c.type == "text"]
     assert len(texts) == 1, f"expected one text content, got {result.content}"
     return json.loads(texts[0])
@@ -126,7 +127,7 @@ async def test_tools_are_listed_through_the_proxy_with_object_input_schemas(mcpk
                      "API-patch-page", "API-get-block-children", "API-query-data-source"):
         assert expected in names
     for tool in listed.tools:
-        assert tool.inputSchema.get("type") == "object", f"{tool.name}: {tool.inputSchema}"
+        assert tool.input_schema.get("type") == "object", f"{tool.name}: {tool.input_schema}"
 
 
 async def test_get_self_returns_the_sandbox_bot_user(mcpkeeper_bin, tmp_path):
@@ -152,7 +153,7 @@ async def test_a_page_created_under_team_home_can_be_retrieved_and_is_written_on
     with anyio.fail_after(TEST_TIMEOUT_S):
         async with proxied_sandbox(mcpkeeper_bin, tmp_path) as run:
             listed = await run.session.list_tools()
-            schema = next(t.inputSchema for t in listed.tools if t.name == "API-post-page")
+            schema = next(t.input_schema for t in listed.tools if t.name == "API-post-page")
             assert {"parent", "properties"} <= set(schema.get("required", [])), schema
 
             home = await find_team_home(run.session)
@@ -202,7 +203,7 @@ async def test_a_roots_request_from_the_server_crosses_the_proxy_both_ways(mcpke
             again = await run.session.call_tool("sandbox-list-client-roots", {})
 
     for r in (result, again):
-        assert not r.isError, r
+        assert not r.is_error, r
         text = "".join(c.text for c in r.content if c.type == "text")
         assert ROOT_URI in text, text
     assert asked == 2
