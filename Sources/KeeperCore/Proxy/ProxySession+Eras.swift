@@ -14,6 +14,8 @@ extension ProxySession {
             return try await sendAndAwait(upstream, generation: linkGeneration, exchange: exchange, clientID: clientID)
         case .unknown where !clientIsModern:
             return try await learnFromInitialize(upstream, generation: linkGeneration, exchange: exchange, clientID: clientID)
+        case .unknown where exchange.method == "server/discover":
+            return try await learnFromDiscover(upstream, generation: linkGeneration, exchange: exchange, clientID: clientID)
         default:
             break
         }
@@ -61,6 +63,23 @@ extension ProxySession {
         return try await bridgeLegacyClient(upstream, generation: generation, exchange: exchange, clientID: clientID)
     }
 
+    /// A modern client's own `server/discover` on a link of unknown era is the probe: a modern answer
+    /// goes back as it is, anything else means legacy and the answer comes from the bridge.
+    private func learnFromDiscover(_ upstream: any UpstreamLink, generation: Int, exchange: Exchange,
+                                   clientID: RequestID?) async throws -> Reply {
+        eras.upstream = .learning([])
+        var (era, reply) = await probe(upstream, generation: generation, with: exchange, clientID: clientID)
+        // A client that gave up on its discover leaves the question open: the proxy's own probe answers it.
+        if Task.isCancelled { era = await probe(upstream, generation: generation, meta: exchange.message.params?["_meta"]) }
+        settleEra(era, generation: generation)
+        if era == .modern, let reply {
+            try Task.checkCancellation()
+            return finishedModern(reply, exchange: exchange)
+        }
+        try Task.checkCancellation()
+        return try await bridgeModernClient(upstream, generation: generation, exchange: exchange, clientID: clientID)
+    }
+
     /// The link's era: known, being learned by another request (then waited for), or probed now with
     /// `server/discover`. A discover result or a modern error means modern; any other error, silence
     /// until the timeout, or a refusal at the HTTP level means legacy (never keyed to one error code).
@@ -84,20 +103,24 @@ extension ProxySession {
         logger.info("learned the upstream's protocol era", metadata: ["upstream": "\(settings.upstreamName)", "era": "\(era.rawValue)"])
     }
 
-    /// Shielded from the asking request's cancellation: the answer concerns the link, not that request.
+    /// Probes with `server/discover` built from `meta`. Shielded from the asking request's
+    /// cancellation: the answer concerns the link, not that request.
     private func probe(_ upstream: any UpstreamLink, generation: Int, meta: JSONValue?) async -> ProtocolEra {
-        await Task { await probeUnshielded(upstream, generation: generation, meta: meta) }.value
-    }
-
-    private func probeUnshielded(_ upstream: any UpstreamLink, generation: Int, meta: JSONValue?) async -> ProtocolEra {
         var probeMeta = meta?.objectValue ?? EraTranslation.modernMeta(fromInitialize: nil)
         probeMeta[ModernMeta.protocolVersion] = .string(EraTranslation.modernVersion)
         let message = JSONRPCMessage.request(id: RequestID(0), method: "server/discover", params: ["_meta": .object(probeMeta)])
         let exchange = Exchange(message: message, clientID: RequestID(0), method: "server/discover", session: settings.sessionID,
                                 upstream: settings.upstreamName, receivedAt: .now, context: context)
+        return await Task { await probe(upstream, generation: generation, with: exchange, clientID: nil).era }.value
+    }
+
+    /// One `server/discover` (the proxy's, or a modern client's own) and what its answer, or its
+    /// silence until `eraProbeTimeout`, says of the upstream's era.
+    private func probe(_ upstream: any UpstreamLink, generation: Int, with exchange: Exchange,
+                       clientID: RequestID?) async -> (era: ProtocolEra, reply: Reply?) {
         let timeout = settings.eraProbeTimeout
         let reply: Reply? = await withTaskGroup(of: Reply?.self) { group in
-            group.addTask { try? await self.sendAndAwait(upstream, generation: generation, exchange: exchange, clientID: nil) }
+            group.addTask { try? await self.sendAndAwait(upstream, generation: generation, exchange: exchange, clientID: clientID) }
             group.addTask {
                 try? await self.clock.sleep(for: timeout)
                 return nil
@@ -106,21 +129,19 @@ extension ProxySession {
             group.cancelAll()
             return first
         }
-        guard let reply else { return .legacy }
+        guard let reply else { return (.legacy, nil) }
         switch reply.outcome {
         case .upstream(let response):
-            if EraTranslation.showsModernServer(response) {
-                if let result = response.result { eras.modernBridge.serverCapabilities = result["capabilities"] }
-                return .modern
-            }
-            return .legacy
+            guard EraTranslation.showsModernServer(response) else { return (.legacy, reply) }
+            if let result = response.result { eras.modernBridge.serverCapabilities = result["capabilities"] }
+            return (.modern, reply)
         case .proxy:
             if case .connectionLost = reply.transportError {
                 eras.probeKillsUpstream = true
                 logger.warning("the upstream ended while probed with server/discover; taking it as legacy from now on",
                                metadata: ["upstream": "\(settings.upstreamName)"])
             }
-            return .legacy
+            return (.legacy, reply)
         }
     }
 
@@ -131,8 +152,15 @@ extension ProxySession {
         if upstream.carriesHeaders, exchange.method == "tools/call" { exchange.message = await mirroringHeaderParameters(exchange.message) }
         var reply = try await sendAndAwait(upstream, generation: generation, exchange: exchange, clientID: clientID)
         guard case .upstream(let response) = reply.outcome, response.result != nil else { return reply }
+        if upstream.carriesHeaders, exchange.method == "tools/list" { reply.outcome = .upstream(withoutUnusableTools(response)) }
+        return finishedModern(reply, exchange: exchange)
+    }
+
+    /// A modern upstream's answer as the modern client gets it.
+    private func finishedModern(_ reply: Reply, exchange: Exchange) -> Reply {
+        guard case .upstream(let response) = reply.outcome, response.result != nil else { return reply }
+        var reply = reply
         var answer = EraTranslation.withResultType(response, method: exchange.method)
-        if upstream.carriesHeaders, exchange.method == "tools/list" { answer = withoutUnusableTools(answer) }
         if exchange.method == "subscriptions/listen", var result = answer.result?.objectValue,
            var meta = result["_meta"]?.objectValue, meta[ModernMeta.subscriptionID] != nil {
             meta[ModernMeta.subscriptionID] = exchange.clientID.json

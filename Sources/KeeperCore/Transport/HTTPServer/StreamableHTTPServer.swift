@@ -134,7 +134,7 @@ public final class StreamableHTTPServer: Sendable {
             return try await initialize(message, acceptsJSON: acceptsJSON)
         }
         guard let sessionID = request.headers[.mcpSessionID] else {
-            return HTTPErrorResponse.badRequest("Missing Mcp-Session-Id header: send initialize first, then the session id it returns")
+            return HTTPErrorResponse.badRequest("Missing Mcp-Session-Id header: send initialize first, then the session id it returns", id: message.id)
         }
         guard let session = await table.session(sessionID) else {
             return HTTPErrorResponse.make(.notFound, code: JSONRPCError.invalidRequestCode,
