@@ -91,7 +91,7 @@ extension ProxySession {
         }
         if let capability = EraTranslation.capability(for: method), handshake?.params?["capabilities"]?[capability] == nil {
             return .failure(JSONRPCError(code: JSONRPCError.internalErrorCode, message:
-                "The upstream needs \(method) from the client to complete this request, but the client did not declare the '\(capability)' capability at initialize"))
+                "The upstream (MCP \(EraTranslation.modernVersion)) needs \(method) from the client to complete this request, but the client did not declare the '\(capability)' capability at initialize"))
         }
         let answer = await withCheckedContinuation { continuation in
             let id = toClient.allocate(PendingClientAnswer(upstreamID: RequestID(0), method: method, generation: -1, sentAt: .now,
