@@ -229,7 +229,7 @@ struct ProbeCommandTests {
 
     /// Checks one timed-out run: exit 2, CRITICAL "timed out after 1.5 s during PHASE", PHASE the
     /// first one without a duration in the perfdata (the one the timeout cut short), and back well
-    /// before the sandbox's 6 s whoami would have answered: the probe's own total under 3 s, and the
+    /// before the sandbox's 30 s whoami would have answered: the probe's own total under 3 s, and the
     /// whole command (process start and exit included) within `wall`. Returns PHASE.
     static func checkTimedOut(_ run: ProbeHarness.Run, wall: Duration, sourceLocation: SourceLocation = #_sourceLocation) -> String? {
         #expect(run.status == 2, "\(run)", sourceLocation: sourceLocation)
@@ -253,7 +253,11 @@ struct ProbeCommandTests {
     /// Runs a timeout probe up to three times until it names whoami: on a machine loaded by other
     /// tests, starting (or reaching) the sandbox can itself take 200 ms, and the probe then rightly
     /// names an earlier phase. Every attempt must still be a consistent, prompt timeout.
-    static func timeoutNamingWhoami(wall: Duration = .seconds(5), _ probe: () async throws -> ProbeHarness.Run,
+    /// The whoami is made to take 30 s, so a bound of 20 s tells "timed out" from "waited it out"
+    /// even on a loaded two-core machine running every test at once.
+    static let slowWhoami = ["--latency", "30s"]
+
+    static func timeoutNamingWhoami(wall: Duration = .seconds(20), _ probe: () async throws -> ProbeHarness.Run,
                                     sourceLocation: SourceLocation = #_sourceLocation) async throws -> ProbeHarness.Run? {
         var named: [String] = []
         for _ in 0..<3 {
@@ -266,9 +270,9 @@ struct ProbeCommandTests {
         return nil
     }
 
-    @Test("--timeout 1.5s against a 6 s whoami (HTTP sandbox): exit 2 CRITICAL naming the phase whoami, long before the 6 s")
+    @Test("--timeout 1.5s against a 30 s whoami (HTTP sandbox): exit 2 CRITICAL naming the phase whoami, long before the 30 s")
     func timeout() async throws {
-        try await Self.withHTTPSandbox(["--latency", "6s"]) { url in
+        try await Self.withHTTPSandbox(Self.slowWhoami) { url in
             let run = try await Self.timeoutNamingWhoami {
                 try await ProbeHarness.probe(["--state-file", try ProbeHarness.stateFile(), "--timeout", "1500ms", "--url", url.absoluteString])
             }
@@ -276,13 +280,11 @@ struct ProbeCommandTests {
         }
     }
 
-    @Test("--timeout 1.5s against a 6 s whoami (stdio sandbox): exit 2 CRITICAL naming the phase whoami")
+    @Test("--timeout 1.5s against a 30 s whoami (stdio sandbox): exit 2 CRITICAL naming the phase whoami")
     func timeoutStdio() async throws {
-        // Wall-time bounds here only prove the probe does not wait out the 6 s whoami:
-        // they are loose because CI runs hundreds of tests at once on two cores.
-        let run = try await Self.timeoutNamingWhoami(wall: .seconds(5)) {
+        let run = try await Self.timeoutNamingWhoami {
             try await ProbeHarness.probe(["--state-file", try ProbeHarness.stateFile(), "--timeout", "1500ms"]
-                                         + ProbeHarness.sandbox(["--latency", "6s"]))
+                                         + ProbeHarness.sandbox(Self.slowWhoami))
         }
         #expect(run?.line.contains(" tools=18;;;0") == true, "tools/list finished before the timeout")
     }
@@ -387,7 +389,7 @@ struct ProbeCommandTests {
 
     @Test("--format json: a timeout names failed_phase and failure, with a non-zero exit_code")
     func jsonTimeout() async throws {
-        try await Self.withHTTPSandbox(["--latency", "6s"]) { url in
+        try await Self.withHTTPSandbox(Self.slowWhoami) { url in
             let state = try ProbeHarness.stateFile()
             // Nagios first (retried on a loaded machine until whoami is the phase cut short) to know
             // the sandbox answers setup in time; then the JSON run.
