@@ -34,7 +34,8 @@ public struct JSONNumber: Sendable, Hashable {
     public var doubleValue: Double? { Double(text) }
 
     /// Whether the value is mathematically an integer (`2`, `2.0`, `2e3`), as JSON Schema counts it.
-    public var isInteger: Bool { (canonical?.exponent ?? -1) >= 0 }
+    /// (Plain integer text, the common case for ids, is answered without normalising.)
+    public var isInteger: Bool { Int(text) != nil || (canonical?.exponent ?? -1) >= 0 }
 
     /// Numbers with exponents too large to normalise compare by text, which is exact for them too
     /// in all but contrived spellings.

@@ -182,9 +182,17 @@ private struct Cursor {
             if b < 0x20 { throw error("control character in a string must be escaped") }
             index += 1
         }
-        var scratch = Array(bytes[start..<index])
+        // Escapes: unescaped runs are copied whole (a long text with a newline every line would
+        // otherwise be copied byte by byte).
+        var scratch: [UInt8] = []
+        var run = start
         while index < bytes.count {
             let b = bytes[index]
+            if b != UInt8(ascii: "\""), b != UInt8(ascii: "\\"), b >= 0x20 {
+                index += 1
+                continue
+            }
+            scratch.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[run..<index]))
             switch b {
             case UInt8(ascii: "\""):
                 index += 1
@@ -195,11 +203,9 @@ private struct Cursor {
             case UInt8(ascii: "\\"):
                 index += 1
                 try parseEscape(into: &scratch)
-            case 0..<0x20:
-                throw error("control character in a string must be escaped")
+                run = index
             default:
-                scratch.append(b)
-                index += 1
+                throw error("control character in a string must be escaped")
             }
         }
         throw JSONParseError(offset: start - 1, reason: "unterminated string")
@@ -232,7 +238,7 @@ private struct Cursor {
                 throw error("lone low surrogate in \\u escape")
             }
             guard let scalar = Unicode.Scalar(code) else { throw error("invalid \\u escape") }
-            scratch.append(contentsOf: Array(String(Character(scalar)).utf8))
+            UTF8.encode(scalar) { scratch.append($0) }
         default:
             throw JSONParseError(offset: index - 2, reason: "invalid escape '\\\(Unicode.Scalar(c))'")
         }

@@ -5,7 +5,15 @@ import Synchronization
 import Glibc
 #endif
 
-/// Writes to a file descriptor from a serial queue, so a slow or stuck reader never blocks the caller.
+/// Writes to a file descriptor without letting a slow or stuck reader block the caller.
+///
+/// A message of at most `PIPE_BUF` bytes is written inline, on the caller's thread, when nothing is
+/// queued and `poll` says the descriptor (a pipe or a socket) is writable: a pipe that is writable has
+/// room for such a write, which POSIX makes atomic, so it does not block (a stream socket reports
+/// writable only with ample room in its send buffer). Everything else, and anything for a file or a
+/// terminal, goes to a serial queue: a thread hop more, but the caller never waits on the reader. The
+/// state lock is held across the inline write, and a queued message keeps `pendingBytes` above zero
+/// until it has been written, so inline and queued writes never interleave or overtake each other.
 ///
 /// Two ways in: `send` for protocol messages (never dropped; the caller waits once more than `limit`
 /// bytes are queued) and `sendOrDrop` for diagnostics (dropped and counted once the queue is full,
@@ -14,6 +22,7 @@ public final class FileDescriptorWriter: Sendable {
     public let name: String
     private let fd: Int32
     private let limit: Int
+    private let inlineWrites: Bool
     private let queue: DispatchQueue
     private let state = Mutex(State())
 
@@ -24,10 +33,16 @@ public final class FileDescriptorWriter: Sendable {
         var descriptorClosed = false
     }
 
+    /// What a caller does after looking at the state.
+    private enum Plan { case closed, written, queued, queuedOverLimit }
+
     public init(fd: Int32, name: String, limit: Int) {
         self.fd = fd
         self.name = name
         self.limit = limit
+        var info = stat()
+        let kind = fstat(fd, &info) == 0 ? info.st_mode & S_IFMT : 0
+        self.inlineWrites = kind == S_IFIFO || kind == S_IFSOCK
         self.queue = DispatchQueue(label: "mcpkeeper.write.\(name)")
     }
 
@@ -35,34 +50,37 @@ public final class FileDescriptorWriter: Sendable {
     public var droppedCount: Int { state.withLock { $0.dropped } }
 
     public func send(_ bytes: [UInt8]) async throws(TransportError) {
-        let (closed, mustWait) = state.withLock { s -> (Bool, Bool) in
-            if s.closed { return (true, false) }
+        let plan = state.withLock { s -> Plan in
+            if s.closed { return .closed }
+            if let written = writeInline(bytes, &s) { return written ? .written : .closed }
             s.pendingBytes += bytes.count
-            return (false, s.pendingBytes > limit)
+            return s.pendingBytes > limit ? .queuedOverLimit : .queued
         }
-        if closed { throw TransportError.closed(name) }
-        if mustWait {
+        switch plan {
+        case .closed: throw TransportError.closed(name)
+        case .written: return
+        case .queued: queue.async { _ = self.drain(bytes) }
+        case .queuedOverLimit:
             let ok = await withCheckedContinuation { (done: CheckedContinuation<Bool, Never>) in
                 queue.async { done.resume(returning: self.drain(bytes)) }
             }
             if !ok { throw TransportError.closed(name) }
-        } else {
-            queue.async { _ = self.drain(bytes) }
         }
     }
 
     @discardableResult
     public func sendOrDrop(_ bytes: [UInt8]) -> Bool {
-        let accepted = state.withLock { s -> Bool in
+        let plan = state.withLock { s -> Plan in
             if s.closed || s.pendingBytes + bytes.count > limit {
                 s.dropped += 1
-                return false
+                return .closed
             }
+            if let written = writeInline(bytes, &s) { return written ? .written : .closed }
             s.pendingBytes += bytes.count
-            return true
+            return .queued
         }
-        if accepted { queue.async { _ = self.drain(bytes) } }
-        return accepted
+        if plan == .queued { queue.async { _ = self.drain(bytes) } }
+        return plan != .closed
     }
 
     /// Waits up to `timeout` for queued bytes to reach the descriptor; false if they did not.
@@ -78,18 +96,34 @@ public final class FileDescriptorWriter: Sendable {
     public func close() {
         queue.async {
             let first = self.state.withLock { s -> Bool in
-                defer { s.descriptorClosed = true }
+                defer { s.descriptorClosed = true; s.closed = true }
                 return !s.descriptorClosed
             }
-            self.state.withLock { $0.closed = true }
             if first { _ = Glibc.close(self.fd) }
         }
+    }
+
+    /// Writes `bytes` now, under the state lock, if that cannot block and cannot overtake queued
+    /// bytes; nil when the message must be queued instead, else whether the write succeeded.
+    private func writeInline(_ bytes: [UInt8], _ s: inout State) -> Bool? {
+        guard inlineWrites, s.pendingBytes == 0, bytes.count <= Int(PIPE_BUF) else { return nil }
+        var poller = pollfd(fd: fd, events: Int16(POLLOUT), revents: 0)
+        guard poll(&poller, 1, 0) == 1, poller.revents == Int16(POLLOUT) else { return nil }
+        if writeAll(bytes) { return true }
+        s.closed = true
+        return false
     }
 
     private func drain(_ bytes: [UInt8]) -> Bool {
         defer { state.withLock { $0.pendingBytes -= bytes.count } }
         if state.withLock({ $0.closed }) { return false }
-        let ok = bytes.withUnsafeBytes { raw -> Bool in
+        let ok = writeAll(bytes)
+        if !ok { state.withLock { $0.closed = true } }
+        return ok
+    }
+
+    private func writeAll(_ bytes: [UInt8]) -> Bool {
+        bytes.withUnsafeBytes { raw -> Bool in
             var offset = 0
             while offset < raw.count {
                 let n = write(fd, raw.baseAddress! + offset, raw.count - offset)
@@ -101,7 +135,5 @@ public final class FileDescriptorWriter: Sendable {
             }
             return true
         }
-        if !ok { state.withLock { $0.closed = true } }
-        return ok
     }
 }

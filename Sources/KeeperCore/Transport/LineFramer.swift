@@ -1,3 +1,7 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// What one newline-delimited frame turned out to be.
 public enum ChannelEvent: Sendable {
     /// One message's bytes, without the newline (and without a trailing CR).
@@ -16,12 +20,25 @@ public struct LineFramer: Sendable {
     public init(maxLineBytes: Int = 64 << 20) { self.maxLineBytes = maxLineBytes }
 
     public mutating func append(_ chunk: some Collection<UInt8>, emit: (ChannelEvent) -> Void) {
+        // Contiguous bytes (what the readers hand in) are searched with memchr, not byte by byte.
+        if chunk.withContiguousStorageIfAvailable({ appendContiguous($0, emit: emit) }) != nil { return }
         var start = chunk.startIndex
         while let newline = chunk[start...].firstIndex(of: 0x0A) {
             take(chunk[start..<newline], complete: true, emit: emit)
             start = chunk.index(after: newline)
         }
         take(chunk[start...], complete: false, emit: emit)
+    }
+
+    private mutating func appendContiguous(_ chunk: UnsafeBufferPointer<UInt8>, emit: (ChannelEvent) -> Void) {
+        guard let base = chunk.baseAddress else { return }
+        var start = 0
+        while start < chunk.count, let found = memchr(base + start, 0x0A, chunk.count - start) {
+            let newline = base.distance(to: found.assumingMemoryBound(to: UInt8.self))
+            take(UnsafeBufferPointer(rebasing: chunk[start..<newline]), complete: true, emit: emit)
+            start = newline + 1
+        }
+        take(UnsafeBufferPointer(rebasing: chunk[start...]), complete: false, emit: emit)
     }
 
     /// Whatever is left when the stream ends without a final newline still counts as a line.
