@@ -246,6 +246,17 @@ struct RetryBudgetTests {
         #expect(!budget.tryRetry())
     }
 
+    @Test("thousands of requests leave the window as it slides: only the recent ones count")
+    func manyRequestsSlideOut() async throws {
+        let clock = ManualClock()
+        let budget = RetryBudget(ratio: 0.2, window: .seconds(10), minimumRetries: 0, clock: clock)
+        for _ in 0..<3000 { budget.recordRequest() }
+        try await clock.sleep(for: .seconds(11))
+        for _ in 0..<10 { budget.recordRequest() }
+        #expect((0..<2).allSatisfy { _ in budget.tryRetry() })
+        #expect(!budget.tryRetry(), "20% of the 10 requests in the window, not of the 3010 ever made")
+    }
+
     @Test("retries stay counted within the window and the budget refills after it passes")
     func windowSlides() async throws {
         let clock = ManualClock()

@@ -11,8 +11,27 @@ public final class RetryBudget: Sendable {
     private let state = Mutex(State())
 
     private struct State {
-        var requests: [ContinuousClock.Instant] = []
-        var retries: [ContinuousClock.Instant] = []
+        var requests = TimeWindow()
+        var retries = TimeWindow()
+    }
+
+    /// Instants in the order they were recorded; pruning only advances the start, so a request costs
+    /// O(1) however many the window holds (thousands at full speed).
+    private struct TimeWindow {
+        private var instants: [ContinuousClock.Instant] = []
+        private var start = 0
+
+        var count: Int { instants.count - start }
+
+        mutating func append(_ instant: ContinuousClock.Instant) { instants.append(instant) }
+
+        mutating func drop(before horizon: ContinuousClock.Instant) {
+            while start < instants.count, instants[start] < horizon { start += 1 }
+            if start > 1024, start * 2 > instants.count {
+                instants.removeFirst(start)
+                start = 0
+            }
+        }
     }
 
     public init(ratio: Double, window: Duration = .seconds(10), minimumRetries: Int = 3, clock: any StageClock) {
@@ -44,7 +63,7 @@ public final class RetryBudget: Sendable {
 
     private func prune(_ s: inout State, now: ContinuousClock.Instant) {
         let horizon = now - window
-        s.requests.removeAll { $0 < horizon }
-        s.retries.removeAll { $0 < horizon }
+        s.requests.drop(before: horizon)
+        s.retries.drop(before: horizon)
     }
 }
