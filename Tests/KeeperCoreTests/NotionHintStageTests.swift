@@ -55,6 +55,19 @@ struct NotionHintStageTests {
         }
     }
 
+    @Test("Notion's error object is found wherever its keys sit, and short or foreign texts are no error", arguments: [
+        (#"{"object":"error","status":429,"code":"rate_limited","message":"Slow down."}"#, "rate_limited"),
+        (#"{"message":"Nope.","code":"object_not_found","status":404,"object":"error"}"#, "object_not_found"),
+        (#"  {"code":"unauthorized","object":"error","status":401}"#, "unauthorized"),
+        (#"the words "error" and "code""#, nil),
+        (#""code""#, nil),
+        ("", nil),
+        ("ünïcode \"error\" \"code\"", nil),
+    ] as [(String, String?)])
+    func parsing(_ text: String, _ code: String?) {
+        #expect(NotionAPIError.parse(text)?.code == code)
+    }
+
     @Test("results of other methods are never touched")
     func otherMethods() async throws {
         let line = notionError(404, "object_not_found")
