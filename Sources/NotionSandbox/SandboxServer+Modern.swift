@@ -70,9 +70,7 @@ extension SandboxServer {
     }
 
     private func unsupportedVersion(requested: String, message: String) -> JSONRPCError {
-        let supported = Self.versions(servedBy: eras).map(JSONValue.string)
-        return JSONRPCError(code: JSONRPCError.unsupportedProtocolVersionCode, message: message,
-                            data: ["supported": .array(supported), "requested": .string(requested)])
+        .unsupportedProtocolVersion(requested: requested, supported: Self.versions(servedBy: eras), message: message)
     }
 
     private var discoverResult: JSONValue {

@@ -27,6 +27,15 @@ public struct JSONRPCError: Error, Sendable, Equatable, CustomStringConvertible 
         JSONRPCError(code: parseErrorCode, message: "Parse error: \(detail). Send one JSON-RPC message per line, as UTF-8 JSON.")
     }
 
+    /// The modern era's refusal of a protocol version, naming the versions spoken instead (`data.supported`).
+    /// `speaker` says who speaks them in the default message.
+    public static func unsupportedProtocolVersion(requested: String, supported: [String], speaker: String = "this server",
+                                                  message: String? = nil) -> JSONRPCError {
+        JSONRPCError(code: unsupportedProtocolVersionCode,
+                     message: message ?? "Unsupported protocol version \"\(requested)\": \(speaker) speaks \(supported.joined(separator: ", "))",
+                     data: ["supported": .array(supported.map { .string($0) }), "requested": .string(requested)])
+    }
+
     public static func invalidRequest(_ detail: String) -> JSONRPCError {
         JSONRPCError(code: invalidRequestCode, message: "Invalid request: \(detail).")
     }

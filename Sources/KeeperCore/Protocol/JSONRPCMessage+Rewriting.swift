@@ -16,6 +16,17 @@ extension JSONRPCMessage {
     /// The same request or notification with other params.
     func replacingParams(_ params: JSONValue) -> JSONRPCMessage { replacingMember("params", with: params) }
 
+    /// The message with one key of its `_meta` (in `params`, or in `result` for a response) set, or
+    /// removed with nil; a `_meta` left empty goes too (re-addressing a subscription).
+    func replacingMeta(_ key: String, with value: JSONValue?) -> JSONRPCMessage {
+        let member = kind.isResponse ? "result" : "params"
+        var object = body[member]?.objectValue ?? JSONObject()
+        var meta = object["_meta"]?.objectValue ?? JSONObject()
+        meta[key] = value
+        object["_meta"] = meta.isEmpty ? nil : .object(meta)
+        return replacingMember(member, with: .object(object))
+    }
+
     /// The message with one member of its `params` replaced (re-addressing a cancellation).
     func replacingParam(_ key: String, with value: JSONValue) -> JSONRPCMessage {
         var params = self.params?.objectValue ?? JSONObject()

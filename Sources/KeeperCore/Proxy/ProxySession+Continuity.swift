@@ -89,9 +89,7 @@ extension ProxySession {
     /// upstream accepted them (or there was nothing to replay yet).
     private func replayHandshake(on upstream: any UpstreamLink, generation newGeneration: Int) async -> Bool {
         guard let handshake else { return true }
-        let message = JSONRPCMessage.request(id: RequestID(0), method: "initialize", params: handshake.params)
-        let exchange = Exchange(message: message, clientID: RequestID(0), method: "initialize", session: settings.sessionID,
-                                upstream: settings.upstreamName, receivedAt: .now, context: context)
+        let exchange = ownExchange("initialize", params: handshake.params)
         let reply = try? await exchangeOnLink(upstream, generation: newGeneration, exchange: exchange, clientID: nil)
         guard case .upstream(let response) = reply?.outcome, let result = response.result else {
             logger.error("the upstream refused the replayed initialize", metadata: ["upstream": "\(settings.upstreamName)"])

@@ -108,9 +108,7 @@ extension ProxySession {
     private func probe(_ upstream: any UpstreamLink, generation: Int, meta: JSONValue?) async -> ProtocolEra {
         var probeMeta = meta?.objectValue ?? EraTranslation.modernMeta(fromInitialize: nil)
         probeMeta[ModernMeta.protocolVersion] = .string(EraTranslation.modernVersion)
-        let message = JSONRPCMessage.request(id: RequestID(0), method: "server/discover", params: ["_meta": .object(probeMeta)])
-        let exchange = Exchange(message: message, clientID: RequestID(0), method: "server/discover", session: settings.sessionID,
-                                upstream: settings.upstreamName, receivedAt: .now, context: context)
+        let exchange = ownExchange("server/discover", params: ["_meta": .object(probeMeta)])
         return await Task { await probe(upstream, generation: generation, with: exchange, clientID: nil).era }.value
     }
 
@@ -161,11 +159,8 @@ extension ProxySession {
         guard case .upstream(let response) = reply.outcome, response.result != nil else { return reply }
         var reply = reply
         var answer = EraTranslation.withResultType(response, method: exchange.method)
-        if exchange.method == "subscriptions/listen", var result = answer.result?.objectValue,
-           var meta = result["_meta"]?.objectValue, meta[ModernMeta.subscriptionID] != nil {
-            meta[ModernMeta.subscriptionID] = exchange.clientID.json
-            result["_meta"] = .object(meta)
-            answer = answer.replacingResult(.object(result))
+        if exchange.method == "subscriptions/listen", answer.result?["_meta"]?[ModernMeta.subscriptionID] != nil {
+            answer = answer.replacingMeta(ModernMeta.subscriptionID, with: exchange.clientID.json)
         }
         reply.outcome = .upstream(answer)
         return reply
@@ -173,11 +168,8 @@ extension ProxySession {
 
     /// A client request declaring a version the proxy cannot speak: the modern era's own error.
     static func unsupportedVersion(_ requested: String, id: RequestID) -> JSONRPCMessage {
-        let supported = MCPProtocolVersion.allCases.reversed().map(\.rawValue)
-        return .error(id: id, JSONRPCError(
-            code: JSONRPCError.unsupportedProtocolVersionCode,
-            message: "Unsupported protocol version \"\(requested)\": mcpkeeper speaks \(supported.joined(separator: ", "))",
-            data: ["supported": .array(supported.map { .string($0) }), "requested": .string(requested)]))
+        .error(id: id, .unsupportedProtocolVersion(requested: requested, supported: MCPProtocolVersion.allCases.reversed().map(\.rawValue),
+                                                   speaker: "mcpkeeper"))
     }
 }
 

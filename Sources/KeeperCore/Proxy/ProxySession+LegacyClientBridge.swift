@@ -31,10 +31,7 @@ extension ProxySession {
     private func bridgeInitialize(_ upstream: any UpstreamLink, generation: Int, exchange: Exchange) async throws -> Reply {
         let meta = EraTranslation.modernMeta(fromInitialize: exchange.message.params)
         eras.modernBridge.meta = meta
-        let message = JSONRPCMessage.request(id: RequestID(0), method: "server/discover", params: ["_meta": .object(meta)])
-        var discover = exchange
-        discover.message = message
-        discover.method = "server/discover"
+        let discover = ownExchange("server/discover", params: ["_meta": .object(meta)])
         var reply = try await sendAndAwait(upstream, generation: generation, exchange: discover, clientID: nil)
         guard case .upstream(let response) = reply.outcome else { return reply }
         guard let result = response.result else {
@@ -122,20 +119,15 @@ extension ProxySession {
             filter["resourceSubscriptions"] = .array(eras.modernBridge.resourceURIs.map { .string($0) })
         }
         guard !filter.isEmpty else { return }
-        let message = JSONRPCMessage.request(id: Self.ownListenID, method: "subscriptions/listen",
-                                             params: ["_meta": .object(bridgedMeta), "notifications": .object(filter)])
-        let exchange = Exchange(message: message, clientID: Self.ownListenID, method: "subscriptions/listen", session: settings.sessionID,
-                                upstream: settings.upstreamName, receivedAt: .now, context: context)
+        let exchange = ownExchange("subscriptions/listen", params: ["_meta": .object(bridgedMeta), "notifications": .object(filter)],
+                                   id: Self.ownListenID)
         eras.modernBridge.listen = Task { _ = try? await self.forward(exchange, for: nil) }
     }
 
     /// A notification from a modern upstream, as a legacy client takes it: no subscription bookkeeping.
     func legacyView(of notification: JSONRPCMessage) -> JSONRPCMessage? {
         if notification.method == "notifications/subscriptions/acknowledged" { return nil }
-        guard var params = notification.params?.objectValue, var meta = params["_meta"]?.objectValue,
-              meta[ModernMeta.subscriptionID] != nil else { return notification }
-        meta[ModernMeta.subscriptionID] = nil
-        params["_meta"] = meta.isEmpty ? nil : .object(meta)
-        return notification.replacingParams(.object(params))
+        guard notification.params?["_meta"]?[ModernMeta.subscriptionID] != nil else { return notification }
+        return notification.replacingMeta(ModernMeta.subscriptionID, with: nil)
     }
 }

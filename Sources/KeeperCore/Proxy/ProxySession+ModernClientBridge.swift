@@ -40,9 +40,7 @@ extension ProxySession {
         case .none: eras.legacySession = .starting([])
         }
         let params = EraTranslation.initializeParams(fromMeta: meta)
-        let message = JSONRPCMessage.request(id: RequestID(0), method: "initialize", params: params)
-        let exchange = Exchange(message: message, clientID: RequestID(0), method: "initialize", session: settings.sessionID,
-                                upstream: settings.upstreamName, receivedAt: .now, context: context)
+        let exchange = ownExchange("initialize", params: params)
         // Shielded from the asking request's cancellation: the session is the link's, not that request's.
         let reply = await Task { try? await self.sendAndAwait(upstream, generation: generation, exchange: exchange, clientID: nil) }.value
         var result: JSONValue?
@@ -72,10 +70,7 @@ extension ProxySession {
     private func applyLogLevel(_ level: JSONValue?, upstream: any UpstreamLink, generation: Int) async throws {
         guard let level, level != eras.legacyLogLevel else { return }
         eras.legacyLogLevel = level
-        let message = JSONRPCMessage.request(id: RequestID(0), method: "logging/setLevel", params: ["level": level])
-        let exchange = Exchange(message: message, clientID: RequestID(0), method: "logging/setLevel", session: settings.sessionID,
-                                upstream: settings.upstreamName, receivedAt: .now, context: context)
-        _ = try await sendAndAwait(upstream, generation: generation, exchange: exchange, clientID: nil)
+        _ = try await sendAndAwait(upstream, generation: generation, exchange: ownExchange("logging/setLevel", params: ["level": level]), clientID: nil)
     }
 
     // MARK: subscriptions
@@ -92,9 +87,7 @@ extension ProxySession {
         }
         if let uris = requested["resourceSubscriptions"]?.arrayValue, !uris.isEmpty, capabilities?["resources"]?["subscribe"] == true {
             for uri in uris {
-                let message = JSONRPCMessage.request(id: RequestID(0), method: "resources/subscribe", params: ["uri": uri])
-                let subscribe = Exchange(message: message, clientID: RequestID(0), method: "resources/subscribe", session: settings.sessionID,
-                                         upstream: settings.upstreamName, receivedAt: .now, context: context)
+                let subscribe = ownExchange("resources/subscribe", params: ["uri": uri])
                 _ = try await sendAndAwait(upstream, generation: generation, exchange: subscribe, clientID: nil)
             }
             honoured["resourceSubscriptions"] = .array(uris)
@@ -126,11 +119,7 @@ extension ProxySession {
     func notifySubscribers(_ message: JSONRPCMessage) async {
         guard let method = message.method else { return }
         for (id, subscription) in eras.subscriptions where subscription.wants(method, params: message.params) {
-            var params = message.params?.objectValue ?? JSONObject()
-            var meta = params["_meta"]?.objectValue ?? JSONObject()
-            meta[ModernMeta.subscriptionID] = id.json
-            params["_meta"] = .object(meta)
-            await answerClient(.notification(method: method, params: .object(params)))
+            await answerClient(message.replacingMeta(ModernMeta.subscriptionID, with: id.json))
         }
     }
 

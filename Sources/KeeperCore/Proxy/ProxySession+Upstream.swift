@@ -134,11 +134,8 @@ extension ProxySession {
         guard upstreamModern else { return message }
         if eras.client != .modern { return legacyView(of: message) }
         guard let subscription = message.params?["_meta"]?[ModernMeta.subscriptionID].flatMap(RequestID.init),
-              let pending = toUpstream.peek(subscription), var params = message.params?.objectValue,
-              var meta = params["_meta"]?.objectValue else { return message }
-        meta[ModernMeta.subscriptionID] = pending.exchange.clientID.json
-        params["_meta"] = .object(meta)
-        return message.replacingParams(.object(params))
+              let pending = toUpstream.peek(subscription) else { return message }
+        return message.replacingMeta(ModernMeta.subscriptionID, with: pending.exchange.clientID.json)
     }
 
     /// Hands a reply to the request's waiter, or keeps it until the sender starts waiting.

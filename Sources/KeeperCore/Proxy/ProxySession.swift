@@ -135,6 +135,12 @@ public actor ProxySession: UpstreamRequester {
         for request in inFlight.values { await request.task.value }
     }
 
+    /// A request of the proxy's own, ready for the upstream (which gives it an id of its own when sent).
+    func ownExchange(_ method: String, params: JSONValue?, id: RequestID = RequestID(0)) -> Exchange {
+        Exchange(message: .request(id: id, method: method, params: params), clientID: id, method: method, session: settings.sessionID,
+                 upstream: settings.upstreamName, receivedAt: .now, context: context)
+    }
+
     /// The stages' view of this session. Built per exchange, so the session holds no reference to itself.
     var context: SessionContext {
         SessionContext(upstream: self, tools: tools, upstreamName: settings.upstreamName)
@@ -228,10 +234,8 @@ public actor ProxySession: UpstreamRequester {
     /// A request of the proxy's own (its tool list, a ping): the same path to the upstream as a
     /// client's, without the client-facing stages.
     public func request(_ method: String, params: JSONValue?) async throws -> JSONRPCMessage {
-        var message = JSONRPCMessage.request(id: RequestID(0), method: method, params: params)
-        if eras.client == .modern, let meta = eras.clientMeta?.objectValue { message = EraTranslation.addingMeta(meta, to: message) }
-        let exchange = Exchange(message: message, clientID: RequestID(0), method: method, session: settings.sessionID,
-                                upstream: settings.upstreamName, receivedAt: .now, context: context)
+        var exchange = ownExchange(method, params: params)
+        if eras.client == .modern, let meta = eras.clientMeta?.objectValue { exchange.message = EraTranslation.addingMeta(meta, to: exchange.message) }
         switch try await forward(exchange, for: nil).outcome {
         case .upstream(let response): return response
         case .proxy(let error, _): throw error

@@ -121,16 +121,10 @@ public final class StatelessHTTPChannel: MessageChannel {
 
     /// The message as its client knows it: its own request id, and its own id as subscription id.
     private func restoringIDs(_ message: JSONRPCMessage, route: Route) -> JSONRPCMessage {
-        var restored = message.kind.isResponse ? message.withID(route.clientID) : message
+        let restored = message.kind.isResponse ? message.withID(route.clientID) : message
         let member = message.kind.isResponse ? "result" : "params"
-        if let subscription = restored.body[member]?["_meta"]?[ModernMeta.subscriptionID],
-           RequestID(subscription) != route.clientID {
-            var object = restored.body[member]?.objectValue ?? JSONObject()
-            var meta = object["_meta"]?.objectValue ?? JSONObject()
-            meta[ModernMeta.subscriptionID] = route.clientID.json
-            object["_meta"] = .object(meta)
-            restored = restored.replacingMember(member, with: .object(object))
-        }
-        return restored
+        guard let subscription = restored.body[member]?["_meta"]?[ModernMeta.subscriptionID],
+              RequestID(subscription) != route.clientID else { return restored }
+        return restored.replacingMeta(ModernMeta.subscriptionID, with: route.clientID.json)
     }
 }

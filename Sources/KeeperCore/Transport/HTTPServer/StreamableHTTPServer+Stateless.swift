@@ -62,10 +62,7 @@ extension StreamableHTTPServer {
     private func unsupportedVersion(requested: String, id: RequestID?) -> Response {
         let supported = settings.servedEras.serves(.legacy) ? settings.modernVersions + settings.supportedVersions.filter { !settings.modernVersions.contains($0) }
                                                              : settings.modernVersions
-        let error = JSONRPCError(code: JSONRPCError.unsupportedProtocolVersionCode,
-                                 message: "Unsupported protocol version \"\(requested)\": this server speaks \(supported.joined(separator: ", "))",
-                                 data: ["supported": .array(supported.map { .string($0) }), "requested": .string(requested)])
-        let body = JSONRPCMessage.error(id: id, error).bytes
+        let body = JSONRPCMessage.error(id: id, .unsupportedProtocolVersion(requested: requested, supported: supported)).bytes
         return Response(status: .badRequest, headers: [.contentType: "application/json"], body: ResponseBody(byteBuffer: ByteBuffer(bytes: body)))
     }
 
