@@ -20,6 +20,11 @@ int keeper_spawn(const char *file, char *const argv[], char *const envp[], const
     posix_spawn_file_actions_adddup2(&actions, stdin_fd, 0);
     posix_spawn_file_actions_adddup2(&actions, stdout_fd, 1);
     posix_spawn_file_actions_adddup2(&actions, stderr_fd, 2);
+    // Descriptors other code opened without close-on-exec (the HTTP listener's accepted sockets among
+    // them) must not reach the child: a client socket held by a child stays open after we close it.
+#if defined(__GLIBC__) && (__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 34))
+    posix_spawn_file_actions_addclosefrom_np(&actions, 3);
+#endif
     if (cwd != NULL) posix_spawn_file_actions_addchdir_np(&actions, cwd);
 
     // Our process ignores SIGPIPE; an ignored disposition survives exec, so reset every signal.
