@@ -18,35 +18,74 @@ struct ListenerOptions: ParsableArguments {
     @Option(help: "Also allow this Origin (repeatable); loopback origins are always allowed.")
     var allowOrigin: [String] = []
 
-    @Option(help: "At most this many client sessions at once (each has its own upstream).")
-    var maxSessions = 16
+    @Option(help: "At most this many client sessions at once (each has its own upstream; default 16, config listener.max_sessions).")
+    var maxSessions: Int?
 
-    @Option(help: "End a session after this long without traffic, e.g. 30m.")
-    var idleTimeout = "30m"
+    @Option(help: "End a session after this long without traffic, e.g. 30m (config listener.session_idle_timeout).")
+    var idleTimeout: String?
 
-    @Option(help: "Largest request body accepted, in bytes.")
-    var maxBodyBytes = 4 << 20
+    @Option(help: "End a session whose handshake never completed, or that was never used after it, after this long, e.g. 60s (config listener.unused_session_timeout).")
+    var unusedSessionTimeout: String?
+
+    @Option(help: "Largest request body accepted, in bytes (default 4 MiB, config listener.max_body_bytes).")
+    var maxBodyBytes: Int?
+
+    @Option(help: "At most this many open connections (default 256, config listener.max_connections); idle ones make room first.")
+    var maxConnections: Int?
+
+    @Option(help: "A connection must send a complete request head within this long, e.g. 10s (config listener.head_timeout).")
+    var headTimeout: String?
+
+    @Option(help: "Longest pause inside a request body, e.g. 10s (config listener.body_timeout).")
+    var bodyTimeout: String?
+
+    @Option(help: "Close a keep-alive connection idle this long, e.g. 30s (config listener.keepalive_timeout).")
+    var keepaliveTimeout: String?
+
+    @Option(help: "Requests of one session waiting for answers at once (default 64, config listener.max_in_flight); more are refused.")
+    var maxInFlight: Int?
+
+    @Flag(help: "Allow --listen on an address other machines can reach (config listener.expose_to_network); anyone with the key can then use the upstream's credentials.")
+    var exposeToNetwork = false
 
     @Option(help: "MCP 2026-07-28 clients: a comment line on open SSE streams this often, e.g. 15s; it keeps idle subscriptions open and notices a client that left (which cancels its request).")
     var sseKeepalive = "15s"
 
-    func settings(listen: String, stateDirectory: String, logger: Logger) throws -> HTTPListenerSettings {
+    func settings(listen: String, plan: ServePlan, logger: Logger) throws -> HTTPListenerSettings {
         var settings = try HTTPListenerSettings(listen: listen)
-        settings.idleTimeout = try DurationFlag.parse(idleTimeout, flag: "--idle-timeout") ?? settings.idleTimeout
-        settings.maxSessions = maxSessions
-        settings.maxBodyBytes = maxBodyBytes
+        settings.limits = try limits(base: plan.listener)
+        settings.exposeToNetwork = exposeToNetwork || plan.exposeToNetwork
         settings.allowedOrigins = allowOrigin
         settings.servedEras = .dual
         settings.sseKeepAlive = try DurationFlag.parse(sseKeepalive, flag: "--sse-keepalive") ?? settings.sseKeepAlive
         settings.supportedVersions = MCPProtocolVersion.allCases.reversed().map(\.rawValue)
         if !noAuth {
-            let path = keyFile ?? "\(stateDirectory)/listener.key"
+            let path = keyFile ?? "\(plan.stateDirectory)/listener.key"
             let (key, created) = try ListenerKey.loadOrCreate(at: path)
             settings.bearerKey = key
             logger.notice(created ? "generated a bearer key for the listener" : "clients must send the listener's bearer key",
                           metadata: ["key_file": "\(path)"])
         }
+        try settings.checkExposure()
         return settings
+    }
+
+    private func limits(base: ListenerLimits) throws -> ListenerLimits {
+        var limits = base
+        for (value, flag) in [(maxSessions, "--max-sessions"), (maxBodyBytes, "--max-body-bytes"), (maxConnections, "--max-connections"),
+                              (maxInFlight, "--max-in-flight")] where (value ?? 1) < 1 {
+            throw ValidationError("\(flag): expected a whole number of at least 1")
+        }
+        limits.maxSessions = maxSessions ?? limits.maxSessions
+        limits.maxBodyBytes = maxBodyBytes ?? limits.maxBodyBytes
+        limits.maxConnections = maxConnections ?? limits.maxConnections
+        limits.maxInFlight = maxInFlight ?? limits.maxInFlight
+        limits.sessionIdleTimeout = try DurationFlag.parse(idleTimeout, flag: "--idle-timeout") ?? limits.sessionIdleTimeout
+        limits.unusedSessionTimeout = try DurationFlag.parse(unusedSessionTimeout, flag: "--unused-session-timeout") ?? limits.unusedSessionTimeout
+        limits.headTimeout = try DurationFlag.parse(headTimeout, flag: "--head-timeout") ?? limits.headTimeout
+        limits.bodyTimeout = try DurationFlag.parse(bodyTimeout, flag: "--body-timeout") ?? limits.bodyTimeout
+        limits.keepAliveTimeout = try DurationFlag.parse(keepaliveTimeout, flag: "--keepalive-timeout") ?? limits.keepAliveTimeout
+        return limits
     }
 
     /// `probe` starts the live probe over a session and is cancelled when that session ends; one
@@ -54,7 +93,7 @@ struct ListenerOptions: ParsableArguments {
     func serve(listen: String, plan: ServePlan, pipeline: Pipeline, log: RequestLog?, metrics: KeeperMetrics, logger: Logger,
                probe: @escaping @Sendable (ProxySession) -> Task<Void, Never>? = { _ in nil }) async throws {
         let prober = Mutex<(owner: String?, task: Task<Void, Never>?)>((nil, nil))
-        let settings = try settings(listen: listen, stateDirectory: plan.stateDirectory, logger: logger)
+        let settings = try settings(listen: listen, plan: plan, logger: logger)
         let server = StreamableHTTPServer(settings: settings, logger: logger) { channel in
             do {
                 let id = (channel as? HTTPSessionChannel)?.sessionID ?? "stateless"

@@ -203,7 +203,10 @@ struct SandboxCommand: AsyncParsableCommand {
         settings.bearerKey = authToken
         settings.cutStreamsAfterEvents = cutStreamAfter
         settings.sseKeepAlive = try DurationFlag.parse(sseKeepalive, flag: "--sse-keepalive") ?? settings.sseKeepAlive
-        settings.maxSessions = 1000
+        settings.limits.maxSessions = 1000
+        settings.limits.maxConnections = 1000
+        // Test clients of the sandbox may hold a fresh session unused for long; only idleness ends one.
+        settings.limits.unusedSessionTimeout = settings.limits.sessionIdleTimeout
         settings.supportedVersions = SandboxServer.versions(servedBy: options.protocolEra)
         settings.servedEras = options.protocolEra
         let address = SandboxOAuthAddress(host: settings.host, mcpPath: settings.path)
@@ -213,7 +216,9 @@ struct SandboxCommand: AsyncParsableCommand {
             settings.authorizer = SandboxOAuthAuthorizer(server: authorization, address: address)
             let routes = SandboxOAuthRoutes(server: authorization, address: address)
             oauthRoutes = { router in routes.install(on: router) }
+            settings.publicPaths = SandboxOAuthRoutes.publicPaths(mcpPath: settings.path)
         }
+        try settings.checkExposure(flag: nil)
         let state = try SandboxState(options: options, logger: logger)
         let faults = SandboxHTTPFaults(options: try httpFaults())
         let server = StreamableHTTPServer(settings: settings, logger: logger, hook: { message, session in

@@ -18,6 +18,9 @@ struct ServePlan {
     /// Whether Notion's in-result errors get `isError` and a remediation (the config's `hints`).
     var hints = true
     var stateDirectory: String
+    /// `serve --listen`'s limits and exposure, from the config's `listener` section.
+    var listener = ListenerLimits()
+    var exposeToNetwork = false
     /// The whoami tool named in the config, for the live probe.
     var whoami: String?
     var warnings: [ConfigProblem] = []
@@ -77,6 +80,8 @@ struct ServePlan {
         pacing = config?.pacing ?? pacing
         paced = pacing.enabled ?? upstreamConfig.map(UpstreamLauncher.isNotion) ?? false
         hints = config?.hints ?? hints
+        listener = config?.listener ?? listener
+        exposeToNetwork = config?.exposeToNetwork ?? exposeToNetwork
         if !headers.isEmpty, url == nil {
             throw ValidationError("--header only applies with --url; headers of a config upstream go in its \"headers\"")
         }

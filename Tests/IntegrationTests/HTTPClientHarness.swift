@@ -253,9 +253,9 @@ final class SSEConnection: Sendable {
 /// Processes that serve HTTP: started like `ProxyProcess`, ready once they log `listening url=…`.
 extension ProxyProcess {
     /// Starts `mcpkeeper ARGS` and waits for its `listening url=` line.
-    static func listening(_ arguments: [String], environment: [String: String] = [:],
+    static func listening(_ arguments: [String], environment: [String: String] = [:], openFileLimit: Int? = nil,
                           timeout: Duration = .seconds(10)) async throws -> (ProxyProcess, URL) {
-        let process = try ProxyProcess(arguments, environment: environment)
+        let process = try ProxyProcess(arguments, environment: environment, openFileLimit: openFileLimit)
         return (process, try await process.listeningURL(timeout: timeout))
     }
 

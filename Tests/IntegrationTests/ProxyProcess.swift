@@ -15,11 +15,17 @@ final class ProxyProcess: Sendable {
     private let stderrText = Mutex("")
     private let stderrClosed = Mutex(false)
 
-    /// Starts `mcpkeeper ARGS`, optionally with extra environment and in another working directory.
-    init(_ arguments: [String], environment: [String: String] = [:], directory: URL? = nil) throws {
+    /// Starts `mcpkeeper ARGS`, optionally with extra environment, in another working directory, or
+    /// with a lower open-file limit (through `sh -c 'ulimit -n N; exec …'`, so the pid is mcpkeeper's).
+    init(_ arguments: [String], environment: [String: String] = [:], directory: URL? = nil, openFileLimit: Int? = nil) throws {
         process = Process()
-        process.executableURL = URL(fileURLWithPath: try Binary.path())
-        process.arguments = arguments
+        if let openFileLimit {
+            process.executableURL = URL(fileURLWithPath: "/bin/sh")
+            process.arguments = ["-c", "ulimit -n \(openFileLimit) && exec \"$0\" \"$@\"", try Binary.path()] + arguments
+        } else {
+            process.executableURL = URL(fileURLWithPath: try Binary.path())
+            process.arguments = arguments
+        }
         if let directory { process.currentDirectoryURL = directory }
         process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         let input = Pipe(), output = Pipe(), errors = Pipe()

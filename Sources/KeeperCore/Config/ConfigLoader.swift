@@ -51,7 +51,7 @@ public struct ConfigLoader: Sendable {
     }
 
     private func read(_ root: ConfigReader, problems: inout [ConfigProblem]) -> KeeperConfig {
-        root.rejectUnknownKeys(allowed: ["$schema", "default_upstream", "state_dir", "upstreams", "retry", "pacing",
+        root.rejectUnknownKeys(allowed: ["$schema", "default_upstream", "state_dir", "upstreams", "retry", "pacing", "listener",
                                          "validation", "policy", "log", "probe", "token_encryption", "hints"], problems: &problems)
         let home = environment["HOME"] ?? "/"
         let stateDirectory = HomePath.expand(root.string("state_dir", problems: &problems) ?? "~/.mcpkeeper", home: home)
@@ -80,6 +80,7 @@ public struct ConfigLoader: Sendable {
             problems.append(ConfigProblem(.error, "default_upstream", "\"\(name)\" is not one of the upstreams (\(known))"))
         }
         SettingsReader.read(root, into: &config, home: home, problems: &problems)
+        ListenerSettingsReader.read(root, into: &config, problems: &problems)
         return config
     }
 }

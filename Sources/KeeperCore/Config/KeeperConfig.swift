@@ -15,6 +15,10 @@ public struct KeeperConfig: Sendable {
     public var tokenKey: TokenKeySource?
     /// Whether Notion's in-result API errors are marked as errors with a remediation (`NotionHintStage`).
     public var hints = true
+    /// `serve --listen`'s limits (the `listener` section).
+    public var listener = ListenerLimits()
+    /// `listener.expose_to_network`: whether `serve --listen` may bind beyond loopback.
+    public var exposeToNetwork = false
 
     public func upstream(named name: String) -> UpstreamConfig? {
         upstreams.first(where: { $0.name == name })?.upstream

@@ -15,6 +15,13 @@ public struct SandboxOAuthRoutes: Sendable {
         self.address = address
     }
 
+    /// The routes a client reaches before it has a token (all but the MCP endpoint); the listener's
+    /// guard serves exactly these without credentials.
+    public static func publicPaths(mcpPath: String) -> Set<String> {
+        ["/.well-known/oauth-protected-resource", "/.well-known/oauth-protected-resource" + mcpPath,
+         "/.well-known/oauth-authorization-server", "/register", "/authorize", "/token", "/revoke", "/sandbox/oauth-stats"]
+    }
+
     public func install(on router: Router<BasicRequestContext>) {
         router.get("/.well-known/oauth-protected-resource") { request, _ in protectedResource(request) }
         router.get(RouterPath("/.well-known/oauth-protected-resource" + address.mcpPath)) { request, _ in protectedResource(request) }

@@ -4,9 +4,11 @@ public struct HTTPListenerSettings: Sendable {
     /// 0 picks a free port; the bound one is reported when the server is running.
     public var port: Int
     public var path = "/mcp"
-    public var maxBodyBytes = 4 << 20
-    public var maxSessions = 16
-    public var idleTimeout: Duration = .seconds(1800)
+    public var limits = ListenerLimits()
+    /// Paths served without credentials, compared exactly (the sandbox's OAuth endpoints).
+    public var publicPaths: Set<String> = []
+    /// Whether a host beyond loopback may be bound (`--expose-to-network`).
+    public var exposeToNetwork = false
     /// Required as `Authorization: Bearer <key>`; nil serves without authentication.
     public var bearerKey: String?
     /// Checks credentials on the MCP endpoint instead of `bearerKey`, when set.
@@ -60,6 +62,29 @@ public struct HTTPListenerSettings: Sendable {
         }
         self.init(host: String(host), port: port)
         self.path = path == "/" ? "/mcp" : path
+    }
+}
+
+extension HTTPListenerSettings {
+    /// Whether `host` names this machine's loopback interface only.
+    public var isLoopback: Bool {
+        host == "localhost" || host == "::1" || host.hasPrefix("127.")
+    }
+
+    /// Refuses a bind beyond loopback unless asked for explicitly, and never without credentials:
+    /// anyone who can reach the port can use the upstream's credentials through it.
+    /// `flag` is what allows it; nil where nothing does (the sandbox).
+    public func checkExposure(flag: String? = "--expose-to-network") throws(ListenAddressError) {
+        guard !isLoopback else { return }
+        guard exposeToNetwork else {
+            throw ListenAddressError(text: "http://\(host):\(port)", reason:
+                "\(host) is reachable from other machines, which could then use your upstream's credentials; listen on 127.0.0.1"
+                + (flag.map { ", or pass \($0) if that is what you mean" } ?? ""))
+        }
+        guard bearerKey != nil || authorizer != nil else {
+            throw ListenAddressError(text: "http://\(host):\(port)", reason:
+                "a listener reachable from other machines needs a key; drop --no-auth")
+        }
     }
 }
 

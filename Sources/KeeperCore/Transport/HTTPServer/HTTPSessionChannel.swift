@@ -22,6 +22,8 @@ public final class HTTPSessionChannel: MessageChannel {
         var streams: [Int: ClientStream] = [:]
         var nextStream = 1
         var lastActivity: ContinuousClock.Instant
+        /// Whether the client has sent anything after its `initialize` but `notifications/initialized`.
+        var used = false
         var closed = false
         var protocolVersion: String?
     }
@@ -29,14 +31,31 @@ public final class HTTPSessionChannel: MessageChannel {
     /// Finished streams kept for resumption.
     private static let retainedStreams = 64
 
-    public init(sessionID: String) {
+    public init(sessionID: String, now: ContinuousClock.Instant = .now) {
         self.sessionID = sessionID
+        createdAt = now
         (inbound, input) = AsyncStream<ChannelEvent>.makeStream()
-        state = Mutex(State(lastActivity: .now))
+        state = Mutex(State(lastActivity: now))
     }
 
+    public let createdAt: ContinuousClock.Instant
     public var lastActivity: ContinuousClock.Instant { state.withLock { $0.lastActivity } }
     public var isClosed: Bool { state.withLock { $0.closed } }
+
+    /// What the session table needs to choose a session to expire or evict.
+    struct Usage {
+        let lastActivity: ContinuousClock.Instant
+        let used: Bool
+        let requestsInFlight: Int
+        let listening: Bool
+    }
+
+    var usage: Usage {
+        state.withLock { s in
+            Usage(lastActivity: s.lastActivity, used: s.used, requestsInFlight: s.requestStreams.count,
+                  listening: s.standalone?.hasReader ?? false)
+        }
+    }
 
     /// The protocol version agreed at initialize, for checking `MCP-Protocol-Version` afterwards.
     public var protocolVersion: String? {
@@ -46,7 +65,11 @@ public final class HTTPSessionChannel: MessageChannel {
 
     /// A message POSTed by the client.
     func receive(_ message: JSONRPCMessage) {
-        state.withLock { $0.lastActivity = .now }
+        let counts = message.method != "initialize" && message.method != "notifications/initialized"
+        state.withLock {
+            $0.lastActivity = .now
+            if counts { $0.used = true }
+        }
         input.yield(.line(message.bytes))
     }
 
@@ -72,6 +95,7 @@ public final class HTTPSessionChannel: MessageChannel {
         }
         let stream = state.withLock { s -> ClientStream? in
             guard !s.closed else { return nil }
+            s.used = true
             if let existing = s.standalone { return existing }
             let stream = ClientStream(number: s.nextStream, requestID: nil, acceptsJSON: false)
             s.nextStream += 1

@@ -1,22 +1,43 @@
-/// The listener's live sessions, bounded in number and expired when idle.
+/// The listener's live sessions, bounded in number. A session ends when idle too long, sooner when
+/// it was never used after its handshake; when the table is full, the least recently used session
+/// with no request in flight makes room for a newcomer.
 actor HTTPSessionTable {
     private var sessions: [String: HTTPSessionChannel] = [:]
     let limit: Int
     let idleTimeout: Duration
+    let unusedTimeout: Duration
 
-    init(limit: Int, idleTimeout: Duration) {
+    init(limit: Int, idleTimeout: Duration, unusedTimeout: Duration) {
         self.limit = limit
         self.idleTimeout = idleTimeout
+        self.unusedTimeout = unusedTimeout
     }
 
     var count: Int { sessions.count }
 
-    /// A new session with a fresh unguessable id, or nil when the limit is reached.
-    func create() -> HTTPSessionChannel? {
-        guard sessions.count < limit else { return nil }
-        let channel = HTTPSessionChannel(sessionID: Self.newID())
+    enum Creation {
+        case created(HTTPSessionChannel, evicted: HTTPSessionChannel?)
+        /// Every session has a request in flight; the earliest one could end by expiry is `retryAfter` away.
+        case full(retryAfter: Duration)
+    }
+
+    /// A new session with a fresh unguessable id, evicting the least recently used idle one when full.
+    func create(now: ContinuousClock.Instant = .now) -> Creation {
+        var evicted: HTTPSessionChannel?
+        if sessions.count >= limit {
+            let candidates = sessions.values.map { ($0, $0.usage) }.filter { $0.1.requestsInFlight == 0 }
+            // Sessions holding a listening stream go last: their client is waiting on them.
+            guard let victim = candidates.min(by: { ($0.1.listening ? 1 : 0, $0.1.lastActivity) < ($1.1.listening ? 1 : 0, $1.1.lastActivity) }) else {
+                let soonest = sessions.values.map { expiry(of: $0) }.min() ?? now
+                return .full(retryAfter: max(.seconds(1), soonest - now))
+            }
+            sessions[victim.0.sessionID] = nil
+            victim.0.close()
+            evicted = victim.0
+        }
+        let channel = HTTPSessionChannel(sessionID: Self.newID(), now: now)
         sessions[channel.sessionID] = channel
-        return channel
+        return .created(channel, evicted: evicted)
     }
 
     func session(_ id: String) -> HTTPSessionChannel? {
@@ -30,14 +51,19 @@ actor HTTPSessionTable {
 
     func remove(_ id: String) -> HTTPSessionChannel? { sessions.removeValue(forKey: id) }
 
-    /// Closes sessions idle longer than the timeout; returns how many.
+    /// Closes sessions past their expiry; returns how many.
     func expireIdle(now: ContinuousClock.Instant = .now) -> Int {
-        let stale = sessions.values.filter { $0.isClosed || now - $0.lastActivity > idleTimeout }
+        let stale = sessions.values.filter { $0.isClosed || ($0.usage.requestsInFlight == 0 && expiry(of: $0) <= now) }
         for channel in stale {
             sessions[channel.sessionID] = nil
             channel.close()
         }
         return stale.count
+    }
+
+    private func expiry(of channel: HTTPSessionChannel) -> ContinuousClock.Instant {
+        let usage = channel.usage
+        return usage.used ? usage.lastActivity + idleTimeout : channel.createdAt + unusedTimeout
     }
 
     func closeAll() {

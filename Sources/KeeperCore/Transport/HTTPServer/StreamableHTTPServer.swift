@@ -40,7 +40,8 @@ public final class StreamableHTTPServer: Sendable {
                 handler: @escaping SessionHandler) {
         self.extraRoutes = extraRoutes
         self.settings = settings
-        self.table = HTTPSessionTable(limit: settings.maxSessions, idleTimeout: settings.idleTimeout)
+        self.table = HTTPSessionTable(limit: settings.limits.maxSessions, idleTimeout: settings.limits.sessionIdleTimeout,
+                                      unusedTimeout: settings.limits.unusedSessionTimeout)
         self.handler = handler
         self.hook = hook
         self.logger = logger
@@ -52,14 +53,17 @@ public final class StreamableHTTPServer: Sendable {
     /// Serves until `shutdown()`; `onListening` gets the bound port.
     public func run(onListening: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {
         let router = Router()
-        router.add(middleware: ListenerGuard(settings: settings, boundPort: { self.boundPort }))
         let path = RouterPath(settings.path)
         router.post(path) { request, _ in try await self.post(request) }
         router.get(path) { request, _ in await self.get(request) }
         router.delete(path) { request, _ in await self.delete(request) }
         extraRoutes?(router)
+        let connections = ConnectionRegistry(limit: connectionLimit())
         let app = Application(
-            router: router,
+            responder: ListenerGuard(settings: settings, boundPort: { self.boundPort }, inner: router.buildResponder()),
+            server: .http1(configuration: .init(additionalChannelHandlers: [
+                ConnectionDeadlineHandler(registry: connections, limits: self.settings.limits),
+            ])),
             configuration: .init(address: .hostname(settings.host, port: settings.port), serverName: nil),
             onServerRunning: { channel in
                 let bound = channel.localAddress?.port ?? self.settings.port
@@ -89,8 +93,23 @@ public final class StreamableHTTPServer: Sendable {
         for task in handlers.withLock({ Array($0.values) }) { await task.value }
     }
 
+    /// The connection limit, lowered when the process may open too few descriptors for it: sessions'
+    /// upstreams, log files and the listener itself need some too.
+    private func connectionLimit() -> Int {
+        let wanted = settings.limits.maxConnections
+        guard let descriptors = DescriptorLimit.soft else { return wanted }
+        let affordable = max(8, (descriptors - 64 - 8 * settings.limits.maxSessions) / 2)
+        if affordable < wanted {
+            logger.warning("lowered the listener's connection limit to fit the open-file limit", metadata: [
+                "max_connections": "\(affordable)", "open_file_limit": "\(descriptors)",
+                "fix": "raise the limit (ulimit -n) to serve \(wanted) connections",
+            ])
+        }
+        return min(wanted, affordable)
+    }
+
     private func expireIdleSessions() async throws {
-        let interval = min(settings.idleTimeout, .seconds(30))
+        let interval = min(settings.limits.unusedSessionTimeout, settings.limits.sessionIdleTimeout, .seconds(30)) / 2
         while true {
             try await Task.sleep(for: interval)
             let expired = await table.expireIdle()
@@ -101,13 +120,13 @@ public final class StreamableHTTPServer: Sendable {
     // MARK: POST
 
     private func post(_ request: Request) async throws -> Response {
-        guard request.headers[.contentType]?.lowercased().hasPrefix("application/json") ?? false else {
+        guard MediaType.contentType(request.headers[.contentType], is: .json) else {
             return HTTPErrorResponse.make(.unsupportedMediaType, code: JSONRPCError.invalidRequestCode,
                                           "POST a JSON-RPC message with Content-Type: application/json")
         }
-        let accept = request.headers[.accept]?.lowercased() ?? "*/*"
-        let acceptsJSON = accept.contains("application/json") || accept.contains("*/*")
-        let acceptsSSE = accept.contains("text/event-stream") || accept.contains("*/*")
+        let accept = request.headers[.accept]
+        let acceptsJSON = MediaType.accept(accept, admits: .json)
+        let acceptsSSE = MediaType.accept(accept, admits: .eventStream)
         guard acceptsJSON || acceptsSSE else {
             return HTTPErrorResponse.make(.notAcceptable, code: JSONRPCError.invalidRequestCode,
                                           "Accept must list application/json and text/event-stream")
@@ -115,10 +134,10 @@ public final class StreamableHTTPServer: Sendable {
         var body: ByteBuffer
         do {
             var mutable = request
-            body = try await mutable.collectBody(upTo: settings.maxBodyBytes)
+            body = try await mutable.collectBody(upTo: settings.limits.maxBodyBytes)
         } catch is NIOTooManyBytesError {
             return HTTPErrorResponse.make(.contentTooLarge, code: JSONRPCError.invalidRequestCode,
-                                          "Request body exceeds \(settings.maxBodyBytes) bytes; raise the listener's body limit if this is intended")
+                                          "Request body exceeds \(settings.limits.maxBodyBytes) bytes; raise listener.max_body_bytes (or --max-body-bytes) if this is intended")
         }
         let message: JSONRPCMessage
         do {
@@ -158,9 +177,25 @@ public final class StreamableHTTPServer: Sendable {
 
     private func initialize(_ message: JSONRPCMessage, acceptsJSON: Bool) async throws -> Response {
         if case .respond(let response) = await hook?(message, nil) { return response }
-        guard let session = await table.create() else {
-            return HTTPErrorResponse.make(.serviceUnavailable, code: JSONRPCError.upstreamUnavailableCode,
-                                          "All \(settings.maxSessions) sessions are in use; close one (DELETE) or raise the session limit")
+        // Refused before a session exists: an invalid initialize gets no id, no slot and no upstream.
+        let requested = message.params?["protocolVersion"]?.stringValue.flatMap(MCPProtocolVersion.init) ?? .latestLegacy
+        let violations = MCPMessageChecks.checkRequest(method: "initialize", params: message.params, version: requested)
+        if !violations.isEmpty {
+            return HTTPErrorResponse.badRequest("Refused initialize, so no session was created: " + violations.map(\.description).joined(separator: "; "),
+                                                code: JSONRPCError.invalidParamsCode, id: message.id)
+        }
+        let session: HTTPSessionChannel
+        switch await table.create() {
+        case .created(let created, let evicted):
+            session = created
+            if let evicted { logger.info("evicted the least recently used idle session", metadata: ["session": "\(evicted.sessionID)"]) }
+        case .full(let retryAfter):
+            let seconds = Int((Double(retryAfter.components.seconds) + Double(retryAfter.components.attoseconds) / 1e18).rounded(.up))
+            var response = HTTPErrorResponse.make(.serviceUnavailable, code: JSONRPCError.upstreamUnavailableCode,
+                "All \(settings.limits.maxSessions) sessions have requests in flight; retry in \(seconds) s, or raise listener.max_sessions (--max-sessions)",
+                id: message.id)
+            response.headers[.retryAfter] = "\(seconds)"
+            return response
         }
         session.protocolVersion = message.params?["protocolVersion"]?.stringValue
         let id = session.sessionID
@@ -171,26 +206,39 @@ public final class StreamableHTTPServer: Sendable {
             _ = handlers.withLock { $0.removeValue(forKey: id) }
         }
         handlers.withLock { $0[id] = task }
-        var response = await dispatch(message, session: session, acceptsJSON: acceptsJSON)
+        var (response, refused) = await answer(message, session: session, acceptsJSON: acceptsJSON)
+        guard response.status == .ok, !refused else {
+            // The upstream or a stage refused the handshake: the session must not outlive the refusal.
+            _ = await table.remove(id)
+            session.close()
+            return response
+        }
         response.headers[.mcpSessionID] = session.sessionID
         return response
     }
 
     private func dispatch(_ message: JSONRPCMessage, session: HTTPSessionChannel, acceptsJSON: Bool) async -> Response {
+        await answer(message, session: session, acceptsJSON: acceptsJSON).response
+    }
+
+    /// Hands a POSTed message to its session and waits for how to answer; `refused` tells a JSON-RPC
+    /// error answered as JSON from a result.
+    private func answer(_ message: JSONRPCMessage, session: HTTPSessionChannel, acceptsJSON: Bool) async -> (response: Response, refused: Bool) {
         guard case .request(let id, _) = message.kind else {
             session.receive(message)
-            return Response(status: .accepted)
+            return (Response(status: .accepted), false)
         }
         guard let stream = session.openRequestStream(for: message, id: id, acceptsJSON: acceptsJSON) else {
-            return HTTPErrorResponse.badRequest("id \(id) is already used by a request in flight; use a new id per request", id: id)
+            return (HTTPErrorResponse.badRequest("id \(id) is already used by a request in flight; use a new id per request", id: id), true)
         }
         session.receive(message)
         switch await stream.start() {
         case .json(let bytes):
-            return Response(status: .ok, headers: [.contentType: "application/json"],
-                            body: ResponseBody(byteBuffer: ByteBuffer(bytes: bytes)))
+            let refused = (try? JSONRPCMessage.decode(bytes)).map { if case .errorResponse = $0.kind { true } else { false } } ?? false
+            return (Response(status: .ok, headers: [.contentType: "application/json"],
+                             body: ResponseBody(byteBuffer: ByteBuffer(bytes: bytes))), refused)
         case .sse:
-            return sseResponse(stream.attach(after: 0), cutAfter: settings.cutStreamsAfterEvents)
+            return (sseResponse(stream.attach(after: 0), cutAfter: settings.cutStreamsAfterEvents), false)
         case .closed:
             // Not 404: the request was dispatched, so whether it took effect is unknown, and a 404 would
             // tell the client it is safe to send again.
@@ -198,8 +246,8 @@ public final class StreamableHTTPServer: Sendable {
                 code: JSONRPCError.outcomeUnknownCode,
                 message: "The session ended before answering; the request may or may not have been applied. Check before retrying, in a new session.",
                 data: ["outcome": "unknown"])).bytes
-            return Response(status: .internalServerError, headers: [.contentType: "application/json"],
-                            body: ResponseBody(byteBuffer: ByteBuffer(bytes: body)))
+            return (Response(status: .internalServerError, headers: [.contentType: "application/json"],
+                             body: ResponseBody(byteBuffer: ByteBuffer(bytes: body))), true)
         }
     }
 
@@ -207,7 +255,7 @@ public final class StreamableHTTPServer: Sendable {
 
     private func get(_ request: Request) async -> Response {
         guard settings.servedEras.serves(.legacy) else { return Self.methodNotAllowed }
-        guard request.headers[.accept]?.lowercased().contains("text/event-stream") ?? false else {
+        guard request.headers[.accept] != nil, MediaType.accept(request.headers[.accept], admits: .eventStream) else {
             return HTTPErrorResponse.make(.notAcceptable, code: JSONRPCError.invalidRequestCode,
                                           "GET opens an SSE stream: send Accept: text/event-stream")
         }
