@@ -5,6 +5,8 @@ import Prometheus
 /// One instance per process, shared by every session and stage.
 public final class KeeperMetrics: Sendable {
     public let registry: PrometheusCollectorRegistry
+    private let tools = BoundedLabel()
+    private let notionCodes = BoundedLabel(limit: 32)
 
     public init(registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {
         self.registry = registry
@@ -13,44 +15,51 @@ public final class KeeperMetrics: Sendable {
     /// A request, tool call argument or upstream result that failed validation.
     /// `direction` is `request` or `response`; `kind` names the check (params, arguments, result, structured_content).
     public func validationFailure(upstream: String, direction: String, kind: String) {
-        registry.makeCounter(name: "mcpkeeper_validation_failures_total",
-                             labels: [("upstream", upstream), ("direction", direction), ("kind", kind)], help: "Requests, arguments or upstream results that failed validation.").increment()
+        registry.makeCounter(descriptor: Self.named("mcpkeeper_validation_failures_total", "Requests, arguments or upstream results that failed validation."), labels: [("upstream", upstream), ("direction", direction), ("kind", kind)]).increment()
     }
 
     /// Changes `safe` schema repair made: `kind` as ``SchemaFinding/Kind`` names it (unused_definition,
     /// metaschema, root_type for tool lists, counted once per tool-list version; stringified_argument per value).
     public func schemaRepairs(upstream: String, kind: String, count: Int = 1) {
-        registry.makeCounter(name: "mcpkeeper_schema_repairs_total", labels: [("upstream", upstream), ("kind", kind)], help: "Tool-schema and argument repairs applied.").increment(by: Int64(count))
+        registry.makeCounter(descriptor: Self.named("mcpkeeper_schema_repairs_total", "Tool-schema and argument repairs applied."), labels: [("upstream", upstream), ("kind", kind)]).increment(by: Int64(count))
     }
 
     /// A tool call refused by the tool policy.
     public func policyDenied(upstream: String, tool: String) {
-        registry.makeCounter(name: "mcpkeeper_policy_denied_total", labels: [("upstream", upstream), ("tool", tool)], help: "Tool calls refused by the tool policy.").increment()
+        registry.makeCounter(descriptor: Self.named("mcpkeeper_policy_denied_total", "Tool calls refused by the tool policy."), labels: [("upstream", upstream), ("tool", tools.value(tool))]).increment()
     }
 
     /// A retry of a request to the upstream; `reason` as `RetryClassifier` names it (http_429, connect, …).
     public func retry(upstream: String, reason: String) {
-        registry.makeCounter(name: "mcpkeeper_upstream_retries_total", labels: [("upstream", upstream), ("reason", reason)], help: "Requests sent to the upstream again, by reason.").increment()
+        registry.makeCounter(descriptor: Self.named("mcpkeeper_upstream_retries_total", "Requests sent to the upstream again, by reason."), labels: [("upstream", upstream), ("reason", reason)]).increment()
     }
 
     /// The upstream said "too many requests" (HTTP 429 or Notion's in-result rate limit).
     public func rateLimited(upstream: String) {
-        registry.makeCounter(name: "mcpkeeper_upstream_rate_limited_total", labels: [("upstream", upstream)], help: "Rate-limit answers from the upstream (HTTP 429 or Notion's rate_limited).").increment()
+        registry.makeCounter(descriptor: Self.named("mcpkeeper_upstream_rate_limited_total", "Rate-limit answers from the upstream (HTTP 429 or Notion's rate_limited)."), labels: [("upstream", upstream)]).increment()
     }
 
     /// The proxy reconnected to the upstream (child restarted, new HTTP session).
     public func reconnect(upstream: String, reason: String) {
-        registry.makeCounter(name: "mcpkeeper_upstream_reconnects_total", labels: [("upstream", upstream), ("reason", reason)], help: "Links to the upstream re-established (child restarted, new HTTP session).").increment()
+        registry.makeCounter(descriptor: Self.named("mcpkeeper_upstream_reconnects_total", "Links to the upstream re-established (child restarted, new HTTP session)."), labels: [("upstream", upstream), ("reason", reason)]).increment()
     }
 
     /// A Notion API error returned inside a `tools/call` result, by Notion's error code.
     public func notionError(upstream: String, code: String) {
-        registry.makeCounter(name: "mcpkeeper_notion_errors_total", labels: [("upstream", upstream), ("code", code)], help: "Notion API errors returned inside tool results, by Notion's error code.").increment()
+        registry.makeCounter(descriptor: Self.named("mcpkeeper_notion_errors_total", "Notion API errors returned inside tool results, by Notion's error code."), labels: [("upstream", upstream), ("code", notionCodes.value(code))]).increment()
+    }
+
+    /// A server message for stateless (2026-07-28) HTTP clients that could not be attributed to one
+    /// request, so was delivered to none.
+    public func undeliverable(method: String) {
+        registry.makeCounter(descriptor: Self.named("mcpkeeper_undeliverable_messages_total",
+                                                    "Server messages for stateless HTTP clients that no single request could be found for (not delivered)."),
+                             labels: [("method", MetricLabels.notification(method))]).increment()
     }
 
     /// Requests waiting for a pacing token.
     public func pacingQueueDepth(upstream: String, _ depth: Int) {
-        registry.makeGauge(name: "mcpkeeper_pacing_queue_depth", labels: [("upstream", upstream)], help: "Requests waiting for a pacing token.").set(Double(depth))
+        registry.makeGauge(descriptor: Self.named("mcpkeeper_pacing_queue_depth", "Requests waiting for a pacing token."), labels: [("upstream", upstream)]).set(Double(depth))
     }
 
     /// Durations of requests through the proxy, seconds (1 ms … 30 s).
@@ -60,28 +69,33 @@ public final class KeeperMetrics: Sendable {
 
     /// One client request and how it ended (ok, error, rejected, failed, cancelled).
     public func request(upstream: String, method: String, outcome: String, duration: Duration) {
-        registry.makeCounter(name: "mcpkeeper_requests_total", labels: [("upstream", upstream), ("method", method), ("outcome", outcome)], help: "Client requests through the proxy, by method and outcome.").increment()
-        registry.makeDurationHistogram(name: "mcpkeeper_request_duration_seconds", labels: [("upstream", upstream), ("method", method)],
-                                       buckets: Self.durationBuckets, help: "Time from a client request to its answer.").record(duration)
+        let method = MetricLabels.method(method)
+        registry.makeCounter(descriptor: Self.named("mcpkeeper_requests_total", "Client requests through the proxy, by method and outcome."), labels: [("upstream", upstream), ("method", method), ("outcome", outcome)]).increment()
+        registry.makeDurationHistogram(descriptor: Self.named("mcpkeeper_request_duration_seconds", "Time from a client request to its answer."), labels: [("upstream", upstream), ("method", method)], buckets: Self.durationBuckets).record(duration)
     }
 
     /// Whether the session's link to the upstream is up (1) or being re-established (0).
     public func upstreamUp(upstream: String, _ up: Bool) {
-        registry.makeGauge(name: "mcpkeeper_upstream_up", labels: [("upstream", upstream)], help: "Whether the link to the upstream is up (1) or being re-established (0).").set(to: up ? 1.0 : 0.0)
+        registry.makeGauge(descriptor: Self.named("mcpkeeper_upstream_up", "Whether the link to the upstream is up (1) or being re-established (0)."), labels: [("upstream", upstream)]).set(to: up ? 1.0 : 0.0)
     }
 
     /// When the upstream's OAuth access token expires (Unix time), as last loaded or refreshed.
     public func tokenExpiry(upstream: String, _ date: Date?) {
         guard let date else { return }
-        registry.makeGauge(name: "mcpkeeper_token_expiry_timestamp_seconds", labels: [("upstream", upstream)],
-                           help: "When the upstream's OAuth access token expires (Unix time).").set(to: date.timeIntervalSince1970.rounded())
+        registry.makeGauge(descriptor: Self.named("mcpkeeper_token_expiry_timestamp_seconds", "When the upstream's OAuth access token expires (Unix time)."),
+                           labels: [("upstream", upstream)]).set(to: date.timeIntervalSince1970.rounded())
     }
 
     /// Client sessions open; `delta` +1 when one starts, -1 when it ends.
     public func sessions(upstream: String, delta: Double) {
-        registry.makeGauge(name: "mcpkeeper_sessions_active", labels: [("upstream", upstream)], help: "Client sessions open.").increment(by: delta)
+        registry.makeGauge(descriptor: Self.named("mcpkeeper_sessions_active", "Client sessions open."), labels: [("upstream", upstream)]).increment(by: delta)
     }
 
     /// Prometheus text exposition format 0.0.4.
+    /// A metric's full name as one component (the names here already end in their unit).
+    private static func named(_ name: String, _ help: String) -> MetricNameDescriptor {
+        MetricNameDescriptor(metricName: name, unitName: "", helpText: help)
+    }
+
     public func exposition() -> String { registry.emitToString() }
 }
