@@ -12,6 +12,11 @@ extension SandboxServer {
             await send(.notification(method: "notifications/progress",
                                      params: ["progressToken": token, "progress": 0, "total": 1, "message": .string("calling \(name)")]))
         }
+        if state.options.logCalls {
+            await send(.notification(method: "notifications/message", params: [
+                "level": "info", "logger": "sandbox", "data": ["tool": .string(name), "arguments": .object(arguments)],
+            ]))
+        }
         if state.options.clientRequestTools {
             if let ask = SandboxClientRequestTools.ask(for: name) {
                 switch era {

@@ -94,7 +94,7 @@ struct ListenerOptions: ParsableArguments {
                probe: @escaping @Sendable (ProxySession) -> Task<Void, Never>? = { _ in nil }) async throws {
         let prober = Mutex<(owner: String?, task: Task<Void, Never>?)>((nil, nil))
         let settings = try settings(listen: listen, plan: plan, logger: logger)
-        let server = StreamableHTTPServer(settings: settings, logger: logger) { channel in
+        let server = StreamableHTTPServer(settings: settings, logger: logger, undeliverable: { metrics.undeliverable(method: $0) }) { channel in
             do {
                 let id = (channel as? HTTPSessionChannel)?.sessionID ?? "stateless"
                 _ = try await plan.runSession(downstream: channel, pipeline: pipeline, log: log, metrics: metrics, logger: logger) { session in

@@ -64,6 +64,9 @@ struct SandboxCommand: AsyncParsableCommand {
     @Flag(help: "Add tools that ask the client (roots/list, elicitation/create) or change the tool list (list_changed).")
     var clientRequestTools = false
 
+    @Flag(help: "Log each tools/call with its arguments as a notifications/message (level info).")
+    var logCalls = false
+
     @Option(name: .customLong("protocol"),
             help: "MCP era to speak: legacy (initialize handshake, up to 2025-11-25), modern (stateless 2026-07-28) or dual (both).")
     var protocolEra: String = ServedEras.legacy.rawValue
@@ -138,6 +141,7 @@ struct SandboxCommand: AsyncParsableCommand {
         options.receivedLog = receivedLog
         options.toolsPageSize = toolsPageSize
         options.clientRequestTools = clientRequestTools
+        options.logCalls = logCalls
         options.bigResultBytes = bigResultBytes
         guard let era = ServedEras(rawValue: protocolEra) else {
             throw ValidationError("--protocol: expected legacy, modern or dual, got \"\(protocolEra)\"")

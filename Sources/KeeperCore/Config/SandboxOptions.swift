@@ -42,6 +42,9 @@ public struct SandboxOptions: Sendable, Equatable {
     public var toolsPageSize: Int?
     /// Add the sandbox's own tools that exercise server-to-client requests.
     public var clientRequestTools = false
+    /// Log each `tools/call` with its arguments as `notifications/message` (level info), as servers
+    /// that trace their calls do: what a client must never see of another client's calls.
+    public var logCalls = false
     /// Add the tool `sandbox-big-result`, which returns a text of this many bytes (for benchmarks).
     public var bigResultBytes: Int?
     /// The MCP era(s) the sandbox speaks: the `initialize` handshake, stateless 2026-07-28, or both.
@@ -68,6 +71,7 @@ public struct SandboxOptions: Sendable, Equatable {
         if let receivedLog { args += ["--received-log", receivedLog] }
         if let toolsPageSize { args += ["--tools-page-size", "\(toolsPageSize)"] }
         if clientRequestTools { args.append("--client-request-tools") }
+        if logCalls { args.append("--log-calls") }
         if let bigResultBytes { args += ["--big-result-bytes", "\(bigResultBytes)"] }
         if protocolEra != .legacy { args += ["--protocol", protocolEra.rawValue] }
         return args

@@ -72,7 +72,7 @@ struct UpstreamConfigReader {
     private func readSandbox(problems: inout [ConfigProblem]) -> UpstreamConfig.Transport? {
         guard let section = reader.section("sandbox", problems: &problems) else { return nil }
         section.rejectUnknownKeys(allowed: ["latency", "rate_limit_ratio", "retry_after", "crash_after", "crash_ratio", "crash_point", "fault_state",
-                                            "malformed_after", "invalid_result_after", "invalid_token", "notion_error", "seed", "write_log", "received_log", "tools_page_size", "client_request_tools",
+                                            "malformed_after", "invalid_result_after", "invalid_token", "notion_error", "seed", "write_log", "received_log", "tools_page_size", "client_request_tools", "log_calls",
                                             "protocol"],
                                   problems: &problems)
         var options = SandboxOptions()
@@ -94,6 +94,7 @@ struct UpstreamConfigReader {
         options.receivedLog = section.string("received_log", problems: &problems).map { HomePath.expand($0, home: environment["HOME"] ?? "/") }
         options.toolsPageSize = section.int("tools_page_size", min: 1, problems: &problems)
         options.clientRequestTools = section.bool("client_request_tools", problems: &problems) ?? false
+        options.logCalls = section.bool("log_calls", problems: &problems) ?? false
         options.protocolEra = section.choice("protocol", ServedEras.allCases.map(\.rawValue), problems: &problems)
             .flatMap(ServedEras.init) ?? .legacy
         return .sandbox(options)

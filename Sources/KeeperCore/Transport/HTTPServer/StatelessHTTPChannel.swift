@@ -5,11 +5,15 @@ import Synchronization
 /// the channel, since independent clients pick colliding ids; its answer goes back to its own POST
 /// under the client's id.
 ///
+/// Independent clients share this channel, so nothing may reach a client it was not meant for.
 /// Routing: a response to its POST; a progress notification to the request that set its
 /// `progressToken`; a notification tagged with a subscription id to that `subscriptions/listen`
-/// stream; anything else to the newest open stream. The server ending a subscription with
-/// `notifications/cancelled` ends its stream. A POST whose client went away is reported to the
-/// handler as `notifications/cancelled`, which is how the modern era cancels over HTTP.
+/// stream; a log message to the one request in flight, only if that request asked for logs at that
+/// level (`_meta` logLevel, per request as 2026-07-28 has it). Anything that cannot be attributed to
+/// exactly one request is not delivered but reported to `undeliverable` (counted, logged at debug).
+/// The server ending a subscription with `notifications/cancelled` ends its stream. A POST whose
+/// client went away is reported to the handler as `notifications/cancelled`, which is how the
+/// modern era cancels over HTTP.
 public final class StatelessHTTPChannel: MessageChannel {
     public let name = "client"
     public let inbound: AsyncStream<ChannelEvent>
@@ -22,6 +26,9 @@ public final class StatelessHTTPChannel: MessageChannel {
         let number: Int
         let progressToken: JSONValue?
         let headers: [String: String]
+        let isSubscription: Bool
+        /// The lowest log level this request asked to hear; nil hears no log messages.
+        let logLevel: Int?
     }
 
     private struct State {
@@ -30,9 +37,16 @@ public final class StatelessHTTPChannel: MessageChannel {
         var closed = false
     }
 
-    public init() {
+    /// Told the method of each server message that no single request could be found for.
+    private let undeliverable: @Sendable (String) -> Void
+
+    public init(undeliverable: @escaping @Sendable (String) -> Void = { _ in }) {
+        self.undeliverable = undeliverable
         (inbound, input) = AsyncStream<ChannelEvent>.makeStream()
     }
+
+    /// RFC 5424 severities as MCP names them, least severe first.
+    static let logLevels = ["debug", "info", "notice", "warning", "error", "critical", "alert", "emergency"]
 
     /// Takes a POSTed request: its stream, and the id the handler knows it by. Nil once closed.
     func open(_ message: JSONRPCMessage, id: RequestID, acceptsJSON: Bool, headers: [String: String]) -> (ClientStream, RequestID)? {
@@ -42,8 +56,11 @@ public final class StatelessHTTPChannel: MessageChannel {
             s.next += 1
             let internalID = RequestID.string("h\(number)")
             let stream = ClientStream(number: number, requestID: internalID, acceptsJSON: acceptsJSON, retainedEvents: 256)
+            let meta = message.params?["_meta"]
             s.routes[internalID] = Route(clientID: id, stream: stream, number: number,
-                                         progressToken: message.params?["_meta"]?["progressToken"], headers: headers)
+                                         progressToken: meta?["progressToken"], headers: headers,
+                                         isSubscription: message.method == "subscriptions/listen",
+                                         logLevel: meta?[ModernMeta.logLevel]?.stringValue.flatMap(Self.logLevels.firstIndex))
             return (stream, internalID)
         }
         if let (_, internalID) = opened { input.yield(.line(message.withID(internalID).bytes)) }
@@ -78,7 +95,7 @@ public final class StatelessHTTPChannel: MessageChannel {
                 state.withLock { $0.routes.removeValue(forKey: id) }?.stream.close()
                 return
             }
-            guard let route = route(for: message) else { return }
+            guard let route = route(for: message) else { return undeliverable(method) }
             route.stream.deliver(restoringIDs(message, route: route).bytes, final: false)
         case .request, .errorResponse(nil, _):
             // The modern era has no server-to-client requests; a stray error without an id has no POST to go to.
@@ -86,9 +103,9 @@ public final class StatelessHTTPChannel: MessageChannel {
         }
     }
 
+    /// A message the proxy could not read belongs to no request it can name.
     public func sendUnparsed(_ bytes: [UInt8]) async throws(TransportError) {
-        let newest = state.withLock { s in s.routes.values.max(by: { $0.number < $1.number }) }
-        newest?.stream.deliver(bytes, final: false)
+        undeliverable("unparsed")
     }
 
     public func closeOutput() { close() }
@@ -107,15 +124,21 @@ public final class StatelessHTTPChannel: MessageChannel {
 
     private func route(for message: JSONRPCMessage) -> Route? {
         state.withLock { s -> Route? in
-            if let subscription = message.params?["_meta"]?[ModernMeta.subscriptionID].flatMap(RequestID.init),
-               let route = s.routes[subscription] {
-                return route
+            if let subscription = message.params?["_meta"]?[ModernMeta.subscriptionID].flatMap(RequestID.init) {
+                return s.routes[subscription]
             }
-            if message.method == "notifications/progress", let token = message.params?["progressToken"],
-               let route = s.routes.values.first(where: { $0.progressToken == token }) {
-                return route
+            switch message.method {
+            case "notifications/progress":
+                guard let token = message.params?["progressToken"] else { return nil }
+                return s.routes.values.first { $0.progressToken == token && !$0.isSubscription }
+            case "notifications/message":
+                let requests = s.routes.values.filter { !$0.isSubscription }
+                guard requests.count == 1, let only = requests.first, let wanted = only.logLevel,
+                      let level = message.params?["level"]?.stringValue.flatMap(Self.logLevels.firstIndex), level >= wanted else { return nil }
+                return only
+            default:
+                return nil
             }
-            return s.routes.values.max(by: { $0.number < $1.number })
         }
     }
 

@@ -69,7 +69,10 @@ extension StreamableHTTPServer {
     private func statelessHub() -> StatelessHTTPChannel {
         let (channel, created) = statelessChannel.withLock { current -> (StatelessHTTPChannel, Bool) in
             if let current { return (current, false) }
-            let channel = StatelessHTTPChannel()
+            let channel = StatelessHTTPChannel { [logger, undeliverable] method in
+                logger.debug("dropped a server message no single stateless request could be found for", metadata: ["method": "\(method)"])
+                undeliverable(method)
+            }
             current = channel
             return (channel, true)
         }

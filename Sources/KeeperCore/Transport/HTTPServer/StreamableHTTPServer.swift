@@ -36,8 +36,13 @@ public final class StreamableHTTPServer: Sendable {
 
     let extraRoutes: RouteInstaller?
 
+    /// Told the method of each server message to stateless clients that no single request could be
+    /// found for (so it was not delivered): for a metric.
+    let undeliverable: @Sendable (String) -> Void
+
     public init(settings: HTTPListenerSettings, logger: Logger, hook: RequestHook? = nil, extraRoutes: RouteInstaller? = nil,
-                handler: @escaping SessionHandler) {
+                undeliverable: @escaping @Sendable (String) -> Void = { _ in }, handler: @escaping SessionHandler) {
+        self.undeliverable = undeliverable
         self.extraRoutes = extraRoutes
         self.settings = settings
         self.table = HTTPSessionTable(limit: settings.limits.maxSessions, idleTimeout: settings.limits.sessionIdleTimeout,
