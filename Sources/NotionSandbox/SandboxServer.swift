@@ -68,6 +68,9 @@ public actor SandboxServer {
             }
             running[id] = Task { await answer(message, id: id, method: method) }
         case .notification(let method):
+            if method == "notifications/initialized", let count = state.options.floodNotifications {
+                running[.string("flood")] = Task { await flood(count) }
+            }
             if method == "notifications/cancelled", let id = message.params?["requestId"].flatMap(RequestID.init) {
                 if subscriptions.end(id) {
                     logger.info("subscription ended by the client", metadata: ["requestId": "\(id)"])
@@ -81,6 +84,17 @@ public actor SandboxServer {
         case .errorResponse(nil, _):
             logger.warning("client sent an error without an id")
         }
+    }
+
+    /// `--flood`: log messages of about 1 KB as fast as the channel takes them, as a chatty server
+    /// does to a client that may not keep up.
+    private func flood(_ count: Int) async {
+        let message = JSONRPCMessage.notification(method: "notifications/message", params: [
+            "level": "info", "logger": "sandbox-flood", "data": .string(String(repeating: "f", count: 1000)),
+        ])
+        // Encoded once: the flood must outrun any client, not spend its time encoding.
+        let bytes = message.bytes
+        for _ in 0..<count where !Task.isCancelled { try? await channel.sendUnparsed(bytes) }
     }
 
     /// Answers one request; no reply when it was cancelled meanwhile, or when it stays open (a subscription).

@@ -45,6 +45,9 @@ struct ListenerOptions: ParsableArguments {
     @Option(help: "Requests of one session waiting for answers at once (default 64, config listener.max_in_flight); more are refused.")
     var maxInFlight: Int?
 
+    @Option(help: "Bytes each session keeps for Last-Event-ID resumption (default 8 MiB, config listener.replay_buffer_bytes); the oldest go first.")
+    var replayBufferBytes: Int?
+
     @Flag(help: "Allow --listen on an address other machines can reach (config listener.expose_to_network); anyone with the key can then use the upstream's credentials.")
     var exposeToNetwork = false
 
@@ -80,6 +83,10 @@ struct ListenerOptions: ParsableArguments {
         limits.maxBodyBytes = maxBodyBytes ?? limits.maxBodyBytes
         limits.maxConnections = maxConnections ?? limits.maxConnections
         limits.maxInFlight = maxInFlight ?? limits.maxInFlight
+        limits.replayBufferBytes = try replayBufferBytes.map { bytes in
+            guard bytes >= 0 else { throw ValidationError("--replay-buffer-bytes: expected a whole number of bytes, 0 or more") }
+            return bytes
+        } ?? limits.replayBufferBytes
         limits.sessionIdleTimeout = try DurationFlag.parse(idleTimeout, flag: "--idle-timeout") ?? limits.sessionIdleTimeout
         limits.unusedSessionTimeout = try DurationFlag.parse(unusedSessionTimeout, flag: "--unused-session-timeout") ?? limits.unusedSessionTimeout
         limits.headTimeout = try DurationFlag.parse(headTimeout, flag: "--head-timeout") ?? limits.headTimeout
@@ -94,6 +101,7 @@ struct ListenerOptions: ParsableArguments {
                probe: @escaping @Sendable (ProxySession) -> Task<Void, Never>? = { _ in nil }) async throws {
         let prober = Mutex<(owner: String?, task: Task<Void, Never>?)>((nil, nil))
         let settings = try settings(listen: listen, plan: plan, logger: logger)
+        let plan = { var plan = plan; plan.listener = settings.limits; return plan }()
         let server = StreamableHTTPServer(settings: settings, logger: logger, undeliverable: { metrics.undeliverable(method: $0) }) { channel in
             do {
                 let id = (channel as? HTTPSessionChannel)?.sessionID ?? "stateless"

@@ -67,6 +67,9 @@ struct SandboxCommand: AsyncParsableCommand {
     @Flag(help: "Log each tools/call with its arguments as a notifications/message (level info).")
     var logCalls = false
 
+    @Option(help: "After notifications/initialized, send this many log messages of about 1 KB as fast as they are taken.")
+    var flood: Int?
+
     @Option(name: .customLong("protocol"),
             help: "MCP era to speak: legacy (initialize handshake, up to 2025-11-25), modern (stateless 2026-07-28) or dual (both).")
     var protocolEra: String = ServedEras.legacy.rawValue
@@ -142,6 +145,7 @@ struct SandboxCommand: AsyncParsableCommand {
         options.toolsPageSize = toolsPageSize
         options.clientRequestTools = clientRequestTools
         options.logCalls = logCalls
+        options.floodNotifications = flood
         options.bigResultBytes = bigResultBytes
         guard let era = ServedEras(rawValue: protocolEra) else {
             throw ValidationError("--protocol: expected legacy, modern or dual, got \"\(protocolEra)\"")

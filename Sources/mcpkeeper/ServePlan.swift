@@ -85,9 +85,6 @@ struct ServePlan {
         if !headers.isEmpty, url == nil {
             throw ValidationError("--header only applies with --url; headers of a config upstream go in its \"headers\"")
         }
-        if !headers.isEmpty, url == nil {
-            throw ValidationError("--header only applies with --url; headers of a config upstream go in its \"headers\"")
-        }
         if let logPath {
             var settings = logSettings ?? RequestLogSettings(path: logPath)
             settings.path = logPath
@@ -145,6 +142,7 @@ struct ServePlan {
         let (target, name) = (self.target, upstreamName)
         var settings = ProxySession.Settings(sessionID: SessionID.random(), upstreamName: upstreamName, shutdownGrace: target.shutdownGrace)
         settings.reconnectBackoff = Backoff(base: retry.baseDelay, cap: retry.maxDelay)
+        if !(downstream is StdioChannel) { settings.maxInFlight = listener.maxInFlight }
         let session = ProxySession(
             settings: settings,
             downstream: downstream, upstream: upstream, pipeline: pipeline, log: log, logger: logger,

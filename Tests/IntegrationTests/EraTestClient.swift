@@ -148,7 +148,7 @@ final class EraTestClient: Sendable {
             request.headers.replaceOrAdd(name: "Accept", value: "text/event-stream")
             request.headers.replaceOrAdd(name: "Mcp-Session-Id", value: session)
             request.headers.replaceOrAdd(name: "MCP-Protocol-Version", value: Self.legacyVersion)
-            return Listening(id: id, stream: Task { try? await self.read(request, receive) })
+            return Listening(id: id, stream: Task { _ = try? await self.read(request, receive) })
         }
         let request: JSONValue = ["jsonrpc": "2.0", "id": .number(JSONNumber(id)), "method": "subscriptions/listen",
                                   "params": ["_meta": Self.meta, "notifications": ["toolsListChanged": true]]]

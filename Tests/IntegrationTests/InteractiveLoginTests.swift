@@ -158,7 +158,7 @@ struct InteractiveLoginTests {
                 url = shown.withLock { $0.joined(separator: "\n") }.firstMatch(of: Self.authorizeURL).map { String($0.1) }
                 if url == nil { try await Task.sleep(for: .milliseconds(20)) }
             }
-            try await Self.approve(url: try #require(url, "no URL shown"))
+            _ = try await Self.approve(url: try #require(url, "no URL shown"))
             let headers = try await [h1, h2, h3]
             #expect(Set(headers).count == 1, "all three use the one new token")
             #expect(shown.withLock { $0.joined() }.matches(of: Self.authorizeURL).count == 1)

@@ -78,3 +78,20 @@ struct MediaTypeTests {
         #expect(MediaType.accept(header, admits: .json) == admitsJSON)
     }
 }
+
+@Suite("A session's SSE replay buffer is bounded in bytes")
+struct ReplayBudgetTests {
+    @Test("large answers on many streams keep at most the budget (plus the newest event) for resumption")
+    func replayBytesBounded() throws {
+        let session = HTTPSessionChannel(sessionID: "replay", replayBufferBytes: 10_000)
+        let padding = String(repeating: "x", count: 3_000)
+        for n in 1...20 {
+            let id = RequestID.number(JSONNumber(n))
+            let request = JSONRPCMessage.request(id: id, method: "tools/call")
+            let stream = try #require(session.openRequestStream(for: request, id: id, acceptsJSON: false))
+            stream.deliver(JSONRPCMessage.response(id: id, result: ["text": .string(padding)]).bytes, final: true)
+            #expect(session.replay.bytes <= 10_000 + 3_200, "after answer \(n): \(session.replay.bytes) bytes kept")
+        }
+        #expect(session.replay.bytes >= 3_000, "the newest answer is still there to resume")
+    }
+}

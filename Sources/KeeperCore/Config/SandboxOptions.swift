@@ -45,6 +45,8 @@ public struct SandboxOptions: Sendable, Equatable {
     /// Log each `tools/call` with its arguments as `notifications/message` (level info), as servers
     /// that trace their calls do: what a client must never see of another client's calls.
     public var logCalls = false
+    /// After `notifications/initialized`, send this many log messages of about 1 KB at once.
+    public var floodNotifications: Int?
     /// Add the tool `sandbox-big-result`, which returns a text of this many bytes (for benchmarks).
     public var bigResultBytes: Int?
     /// The MCP era(s) the sandbox speaks: the `initialize` handshake, stateless 2026-07-28, or both.
@@ -72,6 +74,7 @@ public struct SandboxOptions: Sendable, Equatable {
         if let toolsPageSize { args += ["--tools-page-size", "\(toolsPageSize)"] }
         if clientRequestTools { args.append("--client-request-tools") }
         if logCalls { args.append("--log-calls") }
+        if let floodNotifications { args += ["--flood", "\(floodNotifications)"] }
         if let bigResultBytes { args += ["--big-result-bytes", "\(bigResultBytes)"] }
         if protocolEra != .legacy { args += ["--protocol", protocolEra.rawValue] }
         return args

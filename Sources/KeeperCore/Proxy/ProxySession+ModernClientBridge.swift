@@ -53,7 +53,7 @@ extension ProxySession {
         case nil:
             break
         }
-        if let result {
+        if result != nil {
             try? await upstream.send(.notification(method: "notifications/initialized"))
             // A reconnect replays this handshake, so the upstream session comes back with the link.
             handshake = (params, true)

@@ -21,6 +21,9 @@ public actor ProxySession: UpstreamRequester {
         public var drainTimeout: Duration = .seconds(10)
         /// How long a `server/discover` probe may go unanswered before the upstream is taken as legacy.
         public var eraProbeTimeout: Duration = .seconds(3)
+        /// Client requests waiting for answers at once; more are refused at once, so a client that
+        /// floods requests at a stuck upstream cannot make the proxy hold them all.
+        public var maxInFlight = 256
 
         public init(sessionID: String, upstreamName: String, shutdownGrace: Duration = .seconds(2)) {
             self.sessionID = sessionID
@@ -209,6 +212,13 @@ public actor ProxySession: UpstreamRequester {
                                 upstream: settings.upstreamName, receivedAt: .now, context: context)
         guard inFlight[id] == nil else {
             let error = JSONRPCError.invalidRequest("id \(id) is already used by a request in flight; use a new id per request")
+            Task { await answerClient(.error(id: id, error)) }
+            return
+        }
+        guard inFlight.count < settings.maxInFlight else {
+            let error = JSONRPCError(code: JSONRPCError.upstreamUnavailableCode,
+                                     message: "\(inFlight.count) requests are already waiting for answers from '\(settings.upstreamName)'; this one was not sent. Wait for answers before sending more (HTTP: listener.max_in_flight).",
+                                     data: ["in_flight": .number(JSONNumber(inFlight.count)), "outcome": "not_sent"])
             Task { await answerClient(.error(id: id, error)) }
             return
         }

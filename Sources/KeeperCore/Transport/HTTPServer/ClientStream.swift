@@ -19,6 +19,7 @@ final class ClientStream: Sendable {
     let requestID: RequestID?
     let acceptsJSON: Bool
     private let retainedEvents: Int
+    private let account: ReplayAccount?
     private let state = Mutex(State())
 
     private struct State {
@@ -36,11 +37,21 @@ final class ClientStream: Sendable {
         var handedOut = 0
     }
 
-    init(number: Int, requestID: RequestID?, acceptsJSON: Bool, retainedEvents: Int = 1000) {
+    init(number: Int, requestID: RequestID?, acceptsJSON: Bool, retainedEvents: Int = 1000, account: ReplayAccount? = nil) {
         self.number = number
         self.requestID = requestID
         self.acceptsJSON = acceptsJSON
         self.retainedEvents = retainedEvents
+        self.account = account
+    }
+
+    /// Gives up every retained event (the session no longer keeps this stream for resumption).
+    func forget() {
+        let bytes = state.withLock { s -> Int in
+            defer { s.events.removeAll() }
+            return s.events.reduce(0) { $0 + $1.bytes.count }
+        }
+        account?.remove(bytes)
     }
 
     var isFinished: Bool { state.withLock { $0.finished } }
@@ -79,7 +90,11 @@ final class ClientStream: Sendable {
                 let encoded = SSEEncoder.encode(SSEEvent(id: "\(number)-\(sequence)", event: "message",
                                                         data: String(decoding: message, as: UTF8.self)))
                 s.events.append((sequence, encoded))
-                if s.events.count > retainedEvents { s.events.removeFirst(s.events.count - retainedEvents) }
+                account?.add(encoded.count)
+                // The newest event stays: a client that reconnects at once can still have it.
+                while s.events.count > 1, s.events.count > retainedEvents || account?.isOver == true {
+                    account?.remove(s.events.removeFirst().bytes.count)
+                }
                 s.finished = final
                 event = encoded
                 if s.reader != nil { s.handedOut = sequence }

@@ -31,8 +31,12 @@ public final class HTTPSessionChannel: MessageChannel {
     /// Finished streams kept for resumption.
     private static let retainedStreams = 64
 
-    public init(sessionID: String, now: ContinuousClock.Instant = .now) {
+    /// What this session's streams keep for resumption, in bytes.
+    let replay: ReplayAccount
+
+    public init(sessionID: String, now: ContinuousClock.Instant = .now, replayBufferBytes: Int = 8 << 20) {
         self.sessionID = sessionID
+        replay = ReplayAccount(limit: replayBufferBytes)
         createdAt = now
         (inbound, input) = AsyncStream<ChannelEvent>.makeStream()
         state = Mutex(State(lastActivity: now))
@@ -77,7 +81,7 @@ public final class HTTPSessionChannel: MessageChannel {
     func openRequestStream(for message: JSONRPCMessage, id: RequestID, acceptsJSON: Bool) -> ClientStream? {
         state.withLock { s -> ClientStream? in
             guard !s.closed, s.requestStreams[id] == nil else { return nil }
-            let stream = ClientStream(number: s.nextStream, requestID: id, acceptsJSON: acceptsJSON)
+            let stream = ClientStream(number: s.nextStream, requestID: id, acceptsJSON: acceptsJSON, account: replay)
             s.nextStream += 1
             s.requestStreams[id] = stream
             if let token = message.params?["_meta"]?["progressToken"] { s.progressTokens[token] = id }
@@ -97,7 +101,7 @@ public final class HTTPSessionChannel: MessageChannel {
             guard !s.closed else { return nil }
             s.used = true
             if let existing = s.standalone { return existing }
-            let stream = ClientStream(number: s.nextStream, requestID: nil, acceptsJSON: false)
+            let stream = ClientStream(number: s.nextStream, requestID: nil, acceptsJSON: false, account: replay)
             s.nextStream += 1
             s.standalone = stream
             remember(stream, in: &s)
@@ -132,7 +136,7 @@ public final class HTTPSessionChannel: MessageChannel {
             if let standalone = s.standalone, standalone.hasReader { return standalone }
             if let newest = s.requestStreams.values.max(by: { $0.number < $1.number }) { return newest }
             if s.standalone == nil {
-                let stream = ClientStream(number: s.nextStream, requestID: nil, acceptsJSON: false)
+                let stream = ClientStream(number: s.nextStream, requestID: nil, acceptsJSON: false, account: replay)
                 s.nextStream += 1
                 s.standalone = stream
                 remember(stream, in: &s)
@@ -158,9 +162,10 @@ public final class HTTPSessionChannel: MessageChannel {
 
     private func remember(_ stream: ClientStream, in s: inout State) {
         s.streams[stream.number] = stream
-        if s.streams.count > Self.retainedStreams {
-            let stale = s.streams.values.filter { $0.isFinished }.map(\.number).sorted()
-            for number in stale.prefix(s.streams.count - Self.retainedStreams) { s.streams[number] = nil }
+        var stale = s.streams.values.filter { $0.isFinished }.map(\.number).sorted()[...]
+        while let oldest = stale.first, s.streams.count > Self.retainedStreams || replay.isOver {
+            s.streams.removeValue(forKey: oldest)?.forget()
+            stale = stale.dropFirst()
         }
     }
 

@@ -6,9 +6,11 @@ actor HTTPSessionTable {
     let limit: Int
     let idleTimeout: Duration
     let unusedTimeout: Duration
+    let replayBufferBytes: Int
 
-    init(limit: Int, idleTimeout: Duration, unusedTimeout: Duration) {
+    init(limit: Int, idleTimeout: Duration, unusedTimeout: Duration, replayBufferBytes: Int = 8 << 20) {
         self.limit = limit
+        self.replayBufferBytes = replayBufferBytes
         self.idleTimeout = idleTimeout
         self.unusedTimeout = unusedTimeout
     }
@@ -35,7 +37,7 @@ actor HTTPSessionTable {
             victim.0.close()
             evicted = victim.0
         }
-        let channel = HTTPSessionChannel(sessionID: Self.newID(), now: now)
+        let channel = HTTPSessionChannel(sessionID: Self.newID(), now: now, replayBufferBytes: replayBufferBytes)
         sessions[channel.sessionID] = channel
         return .created(channel, evicted: evicted)
     }

@@ -46,7 +46,7 @@ public final class StreamableHTTPServer: Sendable {
         self.extraRoutes = extraRoutes
         self.settings = settings
         self.table = HTTPSessionTable(limit: settings.limits.maxSessions, idleTimeout: settings.limits.sessionIdleTimeout,
-                                      unusedTimeout: settings.limits.unusedSessionTimeout)
+                                      unusedTimeout: settings.limits.unusedSessionTimeout, replayBufferBytes: settings.limits.replayBufferBytes)
         self.handler = handler
         self.hook = hook
         self.logger = logger
