@@ -161,6 +161,18 @@ struct MetricsEndpointTests {
 
     static let callsOK = #"mcpkeeper_requests_total{upstream="mcpkeeper",method="tools/call",outcome="ok"}"#
 
+    @Test("serve --metrics: thousands of invented method names add one series (method=\"other\"), not thousands")
+    func inventedMethodsStayBounded() async throws {
+        try await Self.withServe { proxy, metrics in
+            let before = try await ProbeHarness.get(metrics).text.utf8.count
+            for id in 100..<3100 { proxy.request(id, "x/invented-\(id)") }
+            _ = try await proxy.response(to: 3099, timeout: .seconds(30))
+            let text = try await Self.scrape(metrics) { (ProbeHarness.sample($0, #"mcpkeeper_requests_total{upstream="mcpkeeper",method="other",outcome="error"}"#) ?? 0) >= 3000 }
+            #expect(!text.contains("x/invented"), "a client-chosen method reached a label")
+            #expect(text.utf8.count < before + 4096, "/metrics grew from \(before) to \(text.utf8.count) bytes")
+        }
+    }
+
     @Test("serve --metrics: request counter, duration histogram, upstream_up and sessions_active after two tools/call")
     func serveMetrics() async throws {
         try await Self.withServe { _, metrics in
