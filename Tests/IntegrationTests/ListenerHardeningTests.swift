@@ -116,7 +116,7 @@ struct ListenerHardeningTests {
 
     @Test("a session never used after its handshake ends after --unused-session-timeout; a used one stays")
     func unusedSessionExpires() async throws {
-        try await HTTPListenerTests.withListener(["--unused-session-timeout", "1s"]) { listener in
+        try await HTTPListenerTests.withListener(["--unused-session-timeout", "2s"]) { listener in
             var unused = listener.client, used = listener.client
             try await unused.initialize()
             try await used.initialize()

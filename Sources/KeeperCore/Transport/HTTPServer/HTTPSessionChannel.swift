@@ -37,12 +37,10 @@ public final class HTTPSessionChannel: MessageChannel {
     public init(sessionID: String, now: ContinuousClock.Instant = .now, replayBufferBytes: Int = 8 << 20) {
         self.sessionID = sessionID
         replay = ReplayAccount(limit: replayBufferBytes)
-        createdAt = now
         (inbound, input) = AsyncStream<ChannelEvent>.makeStream()
         state = Mutex(State(lastActivity: now))
     }
 
-    public let createdAt: ContinuousClock.Instant
     public var lastActivity: ContinuousClock.Instant { state.withLock { $0.lastActivity } }
     public var isClosed: Bool { state.withLock { $0.closed } }
 

@@ -65,7 +65,7 @@ actor HTTPSessionTable {
 
     private func expiry(of channel: HTTPSessionChannel) -> ContinuousClock.Instant {
         let usage = channel.usage
-        return usage.used ? usage.lastActivity + idleTimeout : channel.createdAt + unusedTimeout
+        return usage.lastActivity + (usage.used ? idleTimeout : unusedTimeout)
     }
 
     func closeAll() {
