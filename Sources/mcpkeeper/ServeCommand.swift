@@ -43,6 +43,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "How long the upstream gets to exit after EOF, and again after SIGTERM, e.g. 2s.")
     var shutdownGrace: String?
 
+    @Option(help: "How long the upstream may take to answer a request before it is cancelled and the client told, e.g. 60s; each progress notification restarts it (config timeouts.request).")
+    var requestTimeout: String?
+
     @Flag(help: "Hide and refuse every tool that is not read-only (policy tier \"read\").")
     var readOnly = false
 
@@ -75,6 +78,12 @@ struct ServeCommand: AsyncParsableCommand {
             throw ExitCode(2)
         }
         if readOnly { plan.policy.tier = .read }
+        do {
+            plan.requestTimeout = try DurationFlag.parse(requestTimeout, flag: "--request-timeout") ?? plan.requestTimeout
+        } catch {
+            StandardError.shared.write("mcpkeeper: \(error)\n")
+            throw ExitCode(2)
+        }
         if let schemaProfile { plan.validation.schemaProfile = schemaProfile }
         for warning in plan.warnings { logger.warning("\(warning.path): \(warning.message)") }
         let requestLog = try plan.openLog()
@@ -115,6 +124,10 @@ struct ServeCommand: AsyncParsableCommand {
             }
         } catch {
             logger.critical("\(error)")
+            let answering = Task { await UnstartableUpstream.answer(downstream, upstream: plan.upstreamName, reason: "\(error)") }
+            await stop.onFire { answering.cancel() }
+            await answering.value
+            _ = downstream.flush(timeout: .seconds(2))
             throw ExitCode(1)
         }
         withExtendedLifetime(signals) {}

@@ -20,6 +20,8 @@ struct ServePlan {
     var stateDirectory: String
     /// `serve --listen`'s limits and exposure, from the config's `listener` section.
     var listener = ListenerLimits()
+    var requestTimeout: Duration = .seconds(60)
+    var requestTimeoutMax: Duration = .seconds(600)
     var exposeToNetwork = false
     /// The whoami tool named in the config, for the live probe.
     var whoami: String?
@@ -81,6 +83,8 @@ struct ServePlan {
         paced = pacing.enabled ?? upstreamConfig.map(UpstreamLauncher.isNotion) ?? false
         hints = config?.hints ?? hints
         listener = config?.listener ?? listener
+        requestTimeout = config?.requestTimeout ?? requestTimeout
+        requestTimeoutMax = config?.requestTimeoutMax ?? requestTimeoutMax
         exposeToNetwork = config?.exposeToNetwork ?? exposeToNetwork
         if !headers.isEmpty, url == nil {
             throw ValidationError("--header only applies with --url; headers of a config upstream go in its \"headers\"")
@@ -143,6 +147,8 @@ struct ServePlan {
         var settings = ProxySession.Settings(sessionID: SessionID.random(), upstreamName: upstreamName, shutdownGrace: target.shutdownGrace)
         settings.reconnectBackoff = Backoff(base: retry.baseDelay, cap: retry.maxDelay)
         if !(downstream is StdioChannel) { settings.maxInFlight = listener.maxInFlight }
+        settings.requestTimeout = requestTimeout
+        settings.requestTimeoutMax = max(requestTimeoutMax, requestTimeout)
         let session = ProxySession(
             settings: settings,
             downstream: downstream, upstream: upstream, pipeline: pipeline, log: log, logger: logger,

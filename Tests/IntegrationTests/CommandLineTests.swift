@@ -23,9 +23,10 @@ struct CommandLineTests {
         #expect(text.contains("colour"))
     }
 
-    @Test("serve with an unknown command says it cannot start it and exits non-zero")
+    @Test("serve with an unknown command says it cannot start it and exits non-zero once the client leaves")
     func serveUnknownCommand() async throws {
         let proxy = try ProxyProcess(["serve", "--", "/nonexistent/mcp-server"])
+        proxy.closeInput()
         #expect(await proxy.waitForExit() == 1)
         #expect(proxy.stderr.contains("cannot start '/nonexistent/mcp-server'"))
     }

@@ -15,6 +15,10 @@ public struct KeeperConfig: Sendable {
     public var tokenKey: TokenKeySource?
     /// Whether Notion's in-result API errors are marked as errors with a remediation (`NotionHintStage`).
     public var hints = true
+    /// `timeouts.request`: how long the upstream may take to answer one request (progress restarts it).
+    public var requestTimeout: Duration = .seconds(60)
+    /// `timeouts.request_max`: the longest a request may run however much progress it reports.
+    public var requestTimeoutMax: Duration = .seconds(600)
     /// `serve --listen`'s limits (the `listener` section).
     public var listener = ListenerLimits()
     /// `listener.expose_to_network`: whether `serve --listen` may bind beyond loopback.

@@ -52,6 +52,11 @@ enum SettingsReader {
                 problems.append(ConfigProblem(.error, "token_encryption", "expected \"key_env\" (a variable holding the key) or \"key_file\""))
             }
         }
+        if let s = root.section("timeouts", problems: &problems) {
+            s.rejectUnknownKeys(allowed: ["request", "request_max"], problems: &problems)
+            config.requestTimeout = s.duration("request", problems: &problems) ?? config.requestTimeout
+            config.requestTimeoutMax = s.duration("request_max", problems: &problems) ?? max(config.requestTimeoutMax, config.requestTimeout)
+        }
         if let s = root.section("probe", problems: &problems) {
             s.rejectUnknownKeys(allowed: ["interval", "timeout"], problems: &problems)
             config.probe.interval = s.duration("interval", problems: &problems) ?? config.probe.interval

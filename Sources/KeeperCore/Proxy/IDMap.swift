@@ -29,6 +29,12 @@ public struct IDMap<Entry: Sendable>: Sendable {
         key(id).flatMap { entries.removeValue(forKey: $0) }
     }
 
+    /// Whether the proxy ever issued `id` (answered or not): an answer under any other id is the
+    /// upstream's mistake, not a late answer.
+    public func wasIssued(_ id: RequestID) -> Bool {
+        key(id).map { $0 >= 1 && $0 < next } ?? false
+    }
+
     /// Every entry with the id it was issued under.
     public var all: [(id: RequestID, entry: Entry)] {
         entries.map { (RequestID($0.key), $0.value) }

@@ -26,13 +26,38 @@ extension ProxySession {
         return nil
     }
 
-    /// The link to send on, waiting while one is being established; nil once the session stops.
+    /// The link to send on, waiting while one is being established; nil once the session stops or
+    /// while the circuit is open (`circuit` says why).
     func readyLink() async -> (any UpstreamLink, Int)? {
         switch link {
         case .up(let upstream, let linkGeneration, _): return (upstream, linkGeneration)
         case .stopped: return nil
-        case .connecting: return await withCheckedContinuation { linkWaiters.append($0) }
+        case .connecting:
+            guard !circuit.isOpen else { return nil }
+            return await withCheckedContinuation { linkWaiters.append($0) }
         }
+    }
+
+    /// Reads a link until it ends, then fails what was sent on it: a handshake replayed on a link
+    /// whose process has already exited must not wait for an answer that cannot come.
+    func pump(_ upstream: any UpstreamLink, generation linkGeneration: Int) -> Task<Void, Never> {
+        Task {
+            await pumpUpstream(upstream)
+            let reason = await upstream.endDescription()
+            linkEnds[linkGeneration] = reason
+            linkLost(linkGeneration, reason: reason)
+        }
+    }
+
+    /// A start of the upstream failed; past the threshold the circuit opens and waiting requests are answered.
+    private func startFailed(_ reason: String, needsAPerson: Bool) {
+        circuit.failed(reason, at: clock.date, needsAPerson: needsAPerson)
+        guard circuit.isOpen else { return }
+        metrics.upstreamUp(upstream: settings.upstreamName, false)
+        logger.error("the upstream keeps failing to start; answering requests at once until it is back", metadata: [
+            "upstream": "\(settings.upstreamName)", "failures": "\(circuit.failures)", "last": "\(reason)",
+        ])
+        releaseLinkWaiters()
     }
 
     /// Ends a link that still runs but is no use (its HTTP session expired); `run` then reconnects.
@@ -45,35 +70,46 @@ extension ProxySession {
 
     /// Opens new links, with growing jittered waits while the upstream keeps failing, until one
     /// completes the replayed handshake; nil when the session stops meanwhile.
-    func reconnect(after reason: String) async -> LivePump? {
+    func reconnect(after reason: String, from lost: any UpstreamLink) async -> LivePump? {
         var failures: Int
         switch link {
         case .up(_, _, let since): failures = clock.now - since >= settings.healthyAfter ? 0 : 1
         case .connecting(let count): failures = count
         case .stopped: return nil
         }
+        link = .connecting(consecutiveFailures: failures)
+        if failures > 0 { startFailed(reason, needsAPerson: await lost.needsAPerson()) }
         metrics.reconnect(upstream: settings.upstreamName, reason: Self.label(reason))
         metrics.upstreamUp(upstream: settings.upstreamName, false)
-        while shutdown == nil {
+        var lastReason = reason
+        while shutdown == nil, !Task.isCancelled {
             link = .connecting(consecutiveFailures: failures)
+            if circuit.needsAPerson {
+                // No restart can help; wait for the stop that a fixed setup (and a new start) brings.
+                try? await clock.sleep(for: .seconds(86_400))
+                continue
+            }
             let wait = failures == 0 ? .zero : settings.reconnectBackoff.delay(attempt: failures - 1, random: random)
+            circuit.scheduled(clock.now + wait)
             logger.warning("reconnecting to the upstream", metadata: [
-                "upstream": "\(settings.upstreamName)", "reason": "\(reason)", "attempt": "\(failures + 1)", "wait_ms": "\(wait.milliseconds)",
+                "upstream": "\(settings.upstreamName)", "reason": "\(lastReason)", "attempt": "\(failures + 1)", "wait_ms": "\(wait.milliseconds)",
             ])
             if wait > .zero { try? await clock.sleep(for: wait) }
-            guard shutdown == nil, let connector else { return nil }
+            guard shutdown == nil, !Task.isCancelled, let connector else { return nil }
             let upstream: any UpstreamLink
             do {
                 upstream = try connector()
             } catch {
                 logger.error("cannot reconnect to the upstream", metadata: ["upstream": "\(settings.upstreamName)", "error": "\(error)"])
                 failures += 1
+                lastReason = "\(error)"
+                startFailed(lastReason, needsAPerson: (error as? SpawnError)?.needsAPerson ?? false)
                 continue
             }
             generation += 1
             let newGeneration = generation
-            let pump = Task { await pumpUpstream(upstream) }
-            if await replayHandshake(on: upstream, generation: newGeneration), shutdown == nil {
+            let pump = pump(upstream, generation: newGeneration)
+            if await replayHandshake(on: upstream, generation: newGeneration), shutdown == nil, !Task.isCancelled {
                 announce(upstream, generation: newGeneration)
                 return LivePump(link: upstream, generation: newGeneration, pump: pump)
             }
@@ -81,6 +117,9 @@ extension ProxySession {
             await pump.value
             linkLost(newGeneration, reason: "its handshake failed")
             failures += 1
+            let died = linkEnds.removeValue(forKey: newGeneration)
+            lastReason = died ?? "it did not complete the replayed initialize"
+            startFailed(lastReason, needsAPerson: died != nil ? await upstream.needsAPerson() : false)
         }
         return nil
     }
@@ -92,7 +131,7 @@ extension ProxySession {
         let exchange = ownExchange("initialize", params: handshake.params)
         let reply = try? await exchangeOnLink(upstream, generation: newGeneration, exchange: exchange, clientID: nil)
         guard case .upstream(let response) = reply?.outcome, let result = response.result else {
-            logger.error("the upstream refused the replayed initialize", metadata: ["upstream": "\(settings.upstreamName)"])
+            logger.error("the replayed initialize failed", metadata: ["upstream": "\(settings.upstreamName)"])
             return false
         }
         if let version = result["protocolVersion"]?.stringValue, version != tools.protocolVersion.rawValue {
@@ -109,6 +148,7 @@ extension ProxySession {
     /// whether the tool list changed underneath the client.
     private func announce(_ upstream: any UpstreamLink, generation newGeneration: Int) {
         link = .up(upstream, generation: newGeneration, since: clock.now)
+        circuit.reset()
         metrics.upstreamUp(upstream: settings.upstreamName, true)
         logger.notice("upstream reconnected", metadata: ["upstream": "\(settings.upstreamName)", "generation": "\(newGeneration)"])
         linkWaiters.forEach { $0.resume(returning: (upstream, newGeneration)) }

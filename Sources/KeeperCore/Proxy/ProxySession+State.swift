@@ -20,6 +20,9 @@ struct PendingUpstream: Sendable {
     /// The link it was sent on.
     let generation: Int
     var state: State
+    let sentAt: ContinuousClock.Instant
+    /// When it times out; moved on by the upstream's progress notifications, up to the maximum.
+    var deadline: ContinuousClock.Instant
 }
 
 /// A server-initiated request forwarded to the client, waiting for the client's answer.

@@ -6,6 +6,10 @@ extension ProxySession {
     /// While the upstream is being reconnected, this waits for the new link.
     func forward(_ exchange: Exchange, for clientID: RequestID?) async throws -> Reply {
         guard let (upstream, linkGeneration) = await readyLink() else {
+            if shutdown == nil, circuit.isOpen {
+                return Reply(.proxy(UpstreamFailure.down(circuit.refusal(upstream: settings.upstreamName, now: clock.now),
+                                                         upstream: settings.upstreamName, method: exchange.method, tool: exchange.tool), outcome: "failed"))
+            }
             return Reply(.proxy(UpstreamFailure.notSent(upstream: settings.upstreamName, reason: "the session is closing",
                                                         method: exchange.method, tool: exchange.tool), outcome: "failed"))
         }
@@ -15,7 +19,9 @@ extension ProxySession {
     /// One request on one link as it is, under a fresh id, and its reply (eras are `exchangeOnLink`'s concern).
     func sendAndAwait(_ upstream: any UpstreamLink, generation linkGeneration: Int, exchange: Exchange,
                       clientID: RequestID?) async throws -> Reply {
-        let upstreamID = toUpstream.allocate(PendingUpstream(exchange: exchange, generation: linkGeneration, state: .sending))
+        let now = clock.now
+        let upstreamID = toUpstream.allocate(PendingUpstream(exchange: exchange, generation: linkGeneration, state: .sending,
+                                                             sentAt: now, deadline: now + settings.requestTimeout))
         if let clientID { inFlight[clientID]?.upstreamID = upstreamID }
         do {
             try await upstream.send(exchange.message.withID(upstreamID))
@@ -65,7 +71,7 @@ extension ProxySession {
             switch event {
             case .line(let bytes): await handleFromUpstream(bytes, link: upstream)
             case .oversized(let count):
-                logger.error("upstream sent a message over the line limit; discarded", metadata: ["bytes": "\(count)"])
+                undeliverableAnswer("a message of \(count) bytes, over the line limit")
             }
         }
     }
@@ -75,14 +81,23 @@ extension ProxySession {
         do {
             message = try JSONRPCMessage.decode(bytes)
         } catch {
-            logger.error("upstream sent a malformed message; not forwarded",
-                         metadata: ["upstream": "\(settings.upstreamName)", "reason": "\(error.error.message)"])
+            logger.warning("upstream sent a malformed message; not forwarded",
+                           metadata: ["upstream": "\(settings.upstreamName)", "reason": "\(error.error.message)"])
+            // Readable enough to name its id: the request it answers fails now rather than at its timeout.
+            if let id = error.id, let pending = toUpstream.peek(id) {
+                settle(id, Reply(.proxy(UpstreamFailure.outcomeUnknown(upstream: settings.upstreamName, reason: "its answer was not valid JSON-RPC: \(error.error.message)",
+                                                                       method: pending.exchange.method, tool: pending.exchange.tool), outcome: "failed")))
+            }
             return
         }
         switch message.kind {
         case .response(let id), .errorResponse(.some(let id), _):
             guard toUpstream.peek(id) != nil else {
-                logger.debug("dropped a response to a request no longer waiting", metadata: ["id": "\(id)"])
+                if toUpstream.wasIssued(id) {
+                    logger.debug("dropped a response to a request no longer waiting", metadata: ["id": "\(id)"])
+                } else {
+                    undeliverableAnswer("an id it was never given (\(id))")
+                }
                 return
             }
             settle(id, Reply(.upstream(message)))
@@ -97,6 +112,7 @@ extension ProxySession {
             await answerClient(message.withID(downstreamID))
         case .notification(let method):
             if method == "notifications/tools/list_changed" { tools.markStale() }
+            if method == "notifications/progress" { progressed(message) }
             guard let outgoing = await clientView(of: message, method: method) else { return }
             await answerClient(outgoing)
             recordNotification(outgoing, direction: .upstreamToClient)

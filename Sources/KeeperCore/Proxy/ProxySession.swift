@@ -21,6 +21,12 @@ public actor ProxySession: UpstreamRequester {
         public var drainTimeout: Duration = .seconds(10)
         /// How long a `server/discover` probe may go unanswered before the upstream is taken as legacy.
         public var eraProbeTimeout: Duration = .seconds(3)
+        /// How long the upstream may take to answer a request; each progress notification for it
+        /// starts the wait again, up to `requestTimeoutMax` in all.
+        public var requestTimeout: Duration = .seconds(60)
+        public var requestTimeoutMax: Duration = .seconds(600)
+        /// Failed starts in a row after which requests are answered at once instead of waiting.
+        public var circuitThreshold = 3
         /// Client requests waiting for answers at once; more are refused at once, so a client that
         /// floods requests at a stuck upstream cannot make the proxy hold them all.
         public var maxInFlight = 256
@@ -65,6 +71,11 @@ public actor ProxySession: UpstreamRequester {
     /// every new link, so the upstream sees the same client each time.
     var handshake: (params: JSONValue?, initialized: Bool)?
     var eras = EraState()
+    lazy var circuit = UpstreamCircuit(threshold: settings.circuitThreshold)
+    /// The reconnection under way, cancelled by `stop()` so a stop never waits out a backoff.
+    var reconnecting: Task<LivePump?, Never>?
+    /// How each link ended, by generation, as its pump saw it (before any shutdown of ours).
+    var linkEnds: [Int: String] = [:]
 
     public init(settings: Settings, downstream: any MessageChannel, upstream: any UpstreamLink,
                 pipeline: Pipeline, log: RequestLog?, logger: Logger, connector: Connector? = nil,
@@ -87,11 +98,16 @@ public actor ProxySession: UpstreamRequester {
     /// dies in between. Without a connector, a dead upstream ends the session.
     public func run() async -> End {
         let clientPump = Task { await pumpDownstream() }
-        defer { clientPump.cancel() }
-        var current = currentLink.map { link in LivePump(link: link.0, generation: link.1, pump: Task { await pumpUpstream(link.0) }) }
+        let watchdog = Task { await watchDeadlines() }
+        defer {
+            clientPump.cancel()
+            watchdog.cancel()
+        }
+        var current = currentLink.map { link in LivePump(link: link.0, generation: link.1, pump: pump(link.0, generation: link.1)) }
         while let live = current {
             let (upstream, linkGeneration) = (live.link, live.generation)
             await live.pump.value
+            linkEnds[linkGeneration] = nil
             if let shutdown {
                 let reason = await shutdown.value
                 await endSession(reason)
@@ -104,7 +120,10 @@ public actor ProxySession: UpstreamRequester {
                 await endSession(reason)
                 return .upstreamEnded(reason)
             }
-            current = await reconnect(after: reason)
+            let attempt = Task { await reconnect(after: reason, from: upstream) }
+            reconnecting = attempt
+            current = await attempt.value
+            reconnecting = nil
         }
         let reason = await shutdown?.value ?? "stopped"
         await endSession(reason)
@@ -117,6 +136,14 @@ public actor ProxySession: UpstreamRequester {
     public func stop() {
         guard shutdown == nil else { return }
         shutdown = Task { await finishThenClose() }
+        reconnecting?.cancel()
+        // Requests waiting for a link that is not there will not get one.
+        if link.upstream == nil { releaseLinkWaiters() }
+    }
+
+    func releaseLinkWaiters() {
+        linkWaiters.forEach { $0.resume(returning: nil) }
+        linkWaiters.removeAll()
     }
 
     private func finishThenClose() async -> String {
@@ -127,8 +154,7 @@ public actor ProxySession: UpstreamRequester {
         }
         let upstream = link.upstream
         link = .stopped
-        linkWaiters.forEach { $0.resume(returning: nil) }
-        linkWaiters.removeAll()
+        releaseLinkWaiters()
         return await upstream?.shutdown(grace: settings.shutdownGrace) ?? "stopped while reconnecting"
     }
 
@@ -190,14 +216,14 @@ public actor ProxySession: UpstreamRequester {
         case .notification(let method):
             if method == "notifications/initialized" {
                 handshake?.initialized = true
-                if case .learning(let waiters) = eras.upstream {
-                    // Sent before initialize's answer: whether it goes on depends on the era that answer shows.
-                    _ = await withCheckedContinuation { eras.upstream = .learning(waiters + [$0]) }
+                if case .learning = eras.upstream {
+                    // Sent before initialize's answer: whether it goes on depends on the era that answer
+                    // shows. Waiting for that here would stop the client reader (pings, cancellations, EOF).
+                    Task { await forwardInitialized(message, afterLearning: true) }
+                } else {
+                    await forwardInitialized(message, afterLearning: false)
                 }
-                if case .known(.modern) = eras.upstream {
-                    await restartUpstreamListen()
-                    return
-                }
+                return
             }
             await forwardClientNotification(message, method: method)
         case .response(let id), .errorResponse(.some(let id), _):
@@ -250,6 +276,17 @@ public actor ProxySession: UpstreamRequester {
         case .upstream(let response): return response
         case .proxy(let error, _): throw error
         }
+    }
+
+    private func forwardInitialized(_ message: JSONRPCMessage, afterLearning: Bool) async {
+        if afterLearning, case .learning(let waiters) = eras.upstream {
+            _ = await withCheckedContinuation { eras.upstream = .learning(waiters + [$0]) }
+        }
+        if case .known(.modern) = eras.upstream {
+            await restartUpstreamListen()
+            return
+        }
+        await forwardClientNotification(message, method: "notifications/initialized")
     }
 
     private func forwardClientNotification(_ message: JSONRPCMessage, method: String) async {

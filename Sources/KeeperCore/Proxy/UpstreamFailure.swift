@@ -17,6 +17,22 @@ public enum UpstreamFailure {
             data: data(upstream: upstream, outcome: "unknown", method: method, tool: tool, status: status))
     }
 
+    /// The upstream is down (the circuit is open): the request was not sent; `reason` says since
+    /// when, the last failure and what comes next.
+    public static func down(_ reason: String, upstream: String, method: String, tool: String?) -> JSONRPCError {
+        JSONRPCError(code: JSONRPCError.upstreamUnavailableCode, message: "Not sent: \(reason).",
+                     data: data(upstream: upstream, outcome: "not_sent", method: method, tool: tool, status: nil))
+    }
+
+    /// The upstream did not answer in time; mcpkeeper cancelled the request upstream.
+    public static func timedOut(after: Duration, upstream: String, method: String, tool: String?) -> JSONRPCError {
+        let seconds = after.components.seconds
+        return JSONRPCError(
+            code: JSONRPCError.outcomeUnknownCode,
+            message: "Upstream '\(upstream)' did not answer \(tool.map { "tool \"\($0)\"" } ?? method) within \(seconds) s, so mcpkeeper cancelled it there; it may or may not have been applied. Check its effect before retrying, or raise request_timeout (--request-timeout) if it needs longer.",
+            data: data(upstream: upstream, outcome: "unknown", method: method, tool: tool, status: nil))
+    }
+
     /// The error for a request the transport could not deliver, by whether the upstream saw it.
     public static func delivery(_ error: TransportError, upstream: String, method: String, tool: String?) -> JSONRPCError {
         error.messageWasNotProcessed

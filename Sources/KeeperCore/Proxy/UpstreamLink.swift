@@ -6,21 +6,29 @@ public protocol UpstreamLink: MessageChannel {
     func endDescription() async -> String
     /// Whether requests travel as HTTP requests, whose headers mirror the body (`x-mcp-header`).
     var carriesHeaders: Bool { get }
+    /// Whether the way it ended is one no restart can cure (a missing command): asked after it ended.
+    func needsAPerson() async -> Bool
 }
 
 extension UpstreamLink {
     public var carriesHeaders: Bool { false }
+    public func needsAPerson() async -> Bool { false }
 }
 
 extension ChildProcessChannel: UpstreamLink {
     public func shutdown(grace: Duration) async -> String {
         let status: ChildExit = await shutdown(grace: grace)
-        return status.description
+        return "stopped by mcpkeeper (\(status))"
     }
 
     public func endDescription() async -> String {
         // Output closes a moment before the exit is reaped; a short wait gives the real status.
-        if let status = await process.waitForExit(timeout: .seconds(2)) { return status.description }
-        return "closed its output but is still running"
+        guard let status = await process.waitForExit(timeout: .seconds(2)) else { return "closed its output but is still running" }
+        return closedByUs ? "stopped by mcpkeeper (\(status))" : failure(status).description
+    }
+
+    public func needsAPerson() async -> Bool {
+        guard !closedByUs, let status = await process.waitForExit(timeout: .seconds(2)) else { return false }
+        return failure(status).needsAPerson
     }
 }

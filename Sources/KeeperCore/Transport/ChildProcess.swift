@@ -42,10 +42,16 @@ public struct SpawnError: Error, Sendable, CustomStringConvertible {
     public var description: String {
         let reason = String(cString: strerror(errno))
         if errno == ENOENT {
-            return "cannot start '\(executable)': not found (\(reason)). Check the command name and PATH, or give an absolute path."
+            let fix = ["npx", "node", "npm"].contains((executable as NSString).lastPathComponent)
+                ? "Install Node.js 18 or later (it brings npx), or give the full path to npx."
+                : "Check the command name and PATH, or give an absolute path."
+            return "cannot start '\(executable)': not found (\(reason)). \(fix)"
         }
         return "cannot start '\(executable)': \(reason)."
     }
+
+    /// Whether only a person can fix it (the command is missing or may not be run): no restart helps.
+    public var needsAPerson: Bool { errno == ENOENT || errno == EACCES || errno == ENOEXEC }
 }
 
 /// A running child process in its own process group, with pipes to its stdin, stdout and stderr.

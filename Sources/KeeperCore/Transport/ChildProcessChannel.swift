@@ -1,14 +1,22 @@
+import Foundation
+import Synchronization
+
 /// A child process speaking the MCP stdio transport: its stdin/stdout as a message channel, its
-/// stderr forwarded line by line to ours with a `[name]` prefix.
+/// stderr forwarded line by line to ours with a `[name]` prefix (the last lines kept for errors).
 public final class ChildProcessChannel: MessageChannel {
     public let name: String
     public let process: ChildProcess
     public let inbound: AsyncStream<ChannelEvent>
     private let input: FileDescriptorWriter
+    private let command: String
+    private let stderrTail = StderrTail()
+    /// Set when mcpkeeper itself ends the child, so its exit is not reported as a failure.
+    private let closing = Mutex(false)
 
     public init(name: String, spec: ChildProcessSpec, diagnostics: StandardError, maxLineBytes: Int = 64 << 20) throws(SpawnError) {
         self.name = name
         process = try ChildProcess.spawn(spec)
+        command = ([spec.executable] + spec.arguments).joined(separator: " ")
         inbound = FileDescriptorReader.lines(fd: process.stdoutFD, name: "\(name) stdout", maxLineBytes: maxLineBytes)
         input = FileDescriptorWriter(fd: process.stdinFD, name: "\(name) stdin", limit: 8 << 20)
         let stderrLines = FileDescriptorReader.lines(fd: process.stderrFD, name: "\(name) stderr", maxLineBytes: 64 << 10)
@@ -19,10 +27,13 @@ public final class ChildProcessChannel: MessageChannel {
             input.close()
         }
         let prefix = Array("[\(name)] ".utf8)
+        let tail = stderrTail
         Task.detached {
             for await event in stderrLines {
                 switch event {
-                case .line(let line): diagnostics.write(prefix + line + [0x0A])
+                case .line(let line):
+                    tail.append(line)
+                    diagnostics.write(prefix + line + [0x0A])
                 case .oversized(let count): diagnostics.write(prefix + Array("(a \(count)-byte stderr line was skipped)\n".utf8))
                 }
             }
@@ -40,6 +51,15 @@ public final class ChildProcessChannel: MessageChannel {
     public func closeOutput() { input.close() }
 
     public func shutdown(grace: Duration) async -> ChildExit {
-        await process.shutdown(grace: grace) { input.close() }
+        // A child that already exited ended by itself; only a live one is ended by us.
+        if await process.waitForExit(timeout: .zero) == nil { closing.withLock { $0 = true } }
+        return await process.shutdown(grace: grace) { input.close() }
     }
+
+    /// How the child ended, once it has: with the command, its stderr's last lines and a fix.
+    func failure(_ exit: ChildExit) -> ChildFailure {
+        ChildFailure(command: command, exit: exit, stderrTail: stderrTail.lines)
+    }
+
+    var closedByUs: Bool { closing.withLock { $0 } }
 }

@@ -1,0 +1,123 @@
+import Foundation
+import KeeperCore
+import Testing
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+@Suite("Every request is answered, and the process ends, whatever the upstream does")
+struct DeadUpstreamTests {
+    /// A shell upstream that notes each start in `starts`, then runs `body`.
+    static func counted(_ starts: String, _ body: String) -> [String] {
+        ["--", "/bin/sh", "-c", "echo start >> '\(starts)'; \(body)"]
+    }
+
+    static func startCount(_ path: String) -> Int {
+        ((try? String(contentsOfFile: path, encoding: .utf8)) ?? "").split(separator: "\n").count
+    }
+
+    static func errorMessage(_ reply: JSONValue) -> String { reply["error"]?["message"]?.stringValue ?? "" }
+
+    @Test("an upstream that exits at once over missing credentials: initialize is answered with the command, its stderr and the fix, and it is not restarted in a loop")
+    func exitsAtOnceNeedingAPerson() async throws {
+        let starts = try temporaryDirectory().appendingPathComponent("starts").path
+        let proxy = try ProxyProcess(["serve"] + Self.counted(starts, "echo 'Error: NOTION_TOKEN is not set' >&2; exit 1"))
+        try await stopping([proxy]) {
+            proxy.request(1, "initialize", initializeParams)
+            let (reply, _) = try await proxy.response(to: 1, timeout: .seconds(15))
+            let message = Self.errorMessage(reply)
+            #expect(message.contains("exited with status 1"), "\(reply)")
+            #expect(message.contains("NOTION_TOKEN is not set"), "the child's own words: \(reply)")
+            #expect(message.contains("Fix: set NOTION_TOKEN"), "\(reply)")
+            proxy.request(2, "tools/list")
+            let (second, _) = try await proxy.response(to: 2, timeout: .seconds(5))
+            #expect(Self.errorMessage(second).contains("will not try again"), "\(second)")
+            #expect(Self.startCount(starts) <= 2, "started \(Self.startCount(starts)) times")
+            proxy.closeInput()
+            #expect(await proxy.waitForExit(timeout: .seconds(10)) != nil, "EOF ends the process")
+        }
+    }
+
+    @Test("an upstream that keeps crashing: the circuit opens, requests are answered at once, restarts back off, and SIGTERM ends it")
+    func keepsCrashing() async throws {
+        let starts = try temporaryDirectory().appendingPathComponent("starts").path
+        let proxy = try ProxyProcess(["serve"] + Self.counted(starts, "exit 3"))
+        try await stopping([proxy]) {
+            proxy.request(1, "initialize", initializeParams)
+            let (reply, _) = try await proxy.response(to: 1, timeout: .seconds(15))
+            #expect(reply["error"] != nil, "\(reply)")
+            let deadline = ContinuousClock.now + .seconds(10)
+            while !proxy.stderr.contains("keeps failing to start"), ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(50)) }
+            let began = ContinuousClock.now
+            proxy.request(2, "tools/list")
+            let (down, _) = try await proxy.response(to: 2, timeout: .seconds(5))
+            #expect(Self.errorMessage(down).contains("is down since"), "\(down)")
+            #expect(Self.errorMessage(down).contains("exited with status 3"), "\(down)")
+            #expect(ContinuousClock.now - began < .seconds(3), "answered at once, not after a wait")
+            try await Task.sleep(for: .milliseconds(300))
+            // Backoff from 250 ms doubling (full jitter): a handful of starts in these seconds, never a storm.
+            #expect(Self.startCount(starts) <= 12, "started \(Self.startCount(starts)) times")
+            kill(proxy.process.processIdentifier, SIGTERM)
+            #expect(await proxy.waitForExit(timeout: .seconds(10)) != nil, "SIGTERM ends the process while the upstream is down")
+        }
+    }
+
+    @Test("a command that does not exist: every request is refused with the fix until EOF")
+    func missingCommand() async throws {
+        let proxy = try ProxyProcess(["serve", "--", "/nonexistent/mcp-server"])
+        try await stopping([proxy]) {
+            proxy.request(1, "initialize", initializeParams)
+            let (reply, _) = try await proxy.response(to: 1, timeout: .seconds(10))
+            #expect(Self.errorMessage(reply).contains("not found"), "\(reply)")
+            #expect(Self.errorMessage(reply).contains("absolute path"), "\(reply)")
+            proxy.closeInput()
+            #expect(await proxy.waitForExit(timeout: .seconds(10)) == 1)
+        }
+    }
+
+    @Test("a call the upstream never answers fails at --request-timeout, and the upstream is told to stop")
+    func requestTimeout() async throws {
+        let proxy = try ProxyProcess(["serve", "--request-timeout", "1s", "--", try Binary.path(), "sandbox", "--latency", "60s"])
+        try await stopping([proxy]) {
+            proxy.request(1, "initialize", initializeParams)
+            _ = try await proxy.response(to: 1)
+            proxy.send(["jsonrpc": "2.0", "method": "notifications/initialized"])
+            let began = ContinuousClock.now
+            proxy.request(2, "tools/call", ["name": "API-get-self", "arguments": [:]])
+            let (reply, _) = try await proxy.response(to: 2, timeout: .seconds(20))
+            #expect(reply["error"]?["code"] == .number(JSONNumber(JSONRPCError.outcomeUnknownCode)), "\(reply)")
+            #expect(Self.errorMessage(reply).contains("did not answer tool \"API-get-self\" within 1 s"), "\(reply)")
+            #expect(Self.errorMessage(reply).contains("--request-timeout"), "\(reply)")
+            #expect(ContinuousClock.now - began < .seconds(10))
+            let deadline = ContinuousClock.now + .seconds(10)
+            while !proxy.stderr.contains("request cancelled by the client"), ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(50)) }
+            #expect(proxy.stderr.contains("request cancelled by the client"), "the sandbox heard notifications/cancelled")
+        }
+    }
+
+    @Test("notifications/initialized sent before initialize is answered does not stop the client reader: a cancel and EOF still work")
+    func lateInitialized() async throws {
+        let proxy = try ProxyProcess(["serve", "--", "/bin/sh", "-c", "sleep 60"])
+        try await stopping([proxy]) {
+            proxy.request(1, "initialize", initializeParams)
+            proxy.send(["jsonrpc": "2.0", "method": "notifications/initialized"])
+            proxy.send(["jsonrpc": "2.0", "method": "notifications/cancelled", "params": ["requestId": 1]])
+            proxy.closeInput()
+            #expect(await proxy.waitForExit(timeout: .seconds(10)) != nil, "the client gave up and left; so does mcpkeeper")
+        }
+    }
+
+    @Test("serve --listen in front of an upstream that cannot start stops on SIGTERM")
+    func listenerStops() async throws {
+        let keyFile = try temporaryDirectory().appendingPathComponent("listener.key").path
+        let (proxy, url) = try await ProxyProcess.listening(["serve", "--listen", "http://127.0.0.1:0", "--key-file", keyFile, "--", "/bin/sh", "-c", "exit 1"])
+        try await stopping([proxy]) {
+            let key = try String(contentsOfFile: keyFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+            var client = MCPHTTPClient(url: url, bearerKey: key)
+            _ = try? await client.initialize()
+            kill(proxy.process.processIdentifier, SIGTERM)
+            #expect(await proxy.waitForExit(timeout: .seconds(10)) != nil)
+        }
+    }
+}
