@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """mcpkeeper's benchmark: its overhead against a direct connection and against mcp-proxy (PyPI).
 
-Modes (see Benchmarks/README section "Performance" in the top-level README):
+Modes (see Benchmarks/README.md):
   bench.py                 the full run: every arrangement, small and ~50 KB results, concurrency 1 and 16,
                            startup-to-ready and RSS with 16 HTTP sessions; Markdown table to stdout and
                            Benchmarks/results.md, raw results to .build/bench-results.json

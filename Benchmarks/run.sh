@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# mcpkeeper's benchmark (see README, "Performance").
+# mcpkeeper's benchmark (see Benchmarks/README.md).
 #   bash Benchmarks/run.sh                 full run: release build, mcp-proxy from PyPI, table to Benchmarks/results.md
 #   bash Benchmarks/run.sh --soak 600      mixed traffic with faults for 600 s; RSS and fds at start and end
 #   bash Benchmarks/run.sh --smoke         ~10 s correctness check of every mcpkeeper arrangement (debug build; CI)

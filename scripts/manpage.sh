@@ -30,4 +30,4 @@ for command in $(subcommands); do
   done
 done
 printf '.SH FILES\n.TP\n.I ~/.mcpkeeper/\nstate: tokens, the listener key, probe history, the request log (0700)\n'
-printf '.SH SEE ALSO\nREADME.md in the source tree.\n'
+printf '.SH SEE ALSO\nREADME.md and docs/ in the source tree.\n'

@@ -30,7 +30,7 @@ REQUEST_TIMEOUT = 5.0
 
 ROOT_URI = "file:///tmp/project"
 
-# The sandbox has 18 tools; the default policy tier ("write", README "Tool policy") hides its one admin tool.
+# The sandbox has 18 tools; the default policy tier ("write", docs/validation.md "Tool policy") hides its one admin tool.
 MIN_LISTED_TOOLS = 17
 HIDDEN_ADMIN_TOOL = "API-delete-a-block"
 

@@ -27,7 +27,7 @@ public enum ProbeRenderer {
         return "MCP \(result.status.label) - \(summary) | \(perf.joined(separator: " "))"
     }
 
-    /// One JSON object with stable field names (documented in the README).
+    /// One JSON object with stable field names (documented in docs/monitoring.md).
     public static func json(_ result: ProbeResult, history: ProbeHistory) -> JSONValue {
         var durations = JSONObject()
         for phase in ProbeResult.Phase.allCases {

@@ -1,6 +1,6 @@
 /// One line of remediation for each Notion API error code a person (or an agent) can act on.
 public enum NotionErrorHints {
-    /// The codes with a remediation, in the order the README lists them.
+    /// The codes with a remediation, in the order docs/notion.md lists them.
     public static let codes = ["object_not_found", "unauthorized", "restricted_resource", "validation_error", "conflict_error",
                                "rate_limited", "internal_server_error", "service_unavailable"]
 
