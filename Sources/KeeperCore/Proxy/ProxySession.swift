@@ -76,6 +76,8 @@ public actor ProxySession: UpstreamRequester {
     var reconnecting: Task<LivePump?, Never>?
     /// How each link ended, by generation, as its pump saw it (before any shutdown of ours).
     var linkEnds: [Int: String] = [:]
+    /// Client batches whose answers are still being collected.
+    var batches: [PendingBatch] = []
 
     public init(settings: Settings, downstream: any MessageChannel, upstream: any UpstreamLink,
                 pipeline: Pipeline, log: RequestLog?, logger: Logger, connector: Connector? = nil,
@@ -188,7 +190,8 @@ public actor ProxySession: UpstreamRequester {
         if !Task.isCancelled { stop() }
     }
 
-    private func handleFromClient(_ bytes: [UInt8]) async {
+    func handleFromClient(_ bytes: [UInt8]) async {
+        if Self.isBatch(bytes) { return await handleBatch(bytes) }
         let message: JSONRPCMessage
         do {
             message = try JSONRPCMessage.decode(bytes)
@@ -325,6 +328,7 @@ public actor ProxySession: UpstreamRequester {
     // MARK: helpers
 
     func answerClient(_ message: JSONRPCMessage) async {
+        if !batches.isEmpty, await collectForBatch(message) { return }
         do {
             try await downstream.send(message)
         } catch {

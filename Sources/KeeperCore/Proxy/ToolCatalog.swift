@@ -23,6 +23,7 @@ public final class ToolCatalog: Sendable {
         var collecting: [String: Tool] = [:]
         var complete = false
         var protocolVersion: MCPProtocolVersion = .latestLegacy
+        var negotiated = false
     }
 
     public init() {}
@@ -35,7 +36,17 @@ public final class ToolCatalog: Sendable {
     /// The negotiated protocol version (from the `initialize` answer), for version-specific checks.
     public var protocolVersion: MCPProtocolVersion {
         get { state.withLock { $0.protocolVersion } }
-        set { state.withLock { $0.protocolVersion = newValue } }
+        set {
+            state.withLock {
+                $0.protocolVersion = newValue
+                $0.negotiated = true
+            }
+        }
+    }
+
+    /// The version the `initialize` answer named; nil until it has arrived.
+    public var negotiatedVersion: MCPProtocolVersion? {
+        state.withLock { $0.negotiated ? $0.protocolVersion : nil }
     }
 
     /// Records one page of a `tools/list` result; `firstPage` when it was requested without a cursor.
