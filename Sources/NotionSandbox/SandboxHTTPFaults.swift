@@ -19,12 +19,14 @@ public struct SandboxHTTPFaultOptions: Sendable {
     public var sessionExpiresAfter: Int?
     /// A session answers 404 once it is this old.
     public var sessionLifetime: Duration?
+    /// Every `tools/call` is answered 200 with a body that is not JSON (a proxy's error page).
+    public var garbageToolCalls = false
     public var seed: UInt64 = 1
 
     public init() {}
 
     public var isEmpty: Bool {
-        rateLimitRatio == 0 && unavailableRatio == 0 && sessionExpiresAfter == nil && sessionLifetime == nil
+        rateLimitRatio == 0 && unavailableRatio == 0 && sessionExpiresAfter == nil && sessionLifetime == nil && !garbageToolCalls
     }
 }
 
@@ -58,6 +60,10 @@ public final class SandboxHTTPFaults: Sendable {
             return (expired, Double(s.random.next() >> 11) / Double(1 << 53))
         }
         if expired { return .expireSession }
+        if options.garbageToolCalls, message.method == "tools/call" {
+            return .respond(Response(status: .ok, headers: [.contentType: "application/json"],
+                                     body: ResponseBody(byteBuffer: ByteBuffer(string: "<html><body>502 Bad Gateway</body></html>"))))
+        }
         if roll < options.rateLimitRatio { return .respond(refusal(.tooManyRequests, "rate limited")) }
         if roll < options.rateLimitRatio + options.unavailableRatio { return .respond(refusal(.serviceUnavailable, "temporarily unavailable")) }
         return nil

@@ -89,6 +89,9 @@ struct SandboxCommand: AsyncParsableCommand {
     @Option(name: .customLong("http-503-ratio"), help: "HTTP: share of POSTs refused with 503 and Retry-After, 0 to 1.")
     var http503Ratio: Double = 0
 
+    @Flag(help: "HTTP: answer every tools/call 200 with a body that is not JSON, as a broken gateway does.")
+    var httpGarbageCalls = false
+
     @Flag(help: "HTTP: send Retry-After as an HTTP-date instead of seconds.")
     var retryAfterDate = false
 
@@ -165,6 +168,7 @@ struct SandboxCommand: AsyncParsableCommand {
         faults.retryAfterAsDate = retryAfterDate
         faults.sessionExpiresAfter = sessionExpireAfter
         faults.sessionLifetime = try DurationFlag.parse(sessionTtl, flag: "--session-ttl")
+        faults.garbageToolCalls = httpGarbageCalls
         faults.seed = seed
         return faults
     }

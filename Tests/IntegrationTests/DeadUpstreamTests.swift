@@ -121,3 +121,43 @@ struct DeadUpstreamTests {
         }
     }
 }
+
+@Suite("An HTTP upstream that answers what is not an answer")
+struct LyingHTTPUpstreamTests {
+    @Test("HTTP 200 with a body that is not JSON fails the call at once, naming what came back, with the upstream, method and tool")
+    func garbageBody() async throws {
+        let (sandbox, url) = try await ProxyProcess.listening(["sandbox", "--listen", "http://127.0.0.1:0", "--http-garbage-calls"])
+        let proxy = try ProxyProcess(["serve", "--name", "lying", "--url", url.absoluteString])
+        try await stopping([proxy, sandbox]) {
+            proxy.request(1, "initialize", initializeParams)
+            _ = try await proxy.response(to: 1)
+            proxy.send(["jsonrpc": "2.0", "method": "notifications/initialized"])
+            let began = ContinuousClock.now
+            proxy.request(2, "tools/call", ["name": "API-get-self", "arguments": [:]])
+            let (reply, _) = try await proxy.response(to: 2, timeout: .seconds(20))
+            #expect(ContinuousClock.now - began < .seconds(10), "not left to the request timeout")
+            let message = reply["error"]?["message"]?.stringValue ?? ""
+            #expect(message.contains("502 Bad Gateway"), "\(reply)")
+            #expect(reply["error"]?["data"]?["upstream"] == "lying", "\(reply)")
+            #expect(reply["error"]?["data"]?["method"] == "tools/call", "\(reply)")
+            #expect(reply["error"]?["data"]?["tool"] == "API-get-self", "\(reply)")
+        }
+    }
+}
+
+extension LyingHTTPUpstreamTests {
+    @Test("HTTP 401 from the upstream names the token to check and how to log in, not 'safe to retry'")
+    func refusedCredentials() async throws {
+        let (sandbox, url) = try await ProxyProcess.listening(["sandbox", "--listen", "http://127.0.0.1:0", "--auth-token", "right-token"])
+        let proxy = try ProxyProcess(["serve", "--name", "guarded", "--url", url.absoluteString, "--header", "Authorization: Bearer wrong-token"])
+        try await stopping([proxy, sandbox]) {
+            proxy.request(1, "initialize", initializeParams)
+            let (reply, _) = try await proxy.response(to: 1, timeout: .seconds(20))
+            let message = reply["error"]?["message"]?.stringValue ?? ""
+            #expect(message.contains("refused the credentials"), "\(reply)")
+            #expect(message.contains("auth.token_env"), "\(reply)")
+            #expect(message.contains("mcpkeeper auth login --upstream guarded"), "\(reply)")
+            #expect(!message.contains("safe to retry"), "\(reply)")
+        }
+    }
+}

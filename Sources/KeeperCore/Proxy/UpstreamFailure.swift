@@ -35,7 +35,13 @@ public enum UpstreamFailure {
 
     /// The error for a request the transport could not deliver, by whether the upstream saw it.
     public static func delivery(_ error: TransportError, upstream: String, method: String, tool: String?) -> JSONRPCError {
-        error.messageWasNotProcessed
+        if error.httpStatus == 401 {
+            return JSONRPCError(
+                code: JSONRPCError.upstreamUnavailableCode,
+                message: "Upstream '\(upstream)' refused the credentials mcpkeeper sent (\(error)). Check the token: the variable named by the upstream's auth.token_env (or the Authorization --header), or for OAuth log in again: mcpkeeper auth login --upstream \(upstream). The request was not processed.",
+                data: data(upstream: upstream, outcome: "not_sent", method: method, tool: tool, status: 401))
+        }
+        return error.messageWasNotProcessed
             ? notSent(upstream: upstream, reason: error.description, method: method, tool: tool, status: error.httpStatus)
             : outcomeUnknown(upstream: upstream, reason: error.description, method: method, tool: tool, status: error.httpStatus)
     }

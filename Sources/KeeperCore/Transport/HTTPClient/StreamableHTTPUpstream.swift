@@ -147,6 +147,15 @@ public final class StreamableHTTPUpstream: UpstreamLink {
                 if modern, let id, let key { state.withLock { $0.modernStreams[id] = key } }
             } else {
                 let bytes = try await collect(response.body, limit: settings.maxResponseBytes)
+                guard let id else { return deliver(bytes) }
+                // An answer that is not JSON-RPC for this request fails the request now, not at its timeout.
+                guard let message = try? JSONRPCMessage.decode(bytes), message.id == id else {
+                    let request = try? JSONRPCMessage.decode(body)
+                    let shown = String(decoding: bytes.prefix(120), as: UTF8.self)
+                    return deliver(JSONRPCMessage.error(id: id, UpstreamFailure.outcomeUnknown(
+                        upstream: name, reason: "it answered HTTP \(response.status.code) with a body that is not the JSON-RPC answer to this request: \(shown)",
+                        method: request?.method ?? "", tool: request?.params?["name"]?.stringValue)).bytes)
+                }
                 deliver(bytes)
             }
         case 404 where hadSession:
@@ -171,6 +180,8 @@ public final class StreamableHTTPUpstream: UpstreamLink {
         do {
             var buffer = try await body.collect(upTo: limit)
             return buffer.readBytes(length: buffer.readableBytes) ?? []
+        } catch is NIOTooManyBytesError {
+            throw .connectionLost("the answer is larger than \(limit >> 20) MiB, the most mcpkeeper reads")
         } catch {
             throw .connectionLost("reading the response body: \(error)")
         }
