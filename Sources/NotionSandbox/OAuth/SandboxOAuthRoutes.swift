@@ -19,7 +19,7 @@ public struct SandboxOAuthRoutes: Sendable {
     /// guard serves exactly these without credentials.
     public static func publicPaths(mcpPath: String) -> Set<String> {
         ["/.well-known/oauth-protected-resource", "/.well-known/oauth-protected-resource" + mcpPath,
-         "/.well-known/oauth-authorization-server", "/register", "/authorize", "/token", "/revoke", "/sandbox/oauth-stats"]
+         "/.well-known/oauth-authorization-server", "/register", "/authorize", "/token", "/revoke", "/sandbox/oauth-stats", "/sandbox/oauth-expire"]
     }
 
     public func install(on router: Router<BasicRequestContext>) {
@@ -31,6 +31,10 @@ public struct SandboxOAuthRoutes: Sendable {
         router.post("/token") { request, _ in await token(request) }
         router.post("/revoke") { request, _ in await revoke(request) }
         router.get("/sandbox/oauth-stats") { _, _ in Self.json(.ok, await server.statistics()) }
+        router.post("/sandbox/oauth-expire") { _, _ in
+            await server.expireAccessTokens()
+            return Response(status: .noContent)
+        }
     }
 
     // MARK: Discovery

@@ -363,6 +363,12 @@ public actor SandboxOAuthServer {
     }
 
     /// The counters `GET /sandbox/oauth-stats` reports.
+    /// Ends every access token now, as their lifetime would: tests then need no clock to see expiry.
+    func expireAccessTokens() {
+        let past = ContinuousClock.now - .seconds(1)
+        accessTokens = accessTokens.mapValues { AccessToken(clientID: $0.clientID, scopes: $0.scopes, expires: past, family: $0.family) }
+    }
+
     func statistics() -> JSONObject {
         [
             "clients": .number(JSONNumber(clients.count)),
