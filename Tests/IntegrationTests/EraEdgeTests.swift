@@ -155,8 +155,9 @@ struct EraEdgeTests {
 
     @Test("closing the HTTP stream cancels a modern request, at the upstream too")
     func cancellationOverHTTP() async throws {
+        let received = try temporaryDirectory().appendingPathComponent("received.jsonl").path
         let (sandbox, sandboxURL) = try await ProxyProcess.listening(["sandbox", "--listen", "http://127.0.0.1:0", "--protocol", "modern",
-                                                                       "--latency", "5s", "--sse-keepalive", "100ms"])
+                                                                       "--latency", "5s", "--sse-keepalive", "100ms", "--received-log", received])
         let (proxy, url) = try await ProxyProcess.listening(["serve", "--listen", "http://127.0.0.1:0", "--no-auth", "--sse-keepalive", "100ms",
                                                             "--url", sandboxURL.absoluteString])
         try await stopping([proxy, sandbox]) {
@@ -170,6 +171,11 @@ struct EraEdgeTests {
             request.body = .bytes(ByteBuffer(bytes: Array(call.serialized().utf8)))
             let connection = try await SSEConnection.open(request, timeout: .seconds(10))
             #expect(connection.reply.status == 200, "a slow answer streams, so leaving can be noticed")
+            // Leave only once the call has reached the sandbox: a cancel before that has nothing to cancel there.
+            let deadline = ContinuousClock.now + .seconds(10)
+            while !((try? String(contentsOfFile: received, encoding: .utf8)) ?? "").contains("tools/call"), ContinuousClock.now < deadline {
+                try await Task.sleep(for: .milliseconds(20))
+            }
             connection.cancel()
             #expect(try await Self.waitFor("request cancelled by the client", in: sandbox), "sandbox: \(sandbox.stderr)")
         }

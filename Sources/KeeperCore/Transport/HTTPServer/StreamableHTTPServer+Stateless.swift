@@ -92,11 +92,13 @@ extension StreamableHTTPServer {
         return headers
     }
 
-    /// The HTTP status the modern era gives an answer: 400 for its protocol errors, 404 for an unknown method.
+    /// The HTTP status the modern era gives an answer: 400 for its protocol errors and for a request
+    /// that fails validation (invalid request or params, `_meta` included), 404 for an unknown method.
     static func status(ofAnswer bytes: [UInt8]) -> HTTPResponse.Status {
         guard let message = try? JSONRPCMessage.decode(bytes), case .errorResponse(_, let error) = message.kind else { return .ok }
         switch error.code {
-        case JSONRPCError.headerMismatchCode, JSONRPCError.missingClientCapabilityCode, JSONRPCError.unsupportedProtocolVersionCode:
+        case JSONRPCError.headerMismatchCode, JSONRPCError.missingClientCapabilityCode, JSONRPCError.unsupportedProtocolVersionCode,
+             JSONRPCError.invalidRequestCode, JSONRPCError.invalidParamsCode:
             return .badRequest
         case JSONRPCError.methodNotFoundCode:
             return .notFound
