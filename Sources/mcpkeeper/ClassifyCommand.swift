@@ -11,7 +11,7 @@ struct ClassifyCommand: ParsableCommand {
         discussion: """
         Reads a JSON-RPC response (result or error) or a bare tools/call result from FILE or standard input,
         and prints one JSON object. With --config, the upstream's outcome_rules are tried first, as serve does.
-        Exit status: 0 classified, 1 the input or the config could not be used.
+        Exit status: 0 classified, 1 the input or the config could not be used (the reason on stderr).
         Examples:
           mcpkeeper classify --config config.json --upstream notion-py < answer.json
           echo '{"content":[{"type":"text","text":"Status: 429\\nError: rate limited"}],"isError":true}' | mcpkeeper classify
@@ -28,6 +28,17 @@ struct ClassifyCommand: ParsableCommand {
     var file: String?
 
     func run() throws {
+        do {
+            try classify()
+        } catch let error as ValidationError {
+            // The input or the config, not the command line: say what is wrong, without the usage text.
+            StandardError.shared.write("mcpkeeper classify: \(error.message)\n")
+            _ = StandardError.shared.flush(timeout: .seconds(1))
+            throw ExitCode(1)
+        }
+    }
+
+    private func classify() throws {
         let rules = try configuredRules()
         let data: Data
         if let file {

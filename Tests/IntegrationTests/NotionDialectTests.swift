@@ -112,5 +112,8 @@ struct NotionDialectTests {
         #expect(verdict["retried"] == true)
         let builtIn = try await ProbeHarness.probe([answer.path], command: "classify")
         #expect(builtIn.json?["outcome"] == "success", "\(builtIn)")
+        let missing = try await ProbeHarness.probe([dir.appendingPathComponent("none.json").path], command: "classify")
+        #expect(missing.status == 1, "\(missing)")
+        #expect(missing.stderr.contains("cannot read"), "\(missing)")
     }
 }
