@@ -186,31 +186,30 @@ def test_notion_error_is_marked_as_error_with_a_hint(server, api, proxy_for):
     assert len(api.calls_to("GET", f"/v1/pages/{PAGE_ID}")) == 1, "a 404 is not retried"
 
 
-# mcparmory-notion's get_self requires a Notion-Version argument, and a probe calls the whoami without
-# arguments, so only notion-mcp-ldraney is probed.
-PROBED = SERVERS[0]
-
-
-def probe(mcpkeeper_bin: str, api: FakeNotion, tmp_path: Path) -> subprocess.CompletedProcess:
-    return subprocess.run([mcpkeeper_bin, "probe", "-t", "30", "--state-file", str(tmp_path / "state.json"), "--", *PROBED.command()],
+def probe(mcpkeeper_bin: str, server: NotionServer, api: FakeNotion, tmp_path: Path) -> subprocess.CompletedProcess:
+    return subprocess.run([mcpkeeper_bin, "probe", "-t", "30", "--state-file", str(tmp_path / "state.json"), "--", *server.command()],
                           capture_output=True, text=True, env=server_environment(api), timeout=60)
 
 
-def test_probe_is_ok_with_the_bots_name(mcpkeeper_bin, api, tmp_path):
-    run = probe(mcpkeeper_bin, api, tmp_path)
+@pytest.mark.parametrize("server", SERVERS, ids=lambda s: s.name)
+def test_probe_is_ok_with_the_bots_name(server, mcpkeeper_bin, api, tmp_path):
+    # mcparmory-notion's get_self requires {"Notion-Version": {"const": ...}}: the probe fills it in.
+    run = probe(mcpkeeper_bin, server, api, tmp_path)
     assert run.returncode == 0, run.stdout + run.stderr
     assert 'whoami get_self as "Fake Notion Bot"' in run.stdout, run.stdout
 
 
-def test_probe_is_critical_when_notion_refuses_the_token(mcpkeeper_bin, api, tmp_path):
+@pytest.mark.parametrize("server", SERVERS, ids=lambda s: s.name)
+def test_probe_is_critical_when_notion_refuses_the_token(server, mcpkeeper_bin, api, tmp_path):
     api.fail("GET", "/v1/users/me", 401, times=None)
-    run = probe(mcpkeeper_bin, api, tmp_path)
+    run = probe(mcpkeeper_bin, server, api, tmp_path)
     assert run.returncode == 2, run.stdout + run.stderr
     assert run.stdout.startswith("MCP CRITICAL - ") and "refused the credentials" in run.stdout, run.stdout
 
 
-def test_probe_warns_when_the_whoami_is_rate_limited(mcpkeeper_bin, api, tmp_path):
+@pytest.mark.parametrize("server", SERVERS, ids=lambda s: s.name)
+def test_probe_warns_when_the_whoami_is_rate_limited(server, mcpkeeper_bin, api, tmp_path):
     api.fail("GET", "/v1/users/me", 429, times=None, retry_after=1)
-    run = probe(mcpkeeper_bin, api, tmp_path)
+    run = probe(mcpkeeper_bin, server, api, tmp_path)
     assert run.returncode == 1, run.stdout + run.stderr
     assert run.stdout.startswith("MCP WARNING - ") and "get_self was rate limited" in run.stdout, run.stdout

@@ -362,6 +362,22 @@ struct ToolSurfaceTests {
         #expect(ToolSurface.whoami(in: [me, tool("get_self", "x")]) == "get_self", "a known name wins over a shape")
     }
 
+    @Test("whoami arguments: required ones with a single possible value are filled, others make the tool unusable")
+    func whoamiArguments() {
+        let versioned: JSONValue = ["name": "get_self", "inputSchema": [
+            "type": "object", "required": ["Notion-Version", "format"],
+            "properties": ["Notion-Version": ["const": "2026-03-11"], "format": ["enum": ["json"]], "verbose": ["type": "boolean"]]]]
+        #expect(WhoamiArguments.fill(versioned) == ["Notion-Version": "2026-03-11", "format": "json"])
+        #expect(WhoamiArguments.fill("get_self", among: [versioned]) == ["Notion-Version": "2026-03-11", "format": "json"])
+        let open: JSONValue = ["name": "get_user", "inputSchema": ["type": "object", "required": ["user_id"], "properties": ["user_id": ["type": "string"]]]]
+        #expect(WhoamiArguments.fill(open) == nil)
+        #expect(WhoamiArguments.fill("get_user", among: [open]) == [:], "the server is left to say what is missing")
+        #expect(WhoamiArguments.fill("unlisted", among: [versioned]) == [:])
+        let described: JSONValue = ["name": "fetch_token_owner", "description": "Retrieve the bot user associated with the current API token.",
+                                    "inputSchema": ["type": "object", "required": ["v"], "properties": ["v": ["default": "1"]]]]
+        #expect(ToolSurface.whoami(in: [described]) == "fetch_token_owner", "a fillable required argument does not hide a whoami")
+    }
+
     @Test("the warning for a missing whoami names the config key and the --whoami flag")
     func noWhoamiWarning() {
         let warning = ToolSurface.noWhoamiWarning(toolCount: 3)

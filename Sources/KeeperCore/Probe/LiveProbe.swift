@@ -40,7 +40,7 @@ public struct LiveProbe: Sendable {
         let mark = clock.now
         if let tool = whoami ?? ToolSurface.whoami(in: tools) {
             result.whoamiTool = tool
-            let answer = try? await upstream.request("tools/call", params: ["name": .string(tool), "arguments": [:]])
+            let answer = try? await upstream.request("tools/call", params: ["name": .string(tool), "arguments": WhoamiArguments.fill(tool, among: tools)])
             switch answer.map({ WhoamiAnswer.read($0, classifier: classifier, now: clock.date) }) {
             case .identity(let identity): result.identity = identity
             case .refused(let verdict):

@@ -152,7 +152,7 @@ public struct Prober: Sendable {
         result.whoamiTool = whoami
         let answer: JSONRPCMessage
         do {
-            answer = try await client.request("tools/call", params: ["name": .string(whoami), "arguments": [:]])
+            answer = try await client.request("tools/call", params: ["name": .string(whoami), "arguments": WhoamiArguments.fill(whoami, among: tools)])
         } catch {
             return fail(.whoami, "\(error)", hint: authHint(error, plan: plan))
         }

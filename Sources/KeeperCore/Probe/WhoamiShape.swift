@@ -1,11 +1,11 @@
-/// A whoami recognised by its shape when its name is unknown: a tool that only reads, takes no
-/// required argument and is about the current user or bot ("me", "self", "current user", the
-/// bot the token belongs to). Its name or description must say so; a read-only tool alone is not enough.
+/// A whoami recognised by its shape when its name is unknown: a tool that only reads, needs no
+/// argument the probe cannot fill (`WhoamiArguments`) and is about the current user or bot ("me",
+/// "self", "current user", the bot the token belongs to). Its name or description must say so; a
+/// read-only tool alone is not enough.
 enum WhoamiShape {
     static func fits(_ tool: JSONValue) -> Bool {
         guard let name = tool["name"]?.stringValue else { return false }
-        let required = tool["inputSchema"]?["required"]?.arrayValue ?? []
-        guard required.isEmpty, tool["annotations"]?["readOnlyHint"] != false, tool["annotations"]?["destructiveHint"] != true else { return false }
+        guard WhoamiArguments.fill(tool) != nil, tool["annotations"]?["readOnlyHint"] != false, tool["annotations"]?["destructiveHint"] != true else { return false }
         let words = name.lowercased().split(whereSeparator: { !$0.isLetter })
         if words.contains("me") || words.contains("self") || words.contains("whoami") { return true }
         let description = (tool["description"]?.stringValue ?? "").lowercased()
