@@ -143,6 +143,15 @@ struct NotionOutcomeClassifierTests {
         #expect(elapsed < .seconds(2), "50 classifications of 50 KB took \(elapsed)")
     }
 
+    @Test("only a text with a line that starts like a status line reaches the status pattern, unless it is an error's")
+    func statusLineCandidates() {
+        #expect(NotionStatusText.hasCandidateLine("Tool: x\n  Status: 429"))
+        #expect(NotionStatusText.hasCandidateLine("429 Too Many Requests"))
+        #expect(!NotionStatusText.hasCandidateLine(#"{"status":429,"message":"rate limited"}"#))
+        #expect(NotionStatusText.read(#"{"status":429,"message":"rate limited"}"#, markedAsError: false) == nil)
+        #expect(NotionStatusText.read("Failed (status 429): rate limited", markedAsError: true)?.status == 429)
+    }
+
     @Test("a JSON-RPC error with Notion's error object in data")
     func jsonRPCErrorData() {
         let error = JSONRPCError(code: -32603, message: "Notion API error",

@@ -20,7 +20,8 @@ enum NotionStatusText {
     /// The status and class, when `text` is such a report. `markedAsError`: the text is an error's
     /// (an `isError` result, a JSON-RPC error message), so the status may stand anywhere in it.
     static func read(_ text: String, markedAsError: Bool) -> (status: Int, outcome: NotionOutcome)? {
-        guard text.utf8.count <= maxBytes, text.utf8.contains(where: { $0 == UInt8(ascii: "4") || $0 == UInt8(ascii: "5") }) else { return nil }
+        guard text.utf8.count <= maxBytes, markedAsError || hasCandidateLine(text),
+              text.utf8.contains(where: { $0 == UInt8(ascii: "4") || $0 == UInt8(ascii: "5") }) else { return nil }
         let range = NSRange(text.startIndex..., in: text)
         let lowered = text.lowercased()
         for match in (markedAsError ? anywhere : lineStart).matches(in: text, range: range) {
@@ -31,6 +32,21 @@ enum NotionStatusText {
             }
         }
         return nil
+    }
+
+    /// Whether some line starts (after blanks) the way a status line does: `s`tatus, `h`ttp, `e`rror or
+    /// a 4xx/5xx number. A byte scan, so the usual small JSON result never reaches the regular expression.
+    static func hasCandidateLine(_ text: String) -> Bool {
+        var atLineStart = true
+        for byte in text.utf8 {
+            if byte == UInt8(ascii: "\n") {
+                atLineStart = true
+            } else if atLineStart, byte != UInt8(ascii: " "), byte != UInt8(ascii: "\t"), byte != UInt8(ascii: "\r") {
+                if "sShHeE45".utf8.contains(byte) { return true }
+                atLineStart = false
+            }
+        }
+        return false
     }
 
     /// Whether the text also names the class in Notion's words (its code or its message) or HTTP's.
