@@ -59,7 +59,7 @@ public actor SandboxState {
         if let path = options.faultState { try? SecureFile.writeAtomically(Array("\(call)\n".utf8), to: path) }
         if options.invalidResultAfter == call { return ["content": "not an array"] }
         guard let body = await apply(tool: name, arguments: arguments, call: call) else { return nil }
-        return ["content": [["type": "text", "text": .string(body.serialized())]]]
+        return SandboxErrorDialect.result(body, tool: name, dialect: options.dialect)
     }
 
     private func apply(tool name: String, arguments: JSONObject, call: Int) async -> JSONValue? {

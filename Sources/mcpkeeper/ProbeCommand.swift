@@ -12,7 +12,7 @@ struct ProbeCommand: AsyncParsableCommand {
         that failed validation), 2 CRITICAL (down, timed out, credentials refused), 3 UNKNOWN (could not probe).
         Examples:
           mcpkeeper probe --config config.json --upstream notion-local
-          mcpkeeper probe --url http://127.0.0.1:3000/mcp --format json
+          mcpkeeper probe --url http://127.0.0.1:3000/mcp --format json -t 10
           mcpkeeper probe --format prometheus --output /var/lib/node_exporter/textfile_collector/mcp.prom -- mcpkeeper sandbox
         """
     )
@@ -32,7 +32,7 @@ struct ProbeCommand: AsyncParsableCommand {
     @Option(help: "Write the output to this file (atomically) instead of stdout.")
     var output: String?
 
-    @Option(help: "Give up (CRITICAL, naming the phase) after this long, e.g. 10s.")
+    @Option(name: [.short, .long], help: "Give up (CRITICAL, naming the phase) after this long: seconds (-t 10) or with a unit (10s).")
     var timeout: String?
 
     @Option(help: "WARNING when the whole probe takes longer than this, e.g. 2s.")

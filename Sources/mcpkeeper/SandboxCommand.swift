@@ -12,6 +12,7 @@ struct SandboxCommand: AsyncParsableCommand {
         Example:
           mcpkeeper sandbox --rate-limit-ratio 0.3 --seed 7
           mcpkeeper sandbox --notion-error object_not_found
+          mcpkeeper sandbox --rate-limit-ratio 1 --dialect plain-text
           mcpkeeper sandbox --protocol dual --client-request-tools
         """
     )
@@ -73,6 +74,9 @@ struct SandboxCommand: AsyncParsableCommand {
     @Option(name: .customLong("protocol"),
             help: "MCP era to speak: legacy (initialize handshake, up to 2025-11-25), modern (stateless 2026-07-28) or dual (both).")
     var protocolEra: String = ServedEras.legacy.rawValue
+
+    @Option(help: "How Notion's errors are reported: official (Notion's error object as the text), nested-json (under \"details\", FastMCP style), plain-text (\"Status: 429\" text, isError, Notion's body in structuredContent) or hosted (Notion's hosted server: isError, structuredContent.error).")
+    var dialect: String = SandboxDialect.official.rawValue
 
     @Option(help: "Add the tool sandbox-big-result, which returns a text of this many bytes (for benchmarks).")
     var bigResultBytes: Int?
@@ -154,6 +158,10 @@ struct SandboxCommand: AsyncParsableCommand {
             throw ValidationError("--protocol: expected legacy, modern or dual, got \"\(protocolEra)\"")
         }
         options.protocolEra = era
+        guard let chosen = SandboxDialect(rawValue: dialect) else {
+            throw ValidationError("--dialect: expected one of \(SandboxDialect.allCases.map(\.rawValue).joined(separator: ", ")), got \"\(dialect)\"")
+        }
+        options.dialect = chosen
         return options
     }
 

@@ -17,6 +17,8 @@ struct ServePlan {
     var paced = false
     /// Whether Notion's in-result errors get `isError` and a remediation (the config's `hints`).
     var hints = true
+    /// The upstream's `outcome_rules`, for the classifier the stages share.
+    var outcomeRules: [NotionOutcomeRule] = []
     var stateDirectory: String
     /// `serve --listen`'s limits and exposure, from the config's `listener` section.
     var listener = ListenerLimits()
@@ -86,6 +88,7 @@ struct ServePlan {
         requestTimeout = config?.requestTimeout ?? requestTimeout
         requestTimeoutMax = config?.requestTimeoutMax ?? requestTimeoutMax
         exposeToNetwork = config?.exposeToNetwork ?? exposeToNetwork
+        outcomeRules = upstreamConfig?.outcomeRules ?? []
         if !headers.isEmpty, url == nil {
             throw ValidationError("--header only applies with --url; headers of a config upstream go in its \"headers\"")
         }
@@ -117,9 +120,10 @@ struct ServePlan {
     /// The retry budget and the pacing bucket are shared by every session of this upstream.
     func pipeline(log: RequestLog?, metrics: KeeperMetrics, logger: Logger, clock: any StageClock = SystemStageClock()) -> Pipeline {
         var stages: [any Stage] = []
+        let classifier = NotionOutcomeClassifier(rules: outcomeRules)
         if let log { stages.append(LoggingStage(log: log)) }
         stages.append(MetricsStage(metrics: metrics))
-        if hints { stages.append(NotionHintStage(metrics: metrics)) }
+        if hints { stages.append(NotionHintStage(metrics: metrics, classifier: classifier)) }
         stages.append(PolicyStage(policy: ToolPolicy(settings: policy), metrics: metrics, logger: logger))
         // Between policy and validation: validation (and the tool catalog) keeps the upstream's original
         // schemas, the client sees the repaired list, and arguments are repaired before they are checked.
@@ -128,13 +132,14 @@ struct ServePlan {
         }
         stages.append(ValidationStage(settings: validation, metrics: metrics, logger: logger))
         stages.append(RetryStage(settings: retry, budget: RetryBudget(ratio: retry.budgetRatio, minimumRetries: max(0, retry.maxAttempts - 1), clock: clock), clock: clock,
-                                 random: SystemRandomSource(), metrics: metrics, logger: logger, finalNotionRateLimit: hints ? .upstreamResult : .proxyError))
+                                 random: SystemRandomSource(), metrics: metrics, logger: logger, finalNotionRateLimit: hints ? .upstreamResult : .proxyError,
+                                 classifier: classifier))
         if paced {
             let name = upstreamName
             let bucket = TokenBucket(rate: pacing.requestsPerSecond, burst: pacing.burst, queueLimit: pacing.queue, clock: clock) { depth in
                 metrics.pacingQueueDepth(upstream: name, depth)
             }
-            stages.append(PacingStage(bucket: bucket))
+            stages.append(PacingStage(bucket: bucket, classifier: classifier, clock: clock))
         }
         return Pipeline(stages)
     }

@@ -37,7 +37,7 @@ struct NotionHintTests {
         #expect(result["isError"] == true)
         let content = try #require(result["content"]?.arrayValue)
         #expect(content.count == 2)
-        #expect(NotionAPIError.parse(content[0]["text"]?.stringValue ?? "")?.code == code)
+        #expect(NotionOutcomeClassifier().classify(result: ["content": [content[0]]], now: Date()).code == code)
         let hint = try #require(content[1]["text"]?.stringValue)
         #expect(hint == NotionHintStage.prefix + (NotionErrorHints.remediation(for: code, attempts: 2) ?? ""))
     }

@@ -29,12 +29,13 @@ enum ProbeHarness {
     /// `-- mcpkeeper sandbox SANDBOX…`
     static func sandbox(_ options: [String] = []) throws -> [String] { ["--", try Binary.path(), "sandbox"] + options }
 
-    /// Runs `mcpkeeper probe ARGS` to its exit with HOME in a fresh directory (so no run touches
+    /// Runs `mcpkeeper probe ARGS` (or another `command`) to its exit with HOME in a fresh directory (so no run touches
     /// ~/.mcpkeeper), reading everything it prints.
-    static func probe(_ arguments: [String], environment: [String: String] = [:], timeout: Duration = .seconds(15)) async throws -> Run {
+    static func probe(_ arguments: [String], environment: [String: String] = [:], timeout: Duration = .seconds(15),
+                      command: String = "probe") async throws -> Run {
         let home = try temporaryDirectory()
         let started = ContinuousClock.now
-        let process = try ProxyProcess(["probe"] + arguments, environment: ["HOME": home.path].merging(environment) { $1 })
+        let process = try ProxyProcess([command] + arguments, environment: ["HOME": home.path].merging(environment) { $1 })
         var lines: [String] = []
         while let line = try? await process.nextLine(timeout: timeout) { lines.append(line) }
         let status = await process.waitForExit(timeout: timeout)

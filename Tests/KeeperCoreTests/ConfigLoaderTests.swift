@@ -420,16 +420,17 @@ struct ConfigLoaderServingTests {
 
 @Suite("DurationText")
 struct DurationTextTests {
-    @Test("durations with a unit parse to the exact Duration", arguments: [
+    @Test("durations with a unit, or a bare number of seconds, parse to the exact Duration", arguments: [
         ("250ms", Duration.milliseconds(250)), ("1.5s", .milliseconds(1500)), ("5m", .seconds(300)), ("1h", .seconds(3600)),
         ("0s", .zero), ("30s", .seconds(30)), ("0.5ms", .microseconds(500)), ("20us", .microseconds(20)), ("20µs", .microseconds(20)),
+        ("10", .seconds(10)), ("2.5", .milliseconds(2500)), ("0", .zero),
     ])
     func valid(_ text: String, _ expected: Duration) {
         #expect(DurationText.parse(text) == expected)
     }
 
-    @Test("text without a number and a known unit is not a duration",
-          arguments: ["5", "-1s", "ms", "s", "1 s", " 1s", "1s ", "5 minutes", "1e3s", "1d", "", "1.2.3s", ".s", "1S", "1sec", "0x10s"])
+    @Test("text that is neither a number with a known unit nor a bare number is not a duration",
+          arguments: ["-5", "-1s", "ms", "s", "1 s", " 1s", "1s ", "5 minutes", "1e3s", "1d", "", "1.2.3s", ".s", "1S", "1sec", "0x10s", "1e3", "٣s", "٣"])
     func invalid(_ text: String) {
         #expect(DurationText.parse(text) == nil)
     }

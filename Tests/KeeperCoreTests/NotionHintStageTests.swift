@@ -1,3 +1,4 @@
+import Foundation
 import KeeperCore
 import Testing
 
@@ -65,7 +66,8 @@ struct NotionHintStageTests {
         ("ünïcode \"error\" \"code\"", nil),
     ] as [(String, String?)])
     func parsing(_ text: String, _ code: String?) {
-        #expect(NotionAPIError.parse(text)?.code == code)
+        let verdict = NotionOutcomeClassifier().classify(result: ["content": [["type": "text", "text": .string(text)]]], now: Date())
+        #expect(verdict.code == code)
     }
 
     @Test("results of other methods are never touched")

@@ -334,7 +334,55 @@ struct ToolSurfaceTests {
         }
         #expect(ToolSurface.whoami(among: names) == nil)
         #expect(ToolSurface.whoami(among: []) == nil)
-        #expect(ToolSurface.whoami(among: ["WhoAmI", "get_self"]) == nil, "names match exactly")
-        #expect(ToolSurface.whoamiCandidates == ["notion-get-self", "API-get-self", "notion.whoami", "users_me", "get-self", "whoami"])
+        #expect(ToolSurface.whoami(among: ["WhoAmI", "Get_Self"]) == nil, "names match exactly")
+        #expect(Array(ToolSurface.whoamiCandidates.prefix(6)) == ["notion-get-self", "API-get-self", "notion.whoami", "users_me", "get-self", "whoami"])
+    }
+
+    @Test("whoami: third-party servers' spellings are known by name", arguments: ["get_self", "get-me", "get_me", "users-me", "notion_get_self", "get_current_user"])
+    func whoamiThirdPartyNames(name: String) {
+        #expect(ToolSurface.whoami(among: ["search", name, "get_users"]) == name)
+    }
+
+    @Test("whoami: a read-only tool about the current user with no required argument is found by its shape")
+    func whoamiByShape() {
+        func tool(_ name: String, _ description: String, required: [JSONValue] = [], annotations: JSONValue? = nil) -> JSONValue {
+            var object: JSONObject = ["name": .string(name), "description": .string(description),
+                                      "inputSchema": ["type": "object", "required": .array(required)]]
+            object["annotations"] = annotations
+            return .object(object)
+        }
+        let users = tool("list_people", "List all users in the workspace.")
+        let oneUser = tool("fetch_person", "Retrieve the current user by id.", required: ["user_id"])
+        let me = tool("fetch_token_owner", "Retrieve the bot user associated with the current API token.")
+        #expect(ToolSurface.whoami(in: [users, oneUser, me]) == "fetch_token_owner")
+        #expect(ToolSurface.whoami(in: [tool("read_me", "Anything.")]) == "read_me", "a name with the word me")
+        #expect(ToolSurface.whoami(in: [users, oneUser]) == nil, "no required-argument-free tool about the current user")
+        let writing = tool("update_me", "Update the current user.", annotations: ["readOnlyHint": false])
+        #expect(ToolSurface.whoami(in: [writing]) == nil, "a tool that writes is never the whoami")
+        #expect(ToolSurface.whoami(in: [me, tool("get_self", "x")]) == "get_self", "a known name wins over a shape")
+    }
+
+    @Test("whoami arguments: required ones with a single possible value are filled, others make the tool unusable")
+    func whoamiArguments() {
+        let versioned: JSONValue = ["name": "get_self", "inputSchema": [
+            "type": "object", "required": ["Notion-Version", "format"],
+            "properties": ["Notion-Version": ["const": "2026-03-11"], "format": ["enum": ["json"]], "verbose": ["type": "boolean"]]]]
+        #expect(WhoamiArguments.fill(versioned) == ["Notion-Version": "2026-03-11", "format": "json"])
+        #expect(WhoamiArguments.fill("get_self", among: [versioned]) == ["Notion-Version": "2026-03-11", "format": "json"])
+        let open: JSONValue = ["name": "get_user", "inputSchema": ["type": "object", "required": ["user_id"], "properties": ["user_id": ["type": "string"]]]]
+        #expect(WhoamiArguments.fill(open) == nil)
+        #expect(WhoamiArguments.fill("get_user", among: [open]) == [:], "the server is left to say what is missing")
+        #expect(WhoamiArguments.fill("unlisted", among: [versioned]) == [:])
+        let described: JSONValue = ["name": "fetch_token_owner", "description": "Retrieve the bot user associated with the current API token.",
+                                    "inputSchema": ["type": "object", "required": ["v"], "properties": ["v": ["default": "1"]]]]
+        #expect(ToolSurface.whoami(in: [described]) == "fetch_token_owner", "a fillable required argument does not hide a whoami")
+    }
+
+    @Test("the warning for a missing whoami names the config key and the --whoami flag")
+    func noWhoamiWarning() {
+        let warning = ToolSurface.noWhoamiWarning(toolCount: 3)
+        #expect(warning.contains("\"whoami\""))
+        #expect(warning.contains("--whoami"))
+        #expect(warning.contains("3"))
     }
 }

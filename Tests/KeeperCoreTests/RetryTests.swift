@@ -402,8 +402,13 @@ struct RetryClassifierTests {
             let reply = Reply(.upstream(.response(id: RequestID(9), result: textResult(text))))
             #expect(RetryClassifier.decide(reply, for: exchange, now: now) == .done, "\(text)")
         }
-        let twoParts: JSONValue = ["content": [["type": "text", "text": .string(notionRateLimited)], ["type": "text", "text": "x"]]]
-        #expect(RetryClassifier.decide(Reply(.upstream(.response(id: RequestID(9), result: twoParts))), for: exchange, now: now) == .done)
+    }
+
+    @Test("Notion's rate limit in any content item is retried, not only in a single one")
+    func notionRateLimitInSecondItem() {
+        let twoParts: JSONValue = ["content": [["type": "text", "text": "x"], ["type": "text", "text": .string(notionRateLimited)]]]
+        let reply = Reply(.upstream(.response(id: RequestID(9), result: twoParts)))
+        #expect(RetryClassifier.decide(reply, for: write, now: now) == .retry(reason: "notion_rate_limited", after: nil))
     }
 
     @Test("a rate-limit text in something other than a tools/call result is not retried")
@@ -418,7 +423,7 @@ struct RetryClassifierTests {
         await #expect(processExitsWith: .success) {
             for wait in ["1e16", "1e300", "1e400"] {
                 let text = #"{"object":"error","status":429,"code":"rate_limited","message":"x","retry_after":"# + wait + "}"
-                _ = NotionRateLimit.detect(in: ["content": [["type": "text", "text": .string(text)]]])
+                _ = NotionOutcomeClassifier().classify(result: ["content": [["type": "text", "text": .string(text)]]], now: Date())
             }
         }
     }

@@ -45,7 +45,8 @@ struct ConfigReader {
 
     func duration(_ key: String, problems: inout [ConfigProblem]) -> Duration? {
         guard let value = object[key] else { return nil }
-        guard let text = value.stringValue, let d = DurationText.parse(text) else {
+        // A JSON number is seconds, as a bare number in a string is.
+        guard let text = value.stringValue ?? value.numberValue?.text, let d = DurationText.parse(text) else {
             return wrongType(key, DurationText.expectation, value, &problems)
         }
         return d

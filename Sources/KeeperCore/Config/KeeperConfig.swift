@@ -55,6 +55,8 @@ public struct UpstreamConfig: Sendable, Equatable {
     /// For Notion's stdio server: the environment variable holding the `ntn_` token.
     public var notionTokenEnv: String?
     public var shutdownGrace: Duration = .seconds(2)
+    /// The user's rules for reading this server's answers (`outcome_rules`), tried before the built-in ones.
+    public var outcomeRules: [NotionOutcomeRule] = []
 
     public init(transport: Transport) { self.transport = transport }
 }
@@ -65,6 +67,8 @@ public struct RetrySettings: Sendable, Equatable {
     public var maxDelay: Duration = .seconds(30)
     public var deadline: Duration = .seconds(60)
     public var budgetRatio = 0.2
+    /// The least wait after a rate limit that names none (`RateLimitWait`).
+    public var rateLimitWait: Duration = .seconds(1)
 
     public init() {}
 }

@@ -51,6 +51,8 @@ public struct SandboxOptions: Sendable, Equatable {
     public var bigResultBytes: Int?
     /// The MCP era(s) the sandbox speaks: the `initialize` handshake, stateless 2026-07-28, or both.
     public var protocolEra: ServedEras = .legacy
+    /// The shape Notion's errors are reported in.
+    public var dialect: SandboxDialect = .official
 
     public init() {}
 
@@ -77,6 +79,7 @@ public struct SandboxOptions: Sendable, Equatable {
         if let floodNotifications { args += ["--flood", "\(floodNotifications)"] }
         if let bigResultBytes { args += ["--big-result-bytes", "\(bigResultBytes)"] }
         if protocolEra != .legacy { args += ["--protocol", protocolEra.rawValue] }
+        if dialect != .official { args += ["--dialect", dialect.rawValue] }
         return args
     }
 }

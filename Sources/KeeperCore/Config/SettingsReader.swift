@@ -3,12 +3,13 @@ enum SettingsReader {
     static func read(_ root: ConfigReader, into config: inout KeeperConfig, home: String, problems: inout [ConfigProblem]) {
         config.hints = root.bool("hints", problems: &problems) ?? config.hints
         if let s = root.section("retry", problems: &problems) {
-            s.rejectUnknownKeys(allowed: ["max_attempts", "base_delay", "max_delay", "deadline", "budget_ratio"], problems: &problems)
+            s.rejectUnknownKeys(allowed: ["max_attempts", "base_delay", "max_delay", "deadline", "budget_ratio", "rate_limit_wait"], problems: &problems)
             config.retry.maxAttempts = s.int("max_attempts", min: 1, problems: &problems) ?? config.retry.maxAttempts
             config.retry.baseDelay = s.duration("base_delay", problems: &problems) ?? config.retry.baseDelay
             config.retry.maxDelay = s.duration("max_delay", problems: &problems) ?? config.retry.maxDelay
             config.retry.deadline = s.duration("deadline", problems: &problems) ?? config.retry.deadline
             config.retry.budgetRatio = s.number("budget_ratio", in: 0...1, problems: &problems) ?? config.retry.budgetRatio
+            config.retry.rateLimitWait = s.duration("rate_limit_wait", problems: &problems) ?? config.retry.rateLimitWait
         }
         if let s = root.section("pacing", problems: &problems) {
             s.rejectUnknownKeys(allowed: ["enabled", "requests_per_second", "burst", "queue"], problems: &problems)

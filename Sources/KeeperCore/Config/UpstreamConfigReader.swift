@@ -5,7 +5,7 @@ struct UpstreamConfigReader {
 
     func read(problems: inout [ConfigProblem]) -> UpstreamConfig? {
         reader.rejectUnknownKeys(allowed: ["command", "args", "env", "cwd", "url", "headers", "auth", "sandbox",
-                                           "whoami", "notion_token_env", "shutdown_grace", "description", "transport"], problems: &problems)
+                                           "whoami", "notion_token_env", "shutdown_grace", "description", "transport", "outcome_rules"], problems: &problems)
         let kinds = ["command", "url", "sandbox"].filter { reader.object[$0] != nil }
         guard kinds.count == 1, let kind = kinds.first else {
             let detail = kinds.isEmpty ? "none is set" : "found \(kinds.joined(separator: " and "))"
@@ -25,6 +25,7 @@ struct UpstreamConfigReader {
         upstream.shutdownGrace = reader.duration("shutdown_grace", problems: &problems) ?? upstream.shutdownGrace
         upstream.auth = readAuth(problems: &problems)
         upstream.login = readLogin(problems: &problems)
+        upstream.outcomeRules = OutcomeRulesReader.read(reader, problems: &problems)
         if let tokenEnv = reader.string("notion_token_env", problems: &problems) {
             upstream.notionTokenEnv = tokenEnv
             if kind != "command" {
@@ -73,7 +74,7 @@ struct UpstreamConfigReader {
         guard let section = reader.section("sandbox", problems: &problems) else { return nil }
         section.rejectUnknownKeys(allowed: ["latency", "rate_limit_ratio", "retry_after", "crash_after", "crash_ratio", "crash_point", "fault_state",
                                             "malformed_after", "invalid_result_after", "invalid_token", "notion_error", "seed", "write_log", "received_log", "tools_page_size", "client_request_tools", "log_calls",
-                                            "protocol"],
+                                            "protocol", "dialect"],
                                   problems: &problems)
         var options = SandboxOptions()
         options.latency = section.duration("latency", problems: &problems) ?? options.latency
@@ -97,6 +98,8 @@ struct UpstreamConfigReader {
         options.logCalls = section.bool("log_calls", problems: &problems) ?? false
         options.protocolEra = section.choice("protocol", ServedEras.allCases.map(\.rawValue), problems: &problems)
             .flatMap(ServedEras.init) ?? .legacy
+        options.dialect = section.choice("dialect", SandboxDialect.allCases.map(\.rawValue), problems: &problems)
+            .flatMap(SandboxDialect.init) ?? .official
         return .sandbox(options)
     }
 

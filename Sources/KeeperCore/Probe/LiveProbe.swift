@@ -4,11 +4,14 @@ public struct LiveProbe: Sendable {
     public let target: String
     public let whoami: String?
     let clock: any StageClock
+    let classifier: NotionOutcomeClassifier
 
-    public init(target: String, whoami: String?, clock: any StageClock = SystemStageClock()) {
+    public init(target: String, whoami: String?, clock: any StageClock = SystemStageClock(),
+                classifier: NotionOutcomeClassifier = NotionOutcomeClassifier()) {
         self.target = target
         self.whoami = whoami
         self.clock = clock
+        self.classifier = classifier
     }
 
     public func probe(through upstream: any UpstreamRequester, previousToolSurface: String?) async -> ProbeResult {
@@ -35,17 +38,21 @@ public struct LiveProbe: Sendable {
         result.toolSurfaceHash = ToolSurface.hash(tools)
         result.toolSurfaceChanged = previousToolSurface.map { $0 != result.toolSurfaceHash } ?? false
         let mark = clock.now
-        if let tool = whoami ?? ToolSurface.whoami(among: tools.compactMap { $0["name"]?.stringValue }) {
+        if let tool = whoami ?? ToolSurface.whoami(in: tools) {
             result.whoamiTool = tool
-            let answer = try? await upstream.request("tools/call", params: ["name": .string(tool), "arguments": [:]])
-            switch answer.map(WhoamiAnswer.read) {
+            let answer = try? await upstream.request("tools/call", params: ["name": .string(tool), "arguments": WhoamiArguments.fill(tool, among: tools)])
+            switch answer.map({ WhoamiAnswer.read($0, classifier: classifier, now: clock.date) }) {
             case .identity(let identity): result.identity = identity
-            case .rateLimited: result.warnings.append("\(tool) was rate limited")
-            case .unauthorized(let message, let code), .failed(let message, let code):
-                result.failedPhase = .whoami
-                result.failure = message
-                result.notionErrorCode = code
-                result.hint = code.flatMap { NotionErrorHints.remediation(for: $0) }
+            case .refused(let verdict):
+                let judgement = WhoamiJudgement(verdict: verdict, tool: tool, authHint: nil)
+                result.notionErrorCode = verdict.effectiveCode
+                if judgement.critical {
+                    result.failedPhase = .whoami
+                    result.failure = judgement.failure
+                    result.hint = judgement.hint
+                } else {
+                    result.warnings.append(judgement.failure)
+                }
             case nil:
                 result.failedPhase = .whoami
                 result.failure = "\(tool) got no answer"

@@ -7,6 +7,7 @@ extension Prober.Plan {
                 environment: [String: String] = ProcessInfo.processInfo.environment, tokens: TokenStore? = nil) throws(UpstreamLaunchError) {
         self.init(target: name, upstream: try UpstreamLauncher.target(for: entry, name: name, environment: environment, tokens: tokens))
         whoami = entry.whoami
+        classifier = NotionOutcomeClassifier(rules: entry.outcomeRules)
         switch entry.auth {
         case .oauth: authHint = "log in again: mcpkeeper auth login --upstream \(name)"
         case .bearer(let tokenEnv): authHint = "check the token in \(tokenEnv)"

@@ -25,6 +25,8 @@ public struct Prober: Sendable {
         public var previousToolSurface: String?
         /// How to log in again, for an authentication failure's hint.
         public var authHint: String?
+        /// How the whoami's answer is read (the upstream's `outcome_rules` and the built-in ones).
+        public var classifier = NotionOutcomeClassifier()
 
         public init(target: String, upstream: UpstreamTarget) {
             self.target = target
@@ -142,31 +144,29 @@ public struct Prober: Sendable {
         finish(.toolsList)
 
         progress.phase = .whoami
-        let names = tools.compactMap { $0["name"]?.stringValue }
-        guard let whoami = plan.whoami ?? ToolSurface.whoami(among: names) else {
-            result.warnings.append("no whoami tool (name one with \"whoami\" in the config)")
+        guard let whoami = plan.whoami ?? ToolSurface.whoami(in: tools) else {
+            result.warnings.append(ToolSurface.noWhoamiWarning(toolCount: tools.count))
             result.success = true
             return result
         }
         result.whoamiTool = whoami
         let answer: JSONRPCMessage
         do {
-            answer = try await client.request("tools/call", params: ["name": .string(whoami), "arguments": [:]])
+            answer = try await client.request("tools/call", params: ["name": .string(whoami), "arguments": WhoamiArguments.fill(whoami, among: tools)])
         } catch {
             return fail(.whoami, "\(error)", hint: authHint(error, plan: plan))
         }
-        switch WhoamiAnswer.read(answer) {
+        switch WhoamiAnswer.read(answer, classifier: plan.classifier, now: clock.date) {
         case .identity(let identity):
             result.identity = identity
-        case .unauthorized(let message, let code):
-            result.notionErrorCode = code
-            let hints = [code.flatMap { NotionErrorHints.remediation(for: $0) }, plan.authHint].compactMap { $0 }
-            return fail(.whoami, "the upstream refused the credentials: \(message)", hint: hints.isEmpty ? Self.genericAuthHint : hints.joined(separator: " Also: "))
-        case .rateLimited:
-            result.warnings.append("\(whoami) was rate limited")
-        case .failed(let message, let code):
-            result.notionErrorCode = code
-            return fail(.whoami, "\(whoami) failed: \(message)", hint: code.flatMap { NotionErrorHints.remediation(for: $0) })
+        case .refused(let verdict):
+            result.notionErrorCode = verdict.effectiveCode
+            let judgement = WhoamiJudgement(verdict: verdict, tool: whoami, authHint: plan.authHint)
+            guard judgement.critical else {
+                result.warnings.append(judgement.failure)
+                break
+            }
+            return fail(.whoami, judgement.failure, hint: judgement.hint)
         }
         finish(.whoami)
         result.success = true

@@ -1,24 +1,42 @@
-/// What a whoami tool's answer says: who the credentials belong to, or why it could not tell.
+import Foundation
+
+/// What a whoami tool's answer says: who the credentials belong to, or Notion's verdict on them,
+/// found by the same classifier the proxy uses, in whatever shape the server answers.
 enum WhoamiAnswer: Equatable {
     case identity(String)
-    /// Refused (401 or 403), with Notion's error code when Notion said it.
-    case unauthorized(String, notionCode: String?)
-    case rateLimited
-    case failed(String, notionCode: String?)
+    case refused(NotionVerdict)
 
-    static func read(_ message: JSONRPCMessage) -> WhoamiAnswer {
-        guard let result = message.result else { return .failed(Prober.errorText(message), notionCode: nil) }
-        if NotionRateLimit.detect(in: result) != nil { return .rateLimited }
-        let text = result["content"]?.arrayValue?.compactMap { $0["text"]?.stringValue }.joined(separator: " ") ?? ""
-        // Notion's errors arrive as a normal result whose text is its error JSON.
-        if let error = NotionAPIError.parse(text) {
-            let detail = error.message.isEmpty ? text : error.message
-            return error.status == 401 || error.status == 403 ? .unauthorized(detail, notionCode: error.code) : .failed(detail, notionCode: error.code)
+    static func read(_ message: JSONRPCMessage, classifier: NotionOutcomeClassifier, now: Date) -> WhoamiAnswer {
+        let verdict = classifier.classify(message, now: now)
+        guard verdict.outcome == .success, let result = message.result else { return .refused(verdict) }
+        return .identity(identity(in: result) ?? "unknown")
+    }
+
+    /// The bot's (or user's) name: `name` of the JSON the tool returned, as text or as
+    /// `structuredContent`, looking one level into wrappers (`bot`, `result`, `user`); else its id,
+    /// else the start of the text.
+    static func identity(in result: JSONValue) -> String? {
+        let texts = result["content"]?.arrayValue?.compactMap { $0["text"]?.stringValue } ?? []
+        var documents = texts.compactMap { text -> JSONValue? in
+            guard ByteSearch.firstSignificantByte(of: text) == UInt8(ascii: "{") else { return nil }
+            return try? JSONParser.parse(text)
         }
-        if result["isError"] == true { return .failed(String(text.prefix(200)), notionCode: nil) }
-        if let body = try? JSONParser.parse(text) {
-            return .identity(body["name"]?.stringValue ?? body["id"]?.stringValue ?? "unknown")
+        if let structured = result["structuredContent"] { documents.append(structured) }
+        for document in documents {
+            if let name = name(in: document) { return name }
         }
-        return .identity(String(text.prefix(80)))
+        return texts.first.map { String($0.prefix(80)) }
+    }
+
+    private static func name(in document: JSONValue, depth: Int = 0) -> String? {
+        if let name = document["name"]?.stringValue, !name.isEmpty { return name }
+        if depth == 0 {
+            for key in ["result", "user", "bot", "data"] {
+                if let inner = document[key], let name = name(in: inner.stringValue.flatMap { try? JSONParser.parse($0) } ?? inner, depth: 1) {
+                    return name
+                }
+            }
+        }
+        return depth == 0 ? document["id"]?.stringValue : nil
     }
 }

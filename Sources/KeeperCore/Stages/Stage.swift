@@ -40,6 +40,9 @@ public struct Reply: Sendable {
     /// Why the upstream did not take the request, when it did not (the retry policy reads this).
     public var transportError: TransportError?
     public var validationErrors: [String] = []
+    /// What Notion made of this attempt (`NotionOutcomeClassifier`), once a stage has asked; the
+    /// innermost stage that asks records it so the others do not classify the same answer again.
+    public var notion: NotionVerdict?
 
     public init(_ outcome: Outcome) { self.outcome = outcome }
 

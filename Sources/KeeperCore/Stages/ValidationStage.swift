@@ -1,7 +1,8 @@
 import Logging
 
 /// Checks what crosses the proxy: request params for their method, `tools/call` arguments against
-/// the tool's `inputSchema` (an invalid call never reaches the upstream), and upstream results for
+/// the tool's `inputSchema` (an invalid call never reaches the upstream; nor does a call of a tool the
+/// upstream does not list, `UnknownToolCheck`), and upstream results for
 /// their method and against `outputSchema`. Each direction is `enforce`, `warn` or `off`.
 public struct ValidationStage: Stage {
     public let settings: ValidationSettings
@@ -24,6 +25,15 @@ public struct ValidationStage: Stage {
             var kind = "params"
             if violations.isEmpty, exchange.method == "tools/call", let name = exchange.tool {
                 try? await catalog.refreshIfNeeded(using: exchange.context.upstream)
+                if let unknown = await UnknownToolCheck.refusal(for: name, exchange: exchange) {
+                    metrics.validationFailure(upstream: exchange.upstream, direction: "request", kind: "unknown_tool")
+                    logger.warning("unknown tool", metadata: ["tool": "\(name)", "upstream": "\(exchange.upstream)"])
+                    if settings.requests == .enforce {
+                        var reply = Reply.refused(unknown)
+                        reply.validationErrors = [unknown.message]
+                        return reply
+                    }
+                }
                 if let schema = catalog.tool(named: name)?.input {
                     violations = schema.validate(exchange.message.params?["arguments"] ?? .object(JSONObject()))
                     kind = "arguments"

@@ -1,24 +1,35 @@
-/// Makes Notion's API errors look like errors to agents. The official stdio server returns them as
-/// ordinary `tools/call` results (no `isError`), so an agent reads "object_not_found" as data; this
-/// stage sets `isError: true`, keeps Notion's text, and adds one text item saying what to do
-/// (`NotionErrorHints`). It sits outside the retry stage, so a rate limit arrives here only once the
-/// retries are spent. Every other result passes byte for byte.
+import Foundation
+
+/// Makes Notion's API errors look like errors to agents. Many servers return them as ordinary
+/// `tools/call` results (no `isError`), so an agent reads "object_not_found" as data; in whatever
+/// shape the classifier recognises, this stage sets `isError: true`, keeps the server's content, and
+/// adds one text item saying what to do (`NotionErrorHints`). It sits outside the retry stage, so a
+/// rate limit arrives here only once the retries are spent. Every other result passes byte for byte.
 public struct NotionHintStage: Stage {
     /// Starts every added text item, so a reader knows who wrote it.
     public static let prefix = "mcpkeeper hint: "
 
     let metrics: KeeperMetrics
+    let classifier: NotionOutcomeClassifier
 
-    public init(metrics: KeeperMetrics) { self.metrics = metrics }
+    public init(metrics: KeeperMetrics, classifier: NotionOutcomeClassifier = NotionOutcomeClassifier()) {
+        self.metrics = metrics
+        self.classifier = classifier
+    }
 
     public func handle(_ exchange: Exchange, next: Next) async throws -> Reply {
         var reply = try await next(exchange)
         guard exchange.method == "tools/call", case .upstream(let response) = reply.outcome,
-              case .object(var result) = response.result, let error = NotionAPIError.detect(in: .object(result)),
+              case .object(var result) = response.result,
+              let verdict = reply.notion ?? classifier.classify(reply, method: exchange.method, now: Date()),
+              verdict.outcome != .success, verdict.outcome != .otherError,
               case .array(var content)? = result["content"] else { return reply }
-        metrics.notionError(upstream: exchange.upstream, code: error.code)
+        let code = verdict.effectiveCode ?? verdict.outcome.rawValue
+        metrics.notionError(upstream: exchange.upstream, code: code)
         result["isError"] = true
-        if let hint = NotionErrorHints.remediation(for: error.code, attempts: reply.attempts) {
+        // A code with no remediation of its own (`invalid_json`, `service_overload`) gets its class's.
+        if let hint = NotionErrorHints.remediation(for: code, attempts: reply.attempts)
+            ?? verdict.outcome.notionCode.flatMap({ NotionErrorHints.remediation(for: $0, attempts: reply.attempts) }) {
             content.append(["type": "text", "text": .string(Self.prefix + hint)])
             result["content"] = .array(content)
         }

@@ -1,9 +1,17 @@
 /// Paces requests to the upstream under its rate limit (Notion documents an average of 3 requests/s):
-/// each attempt takes a token from the upstream's bucket, waiting in line when none is left.
+/// each attempt takes a token from the upstream's bucket, waiting in line when none is left. Each
+/// answer tells the bucket whether it was a rate limit (in any shape the classifier knows), so the
+/// pace slows after a 429 and recovers gradually.
 public struct PacingStage: Stage {
     let bucket: TokenBucket
+    let classifier: NotionOutcomeClassifier
+    let clock: any StageClock
 
-    public init(bucket: TokenBucket) { self.bucket = bucket }
+    public init(bucket: TokenBucket, classifier: NotionOutcomeClassifier = NotionOutcomeClassifier(), clock: any StageClock = SystemStageClock()) {
+        self.bucket = bucket
+        self.classifier = classifier
+        self.clock = clock
+    }
 
     public func handle(_ exchange: Exchange, next: Next) async throws -> Reply {
         do {
@@ -11,10 +19,18 @@ public struct PacingStage: Stage {
         } catch let full as PacingQueueFull {
             return .refused(JSONRPCError(
                 code: JSONRPCError.upstreamUnavailableCode,
-                message: "Too many requests are waiting for upstream '\(exchange.upstream)' (\(full.limit) queued under its rate limit of \(Self.rate(bucket.rate))/s); the request was not sent, retry shortly or raise pacing.queue.",
+                message: "Too many requests are waiting for upstream '\(exchange.upstream)' (\(full.limit) queued under its rate limit of \(Self.rate(bucket.configuredRate))/s); the request was not sent, retry shortly or raise pacing.queue.",
                 data: ["upstream": .string(exchange.upstream), "outcome": "not_sent", "queue_limit": .number(JSONNumber(full.limit))]))
         }
-        return try await next(exchange)
+        var reply = try await next(exchange)
+        // Classified here, the innermost stage that asks, and kept on the reply for the retry and hint stages.
+        if reply.notion == nil { reply.notion = classifier.classify(reply, method: exchange.method, now: clock.date) }
+        if reply.notion?.outcome == .rateLimited {
+            await bucket.rateLimited()
+        } else if case .upstream = reply.outcome {
+            await bucket.answered()
+        }
+        return reply
     }
 
     static func rate(_ value: Double) -> String {

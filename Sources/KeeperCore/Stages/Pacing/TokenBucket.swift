@@ -5,8 +5,15 @@ public struct PacingQueueFull: Error, Sendable {
 
 /// A token bucket with a bounded FIFO queue: requests beyond the burst wait their turn, first come
 /// first served across every session sharing the upstream, and a full queue refuses at once.
+///
+/// The rate adapts (additive increase, multiplicative decrease, as TCP does): a rate limit halves it
+/// and empties the bucket, so a burst stops at the first 429 instead of meeting more; each answer
+/// that was not a rate limit gives back a twentieth of the configured rate, up to it.
 public actor TokenBucket {
-    public let rate: Double
+    /// The configured rate, the most the pacer ever allows.
+    public let configuredRate: Double
+    /// The rate now, between `floorRate` and `configuredRate`.
+    public private(set) var rate: Double
     public let burst: Int
     public let queueLimit: Int
     private let clock: any StageClock
@@ -15,10 +22,13 @@ public actor TokenBucket {
     private var waiters: [(id: Int, continuation: CheckedContinuation<Void, any Error>)] = []
     private var nextWaiter = 0
     private var draining = false
+    private var lastDecrease: ContinuousClock.Instant
     private let onDepth: @Sendable (Int) -> Void
 
     public init(rate: Double, burst: Int, queueLimit: Int, clock: any StageClock, onDepth: @escaping @Sendable (Int) -> Void = { _ in }) {
+        self.configuredRate = rate
         self.rate = rate
+        self.lastDecrease = clock.now - .seconds(3600)
         self.burst = burst
         self.queueLimit = queueLimit
         self.clock = clock
@@ -28,6 +38,30 @@ public actor TokenBucket {
     }
 
     public var queueDepth: Int { waiters.count }
+
+    /// The slowest the pacer gets: a tenth of the configured rate.
+    public var floorRate: Double { configuredRate / 10 }
+
+    /// The upstream answered with a rate limit: halve the rate (at most once per `decreaseSpacing`,
+    /// since the requests of one burst are refused together) and drop the tokens saved up.
+    public func rateLimited() {
+        refill()
+        tokens = min(tokens, 0)
+        let now = clock.now
+        guard now - lastDecrease >= Self.decreaseSpacing else { return }
+        lastDecrease = now
+        rate = max(floorRate, rate / 2)
+    }
+
+    /// The upstream answered without a rate limit: take back a step toward the configured rate.
+    public func answered() {
+        guard rate < configuredRate else { return }
+        refill()
+        rate = min(configuredRate, rate + configuredRate / 20)
+    }
+
+    /// Rate limits closer together than this count as one.
+    static let decreaseSpacing = Duration.seconds(1)
 
     /// Returns when the request may go; throws `PacingQueueFull` at once when too many wait, or
     /// `CancellationError` if the waiting request is cancelled.

@@ -27,15 +27,26 @@ public enum RetryClassifier {
         return ToolPolicy.tier(of: name, annotations: annotations) == .read
     }
 
-    public static func decide(_ reply: Reply, for exchange: Exchange, now: Date) -> RetryDecision {
+    /// `reply.notion` when a stage classified the reply already, else `classifier` decides.
+    public static func decide(_ reply: Reply, for exchange: Exchange, now: Date,
+                              classifier: NotionOutcomeClassifier = NotionOutcomeClassifier()) -> RetryDecision {
         if let error = reply.transportError {
             return decide(error, safeToRepeat: isSafeToRepeat(exchange), now: now)
         }
-        if exchange.method == "tools/call", case .upstream(let response) = reply.outcome,
-           let limited = NotionRateLimit.detect(in: response.result) {
-            return .retry(reason: "notion_rate_limited", after: limited)
+        // Notion's rate limit in any shape a server reports it: Notion did not act, so even a write may go again.
+        if exchange.method == "tools/call", let verdict = reply.notion ?? classifier.classify(reply, method: exchange.method, now: now),
+           verdict.outcome == .rateLimited {
+            return .retry(reason: notionRateLimited, after: verdict.retryAfter)
         }
         return .done
+    }
+
+    /// The reason label of Notion's rate limit found in a tool's answer.
+    public static let notionRateLimited = "notion_rate_limited"
+
+    /// Whether a retry `reason` is a rate limit, which waits a Notion-sized minimum when no wait was named.
+    public static func isRateLimit(_ reason: String) -> Bool {
+        reason == "http_429" || reason == notionRateLimited
     }
 
     static func decide(_ error: TransportError, safeToRepeat: Bool, now: Date) -> RetryDecision {
@@ -55,20 +66,5 @@ public enum RetryClassifier {
         default:
             return .done
         }
-    }
-}
-
-/// Notion's rate limit as the official stdio server reports it: a *normal* tool result whose text is
-/// Notion's error JSON with `"status": 429` / `"code": "rate_limited"` (Notion did not act on it).
-public enum NotionRateLimit {
-    /// Nil when the result is not a rate-limit error; otherwise the wait it names (`retry_after`
-    /// seconds), or `.some(nil)` when it names none (then backoff applies).
-    public static func detect(in result: JSONValue?) -> Duration?? {
-        guard let error = NotionAPIError.detect(in: result), error.code == "rate_limited" || error.status == 429 else { return nil }
-        if let seconds = error.retryAfterSeconds, seconds >= 0 {
-            // Clamped: a wait this long still fails fast against the deadline, without overflowing.
-            return .some(.milliseconds(Int64(min(seconds, 1e9) * 1000)))
-        }
-        return .some(nil)
     }
 }

@@ -2,8 +2,10 @@ import Logging
 
 /// Retries what the upstream refused or never saw (429, 503 with Retry-After, connect failures, an
 /// expired session, Notion's in-result rate limit) and, for requests that are safe to repeat, what it
-/// may have seen (502, 504, a connection lost after sending). Waits honour `Retry-After`, else
-/// full-jitter backoff; attempts, a per-request deadline and a shared budget bound the whole.
+/// may have seen (502, 504, a connection lost after sending). Waits honour `Retry-After` wherever
+/// the answer names one, else a Notion-sized wait after a rate limit (`RateLimitWait`) and
+/// full-jitter backoff after anything else; attempts, a per-request deadline and a shared budget
+/// bound the whole. Each attempt's answer is classified once (`NotionOutcomeClassifier`).
 public struct RetryStage: Stage {
     /// What the client gets when Notion's in-result rate limit outlasts the retries: mcpkeeper's
     /// -32000 error, or Notion's own last result (for `NotionHintStage` to mark as an error with a hint).
@@ -14,6 +16,7 @@ public struct RetryStage: Stage {
 
     public let settings: RetrySettings
     let finalNotionRateLimit: FinalNotionRateLimit
+    let classifier: NotionOutcomeClassifier
     let budget: RetryBudget
     let clock: any StageClock
     let random: any RandomSource
@@ -21,9 +24,11 @@ public struct RetryStage: Stage {
     let logger: Logger
 
     public init(settings: RetrySettings, budget: RetryBudget, clock: any StageClock, random: any RandomSource,
-                metrics: KeeperMetrics, logger: Logger, finalNotionRateLimit: FinalNotionRateLimit = .proxyError) {
+                metrics: KeeperMetrics, logger: Logger, finalNotionRateLimit: FinalNotionRateLimit = .proxyError,
+                classifier: NotionOutcomeClassifier = NotionOutcomeClassifier()) {
         self.settings = settings
         self.finalNotionRateLimit = finalNotionRateLimit
+        self.classifier = classifier
         self.budget = budget
         self.clock = clock
         self.random = random
@@ -34,15 +39,22 @@ public struct RetryStage: Stage {
     public func handle(_ exchange: Exchange, next: Next) async throws -> Reply {
         budget.recordRequest()
         let backoff = Backoff(base: settings.baseDelay, cap: settings.maxDelay)
+        let rateLimitWait = RateLimitWait(minimum: settings.rateLimitWait, cap: settings.maxDelay)
         let start = clock.now
         var waited = Duration.zero
         var attempt = 1
         while true {
             var reply = try await next(exchange)
+            if reply.notion == nil { reply.notion = classifier.classify(reply, method: exchange.method, now: clock.date) }
+            if let verdict = reply.notion, verdict.outcome != .success {
+                metrics.notionOutcome(upstream: exchange.upstream, verdict)
+            }
             guard case .retry(let reason, let requested) = RetryClassifier.decide(reply, for: exchange, now: clock.date) else {
                 return annotated(reply, attempts: attempt, waited: waited)
             }
-            let delay = requested ?? backoff.delay(attempt: attempt - 1, random: random)
+            let rateLimited = RetryClassifier.isRateLimit(reason)
+            let delay = requested ?? (rateLimited ? rateLimitWait.delay(attempt: attempt - 1, random: random)
+                                                  : backoff.delay(attempt: attempt - 1, random: random))
             let refusal: String?
             if let requested, requested > settings.deadline {
                 refusal = "the upstream asks to wait \(Self.seconds(requested)) s, longer than the \(Self.seconds(settings.deadline)) s retry.deadline"
@@ -65,9 +77,12 @@ public struct RetryStage: Stage {
                 return annotated(reply, attempts: attempt, waited: waited)
             }
             metrics.retry(upstream: exchange.upstream, reason: reason)
-            if reason.contains("429") || reason == "notion_rate_limited" { metrics.rateLimited(upstream: exchange.upstream) }
+            metrics.retryWait(upstream: exchange.upstream, reason: reason, delay)
+            if rateLimited { metrics.rateLimited(upstream: exchange.upstream) }
+            let source = requested != nil ? "named" : rateLimited ? "rate_limit_wait" : "backoff"
             logger.info("retrying", metadata: ["upstream": "\(exchange.upstream)", "method": "\(exchange.method)",
-                                               "reason": "\(reason)", "attempt": "\(attempt)", "wait_ms": "\(delay.milliseconds)"])
+                                               "reason": "\(reason)", "rule": "\(reply.notion?.rule ?? NotionVerdict.Rule.none)",
+                                               "attempt": "\(attempt)", "wait_ms": "\(Int64(delay.milliseconds))", "wait_from": "\(source)"])
             try await clock.sleep(for: delay)
             waited += delay
             attempt += 1
