@@ -29,7 +29,7 @@ public enum UpstreamFailure {
         let seconds = after.components.seconds
         return JSONRPCError(
             code: JSONRPCError.outcomeUnknownCode,
-            message: "Upstream '\(upstream)' did not answer \(tool.map { "tool \"\($0)\"" } ?? method) within \(seconds) s, so mcpkeeper cancelled it there; it may or may not have been applied. Check its effect before retrying, or raise request_timeout (--request-timeout) if it needs longer.",
+            message: "Upstream '\(upstream)' did not answer \(tool.map { "tool \"\($0)\"" } ?? method) within \(seconds) s, so mcpkeeper cancelled it there; it may or may not have been applied. Check its effect before retrying, or raise timeouts.request (--request-timeout) if it needs longer.",
             data: data(upstream: upstream, outcome: "unknown", method: method, tool: tool, status: nil))
     }
 

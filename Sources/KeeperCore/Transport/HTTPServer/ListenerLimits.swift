@@ -4,7 +4,7 @@ public struct ListenerLimits: Sendable, Equatable {
     /// Open connections at once; when full, the one that has waited longest for a request makes room,
     /// and a newcomer is refused (503) only when every connection is serving a request.
     public var maxConnections = 256
-    /// From accepting a connection (or finishing a response) to a complete request head.
+    /// From accepting a connection to a complete request head (after a response, `keepAliveTimeout` applies).
     public var headTimeout: Duration = .seconds(10)
     /// Longest silence between two pieces of a request body.
     public var bodyTimeout: Duration = .seconds(10)
