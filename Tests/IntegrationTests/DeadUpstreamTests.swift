@@ -161,3 +161,36 @@ extension LyingHTTPUpstreamTests {
         }
     }
 }
+
+extension DeadUpstreamTests {
+    @Test("SIGINT ends the process while a request waits on an upstream that never answers")
+    func sigintWhileWaiting() async throws {
+        let proxy = try ProxyProcess(["serve", "--", "/bin/sh", "-c", "sleep 60"])
+        try await stopping([proxy]) {
+            proxy.request(1, "initialize", initializeParams)
+            try await Task.sleep(for: .milliseconds(200))
+            kill(proxy.process.processIdentifier, SIGINT)
+            #expect(await proxy.waitForExit(timeout: .seconds(15)) != nil)
+        }
+    }
+
+    @Test("requests beyond --max-in-flight are refused unsent; those within it are answered")
+    func inFlightLimit() async throws {
+        try await HTTPListenerTests.withListener(["--max-in-flight", "2"], sandbox: ["--latency", "1s"]) { listener in
+            var client = listener.client
+            try await client.initialize()
+            let session = client
+            let replies = try await withThrowingTaskGroup(of: HTTPReply.self) { group in
+                for id in 10..<14 {
+                    group.addTask { try await session.request(.number(JSONNumber(id)), "tools/call", ["name": "API-get-self", "arguments": [:]]) }
+                }
+                return try await group.reduce(into: []) { $0.append($1) }
+            }
+            let refused = replies.filter { $0.messages.last?["error"]?["data"]?["outcome"] == "not_sent" }
+            let answered = replies.filter { $0.messages.last?["result"] != nil }
+            #expect(refused.count == 2, "\(replies.map(\.text))")
+            #expect(answered.count == 2, "\(replies.map(\.text))")
+            #expect(refused.allSatisfy { ($0.messages.last?["error"]?["message"]?.stringValue ?? "").contains("listener.max_in_flight") })
+        }
+    }
+}

@@ -116,12 +116,12 @@ struct ListenerHardeningTests {
 
     @Test("a session never used after its handshake ends after --unused-session-timeout; a used one stays")
     func unusedSessionExpires() async throws {
-        try await HTTPListenerTests.withListener(["--unused-session-timeout", "2s"]) { listener in
+        try await HTTPListenerTests.withListener(["--unused-session-timeout", "5s"]) { listener in
             var unused = listener.client, used = listener.client
             try await unused.initialize()
             try await used.initialize()
             try await HTTPListenerTests.expectServing(used, id: 2)
-            let deadline = ContinuousClock.now + .seconds(10)
+            let deadline = ContinuousClock.now + .seconds(20)
             while !listener.process.stderr.contains("expired idle sessions"), ContinuousClock.now < deadline {
                 try await Task.sleep(for: .milliseconds(50))
             }
