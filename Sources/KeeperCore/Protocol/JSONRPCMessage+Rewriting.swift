@@ -27,6 +27,12 @@ extension JSONRPCMessage {
         return replacingMember(member, with: .object(object))
     }
 
+    /// A modern result with the server's identity in `_meta`, where the result does not name one already.
+    func withServerInfo(_ serverInfo: JSONValue?) -> JSONRPCMessage {
+        guard let serverInfo, result != nil, result?["_meta"]?[ModernMeta.serverInfo] == nil else { return self }
+        return replacingMeta(ModernMeta.serverInfo, with: serverInfo)
+    }
+
     /// The message with one member of its `params` replaced (re-addressing a cancellation).
     func replacingParam(_ key: String, with value: JSONValue) -> JSONRPCMessage {
         var params = self.params?.objectValue ?? JSONObject()

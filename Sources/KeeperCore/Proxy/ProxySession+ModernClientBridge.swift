@@ -26,7 +26,7 @@ extension ProxySession {
             var legacy = exchange
             legacy.message = EraTranslation.strippingModernMeta(exchange.message)
             var reply = try await sendAndAwait(upstream, generation: generation, exchange: legacy, clientID: clientID)
-            if case .upstream(let response) = reply.outcome { reply.outcome = .upstream(EraTranslation.withResultType(response, method: exchange.method)) }
+            if case .upstream(let response) = reply.outcome { reply.outcome = .upstream(EraTranslation.withResultType(response, method: exchange.method).withServerInfo(legacyServerInfo)) }
             return reply
         }
     }
@@ -181,11 +181,17 @@ extension ProxySession {
         }
     }
 
+    /// The legacy upstream's `serverInfo` from its `initialize`, which 2026-07-28 results should carry in `_meta`.
+    var legacyServerInfo: JSONValue? {
+        if case .ready(let initialize) = eras.legacySession { return initialize["serverInfo"] }
+        return nil
+    }
+
     private func answer(_ event: BridgedCallEvent, call key: Int, method: String, clientID: RequestID?, upstream: any UpstreamLink) async -> Reply {
         switch event {
         case .finished(var reply):
             forget(key)
-            if case .upstream(let response) = reply.outcome { reply.outcome = .upstream(EraTranslation.withResultType(response, method: method)) }
+            if case .upstream(let response) = reply.outcome { reply.outcome = .upstream(EraTranslation.withResultType(response, method: method).withServerInfo(legacyServerInfo)) }
             return reply
         case .missingCapability(let capability):
             await abandonCall(key, upstream: upstream)
