@@ -24,11 +24,11 @@ extension ChildProcessChannel: UpstreamLink {
     public func endDescription() async -> String {
         // Output closes a moment before the exit is reaped; a short wait gives the real status.
         guard let status = await process.waitForExit(timeout: .seconds(2)) else { return "closed its output but is still running" }
-        return closedByUs ? "stopped by mcpkeeper (\(status))" : failure(status).description
+        return closedByUs ? "stopped by mcpkeeper (\(status))" : await failure(status).description
     }
 
     public func needsAPerson() async -> Bool {
         guard !closedByUs, let status = await process.waitForExit(timeout: .seconds(2)) else { return false }
-        return failure(status).needsAPerson
+        return await failure(status).needsAPerson
     }
 }

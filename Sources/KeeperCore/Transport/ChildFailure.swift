@@ -45,11 +45,16 @@ public struct ChildFailure: Sendable, Equatable {
 /// The last lines a child wrote to stderr, kept short: they go into error messages.
 final class StderrTail: Sendable {
     private let kept = Mutex<[String]>([])
+    private let drained = Mutex(false)
     let keep: Int
 
     init(keep: Int = 5) { self.keep = keep }
 
     var lines: [String] { kept.withLock { $0 } }
+
+    /// Whether the stream has been read to its end, so `lines` are the last ones there will be.
+    var isDrained: Bool { drained.withLock { $0 } }
+    func markDrained() { drained.withLock { $0 = true } }
 
     func append(_ line: [UInt8]) {
         let text = String(decoding: line.prefix(300), as: UTF8.self).trimmingCharacters(in: .whitespaces)

@@ -37,6 +37,7 @@ public final class ChildProcessChannel: MessageChannel {
                 case .oversized(let count): diagnostics.write(prefix + Array("(a \(count)-byte stderr line was skipped)\n".utf8))
                 }
             }
+            tail.markDrained()
         }
     }
 
@@ -57,8 +58,11 @@ public final class ChildProcessChannel: MessageChannel {
     }
 
     /// How the child ended, once it has: with the command, its stderr's last lines and a fix.
-    func failure(_ exit: ChildExit) -> ChildFailure {
-        ChildFailure(command: command, exit: exit, stderrTail: stderrTail.lines)
+    /// Its stderr is read on a task of its own; a short wait lets the last lines (often the reason) arrive.
+    func failure(_ exit: ChildExit) async -> ChildFailure {
+        let deadline = ContinuousClock.now + .seconds(1)
+        while !stderrTail.isDrained, ContinuousClock.now < deadline { try? await Task.sleep(for: .milliseconds(10)) }
+        return ChildFailure(command: command, exit: exit, stderrTail: stderrTail.lines)
     }
 
     var closedByUs: Bool { closing.withLock { $0 } }
