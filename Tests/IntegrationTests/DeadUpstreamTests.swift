@@ -19,13 +19,20 @@ struct DeadUpstreamTests {
 
     static func errorMessage(_ reply: JSONValue) -> String { reply["error"]?["message"]?.stringValue ?? "" }
 
+    /// `serve` in front of a shell upstream running `body`, the file counting its starts, and the
+    /// answer to the client's initialize.
+    static func sentInitialize(upstream body: String) async throws -> (ProxyProcess, starts: String, JSONValue) {
+        let starts = try temporaryDirectory().appendingPathComponent("starts").path
+        let proxy = try ProxyProcess(["serve"] + counted(starts, body))
+        proxy.request(1, "initialize", initializeParams)
+        let (reply, _) = try await proxy.response(to: 1, timeout: .seconds(15))
+        return (proxy, starts, reply)
+    }
+
     @Test("an upstream that exits at once over missing credentials: initialize is answered with the command, its stderr and the fix, and it is not restarted in a loop")
     func exitsAtOnceNeedingAPerson() async throws {
-        let starts = try temporaryDirectory().appendingPathComponent("starts").path
-        let proxy = try ProxyProcess(["serve"] + Self.counted(starts, "echo 'Error: NOTION_TOKEN is not set' >&2; exit 1"))
+        let (proxy, starts, reply) = try await Self.sentInitialize(upstream: "echo 'Error: NOTION_TOKEN is not set' >&2; exit 1")
         try await stopping([proxy]) {
-            proxy.request(1, "initialize", initializeParams)
-            let (reply, _) = try await proxy.response(to: 1, timeout: .seconds(15))
             let message = Self.errorMessage(reply)
             #expect(message.contains("exited with status 1"), "\(reply)")
             #expect(message.contains("NOTION_TOKEN is not set"), "the child's own words: \(reply)")
@@ -41,11 +48,8 @@ struct DeadUpstreamTests {
 
     @Test("an upstream that keeps crashing: the circuit opens, requests are answered at once, restarts back off, and SIGTERM ends it")
     func keepsCrashing() async throws {
-        let starts = try temporaryDirectory().appendingPathComponent("starts").path
-        let proxy = try ProxyProcess(["serve"] + Self.counted(starts, "exit 3"))
+        let (proxy, starts, reply) = try await Self.sentInitialize(upstream: "exit 3")
         try await stopping([proxy]) {
-            proxy.request(1, "initialize", initializeParams)
-            let (reply, _) = try await proxy.response(to: 1, timeout: .seconds(15))
             #expect(reply["error"] != nil, "\(reply)")
             let deadline = ContinuousClock.now + .seconds(10)
             while !proxy.stderr.contains("keeps failing to start"), ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(50)) }
