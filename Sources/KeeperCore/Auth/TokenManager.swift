@@ -132,15 +132,18 @@ public actor TokenManager: AuthorizationProvider {
         if let lastFailure, ContinuousClock.now - lastFailure.at < Self.loginRetryPause { throw lastFailure.error }
         let scopes = InteractiveLogin.union(InteractiveLogin.scopes(tokens?.scope), login.options.scopes, challenged)
         let replaced = tokens?.accessToken
-        let task = Task { try await self.logInAndStore(login, scopes: scopes, challenged: challenged, replacing: replaced, because: reason) }
+        let task = Task {
+            let fresh = try await self.logInAndStore(login, scopes: scopes, challenged: challenged, replacing: replaced, because: reason)
+            // Kept before any caller resumes, as in `refresh`.
+            self.adopt(fresh)
+            return fresh
+        }
         loggingIn = task
         loginIsRequired = required
         defer { loggingIn = nil }
         do {
             let fresh = try await task.value
-            tokens = fresh
             lastFailure = nil
-            onExpiry(fresh.expiresAt)
             return fresh
         } catch {
             let failure = Self.authError(error)
@@ -165,6 +168,11 @@ public actor TokenManager: AuthorizationProvider {
         return fresh
     }
 
+    private func adopt(_ renewed: OAuthTokens) {
+        tokens = renewed
+        onExpiry(renewed.expiresAt)
+    }
+
     private func loadIfNeeded() throws(AuthError) -> OAuthTokens {
         if let tokens { return tokens }
         guard let loaded = try store.load(upstream) else { throw .notLoggedIn(upstream: upstream) }
@@ -178,14 +186,17 @@ public actor TokenManager: AuthorizationProvider {
         if let refreshing {
             do { return try await refreshing.value } catch { throw Self.authError(error) }
         }
-        let task = Task { try await self.refreshUnderLock(rejected: rejected) }
+        let task = Task {
+            let renewed = try await self.refreshUnderLock(rejected: rejected)
+            // Kept before any caller resumes: a caller sharing this refresh retries at once, and
+            // must send the new token, not the one the upstream just refused.
+            self.adopt(renewed)
+            return renewed
+        }
         refreshing = task
         defer { refreshing = nil }
         do {
-            let renewed = try await task.value
-            tokens = renewed
-            onExpiry(renewed.expiresAt)
-            return renewed
+            return try await task.value
         } catch {
             throw Self.authError(error)
         }
