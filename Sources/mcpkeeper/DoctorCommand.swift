@@ -54,9 +54,11 @@ struct DoctorCommand: AsyncParsableCommand {
         doctor.probes = !noProbe
         doctor.probeTimeout = try DurationFlag.parse(timeout, flag: "--timeout")
         let report = await doctor.run()
+        // Probe failures quote what the servers answered, which may echo a token mcpkeeper holds.
+        let scrubber = SecretScrubber.shared
         switch format {
-        case .text: print(report.text, terminator: "")
-        case .json: print(report.json.serialized())
+        case .text: print(scrubber.scrub(report.text), terminator: "")
+        case .json: print(scrubber.scrub(report.json.serialized()))
         }
         _ = StandardError.shared.flush(timeout: .seconds(1))
         if report.exitCode != 0 { throw ExitCode(report.exitCode) }

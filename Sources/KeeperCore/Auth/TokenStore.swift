@@ -6,7 +6,8 @@ import Glibc
 
 /// One token file per upstream (`STATE_DIR/tokens/NAME.json`): directory 0700, file 0600, written
 /// atomically, optionally encrypted. A file others can read, a corrupt file or one that does not
-/// decrypt is refused with the fix, and never silently overwritten.
+/// decrypt is refused with the fix, and never silently overwritten. Every token loaded or saved is
+/// registered with `SecretScrubber.shared`, so no output of mcpkeeper ever shows it.
 public struct TokenStore: Sendable {
     public let directory: String
     public let cipher: TokenCipher?
@@ -42,10 +43,12 @@ public struct TokenStore: Sendable {
         guard let tokens = OAuthTokens(json: plain) else {
             throw .store(path: path, reason: "it lacks client_id, token_endpoint or access_token; it was left as it is — move it away and log in again")
         }
+        HeldSecrets.register(tokens)
         return tokens
     }
 
     public func save(_ tokens: OAuthTokens, for upstream: String) throws(AuthError) {
+        HeldSecrets.register(tokens)
         let path = path(for: upstream)
         var bytes = tokens.json.serializedBytes()
         if let cipher { bytes = try cipher.seal(bytes).serializedBytes() }
