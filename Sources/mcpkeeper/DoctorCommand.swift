@@ -8,9 +8,9 @@ struct DoctorCommand: AsyncParsableCommand {
         abstract: "Check what breaks Notion MCP setups, one line each with OK, WARN or FAIL and the fix.",
         discussion: """
         Looks at the mcpkeeper config (--config) and the MCP clients' configs (all of them, or --client): node and npx for
-        npx servers; Notion tokens (never printed: only a prefix and the length); OPENAPI_MCP_HEADERS; permissions of the
-        state directory and the secrets in it; whether each server answers initialize and tools/list, and whoami; which
-        client servers are wrapped. Exit status: 0 all OK, 1 warnings, 2 failures.
+        npx servers; Notion tokens (never printed: only a prefix and the length); OPENAPI_MCP_HEADERS; OAuth logins (a usable
+        token file, scopes, expiry); permissions of the state directory and the secrets in it; whether each server answers
+        initialize and tools/list, and whoami; which client servers are wrapped. Exit status: 0 all OK, 1 warnings, 2 failures.
         Example:
           mcpkeeper doctor --client claude-desktop
           mcpkeeper doctor --config ~/.mcpkeeper/config.json --format json

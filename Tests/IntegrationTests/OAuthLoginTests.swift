@@ -179,9 +179,8 @@ struct OAuthLoginTests {
         #expect(await login.waitForExit() == 0)
         chmod(Self.tokenFile(setup), 0o644)
         let status = try ProxyProcess(["auth", "status", "--config", setup.config.path])
-        var lines: [String] = []
-        while let line = try? await status.nextLine(timeout: .seconds(5)) { lines.append(line) }
-        #expect(lines.joined().contains("chmod 600"), "\(lines)")
+        #expect(await status.waitForExit() == 1, "an unusable token file is a failure")
+        #expect(await status.completeStderr().contains("chmod 600"), "\(status.stderr)")
         try await stopping([setup.sandbox]) {}
     }
 

@@ -28,20 +28,24 @@ public struct TokenStore: Sendable {
         if info.st_mode & 0o077 != 0 {
             throw .store(path: path, reason: "other users can read it (mode \(String(info.st_mode & 0o777, radix: 8))); fix with: chmod 600 \(path)")
         }
-        guard let data = FileManager.default.contents(atPath: path), let json = try? JSONParser.parse(Array(data)) else {
-            throw .store(path: path, reason: "it is not valid JSON; it was left as it is — move it away and log in again")
+        let relogin = "move it away and log in again: mcpkeeper auth login --upstream \(upstream)"
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw .store(path: path, reason: "it cannot be read; check its owner and mode (chmod 600 \(path)), or \(relogin)")
+        }
+        guard let json = try? JSONParser.parse(Array(data)) else {
+            throw .store(path: path, reason: "it is not valid JSON (it was left as it is); \(relogin)")
         }
         var plain = json
         if TokenCipher.isSealed(json) {
             guard let cipher else { throw .store(path: path, reason: "it is encrypted but no key is configured (auth.key_env or auth.key_file)") }
             let opened = try cipher.open(json, path: path)
             guard let decoded = try? JSONParser.parse(opened) else {
-                throw .store(path: path, reason: "it decrypted to something that is not JSON; it was left as it is")
+                throw .store(path: path, reason: "it decrypted to something that is not JSON (it was left as it is); \(relogin)")
             }
             plain = decoded
         }
         guard let tokens = OAuthTokens(json: plain) else {
-            throw .store(path: path, reason: "it lacks client_id, token_endpoint or access_token; it was left as it is — move it away and log in again")
+            throw .store(path: path, reason: "it lacks client_id, token_endpoint or access_token (it was left as it is); \(relogin)")
         }
         HeldSecrets.register(tokens)
         return tokens
