@@ -63,4 +63,16 @@ struct SecretScrubberTests {
         }
         #expect(SecretScrubber.shared.scrub("team-visible-1") == "team-visible-1")
     }
+
+    @Test("a JSON-RPC error quoting a held token reaches the client scrubbed; a message without one is passed on as it is")
+    func clientMessages() throws {
+        let scrubber = SecretScrubber()
+        scrubber.register("bearer-echo-9d8c7b6a")
+        let echoed = try JSONRPCMessage.decode(Array(#"{"jsonrpc":"2.0","id":7,"error":{"code":-32001,"message":"HTTP 401: {\"error\":\"bad token bearer-echo-9d8c7b6a\"}","data":{"upstream_status":401}}}"#.utf8))
+        let clean = scrubber.scrub(echoed)
+        #expect(!String(decoding: clean.bytes, as: UTF8.self).contains("bearer-echo-9d8c7b6a"))
+        #expect(clean.id == echoed.id)
+        let ordinary = try JSONRPCMessage.decode(Array(#"{"jsonrpc":"2.0","id":8,"result":{}}"#.utf8))
+        #expect(scrubber.scrub(ordinary).bytes == ordinary.bytes)
+    }
 }

@@ -54,25 +54,35 @@ public final class SecretScrubber: Sendable {
     public var isEmpty: Bool { patterns.withLock { $0.isEmpty } }
 
     public func scrub(_ text: String) -> String {
-        let bytes = Array(text.utf8)
-        let scrubbed = scrub(bytes)
-        return scrubbed == bytes ? text : String(decoding: scrubbed, as: UTF8.self)
+        scrubbed(Array(text.utf8)).map { String(decoding: $0, as: UTF8.self) } ?? text
     }
 
     public func scrub(_ bytes: [UInt8]) -> [UInt8] {
+        scrubbed(bytes) ?? bytes
+    }
+
+    /// A message to the client with every held secret scrubbed (an upstream's error may quote the
+    /// token it was sent); the very same message, uncopied, when it holds none.
+    public func scrub(_ message: JSONRPCMessage) -> JSONRPCMessage {
+        guard let clean = scrubbed(message.bytes), let decoded = try? JSONRPCMessage.decode(clean) else { return message }
+        return decoded
+    }
+
+    /// The bytes with every held secret replaced, or nil when there was none to replace.
+    func scrubbed(_ bytes: [UInt8]) -> [UInt8]? {
         let held = patterns.withLock { $0 }
-        guard !held.isEmpty else { return bytes }
-        var out = bytes
+        var out: [UInt8]?
         for pattern in held {
-            out = Self.replace(pattern, in: out)
+            if let replaced = Self.replace(pattern, in: out ?? bytes) { out = replaced }
         }
         return out
     }
 
     private static let replacement = Array(placeholder.utf8)
 
-    private static func replace(_ pattern: [UInt8], in bytes: [UInt8]) -> [UInt8] {
-        guard let first = pattern.first, bytes.count >= pattern.count else { return bytes }
+    /// `bytes` with each `pattern` replaced, or nil when it does not occur.
+    private static func replace(_ pattern: [UInt8], in bytes: [UInt8]) -> [UInt8]? {
+        guard let first = pattern.first, bytes.count >= pattern.count else { return nil }
         var out: [UInt8] = []
         var index = 0
         var copied = 0
@@ -87,7 +97,7 @@ public final class SecretScrubber: Sendable {
                 index += 1
             }
         }
-        guard copied > 0 else { return bytes }
+        guard copied > 0 else { return nil }
         out.append(contentsOf: bytes[copied...])
         return out
     }
