@@ -83,12 +83,17 @@ struct AuthLogin: AsyncParsableCommand {
 
 struct AuthStatus: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "status", abstract: "Show each OAuth upstream's login: scopes, expiry, where stored.",
-                                                    discussion: "Example: mcpkeeper auth status --config config.json")
+                                                    discussion: """
+                                                    Exits 1 when a token file cannot be used (corrupt, readable by other users, or not
+                                                    decryptable), saying how to fix it.
+                                                    Example: mcpkeeper auth status --config config.json
+                                                    """)
 
     @OptionGroup var target: AuthTarget
 
     func run() async throws {
         let (config, store) = try target.load()
+        var unusable = false
         for (name, _) in try target.oauthUpstreams(config) {
             do {
                 guard let tokens = try store.load(name) else {
@@ -99,9 +104,11 @@ struct AuthStatus: AsyncParsableCommand {
                 let refresh = tokens.refreshToken == nil ? "no refresh token" : "refreshable"
                 print("\(name): logged in; scopes: \(tokens.scope ?? "(none stated)"); access token expires \(expiry); \(refresh); stored in \(store.path(for: name))")
             } catch {
-                print("\(name): \(error)")
+                unusable = true
+                FileHandle.standardError.write(Data("mcpkeeper: \(name): \(error)\n".utf8))
             }
         }
+        if unusable { throw ExitCode(1) }
     }
 }
 

@@ -24,32 +24,40 @@ struct ClientFileOptions: ParsableArguments {
     }
 
     /// The servers to act on; without --server or --all, says which servers the file has.
-    func selection(in editor: ClientConfigEditor) throws -> ClientConfigEditor.Selection {
+    func selection(in file: String) throws -> ClientConfigEditor.Selection {
         if let server { return .server(server) }
         if all { return .all }
+        let editor = try ClientConfigEditor(file: file, bytes: try ClientConfigFile(path: file).bytes, client: client)
         let names = editor.servers.map(\.name)
         throw ValidationError("say which server: --server NAME or --all (\(editor.file) has \(names.isEmpty ? "no servers" : names.joined(separator: ", ")))")
     }
 
-    /// Reads the file, lets `edit` compute the change, then prints it (--dry-run) or writes it with a backup.
+    /// Lets `edit` compute the change from the file's bytes, then prints it (--dry-run) or writes it
+    /// with a backup, under a lock and re-reading the file there (`ClientConfigUpdate`); what changed
+    /// is printed only once it is written.
     func apply(_ edit: (ClientConfigEditor, ClientConfigEditor.Selection) throws(ClientConfigError) -> ClientConfigEditor.Edit,
                describe: (ClientConfigEditor.Change) -> String) throws {
         let environment = ProcessInfo.processInfo.environment
         do {
             let path = try ClientConfigFile.locate(client: client, explicit: file, home: environment["HOME"] ?? "/",
                                                    workingDirectory: FileManager.default.currentDirectoryPath)
-            let original = try ClientConfigFile(path: path)
-            let editor = try ClientConfigEditor(file: path, bytes: original.bytes, client: client)
-            let result = try edit(editor, try selection(in: editor))
-            for change in result.changes { print(describe(change)) }
+            let selection = try selection(in: path)
+            let client = self.client
+            func compute(_ bytes: [UInt8]) throws(ClientConfigError) -> ClientConfigEditor.Edit {
+                try edit(try ClientConfigEditor(file: path, bytes: bytes, client: client), selection)
+            }
             if dryRun {
-                let diff = UnifiedDiff.render(old: String(decoding: original.bytes, as: UTF8.self), new: String(decoding: result.bytes, as: UTF8.self),
+                let original = try ClientConfigFile(path: path).bytes
+                let result = try compute(original)
+                for change in result.changes { print(describe(change)) }
+                let diff = UnifiedDiff.render(old: String(decoding: original, as: UTF8.self), new: String(decoding: result.bytes, as: UTF8.self),
                                               oldName: path, newName: "\(path) (after)")
                 print(diff.isEmpty ? "--dry-run: no change to \(path)" : diff, terminator: diff.isEmpty ? "\n" : "")
                 return
             }
-            guard result.changed else { return }
-            let backup = try original.replace(with: result.bytes)
+            let outcome = try ClientConfigUpdate.apply(to: path, compute)
+            for change in outcome.edit.changes { print(describe(change)) }
+            guard let backup = outcome.backup else { return }
             print("wrote \(path) (the previous version is in \(backup))")
             print(client.reloadAdvice)
         } catch let error as ClientConfigError {

@@ -8,9 +8,9 @@ struct DoctorCommand: AsyncParsableCommand {
         abstract: "Check what breaks Notion MCP setups, one line each with OK, WARN or FAIL and the fix.",
         discussion: """
         Looks at the mcpkeeper config (--config) and the MCP clients' configs (all of them, or --client): node and npx for
-        npx servers; Notion tokens (never printed: only a prefix and the length); OPENAPI_MCP_HEADERS; permissions of the
-        state directory and the secrets in it; whether each server answers initialize and tools/list, and whoami; which
-        client servers are wrapped. Exit status: 0 all OK, 1 warnings, 2 failures.
+        npx servers; Notion tokens (never printed: only a prefix and the length); OPENAPI_MCP_HEADERS; OAuth logins (a usable
+        token file, scopes, expiry); permissions of the state directory and the secrets in it; whether each server answers
+        initialize and tools/list, and whoami; which client servers are wrapped. Exit status: 0 all OK, 1 warnings, 2 failures.
         Example:
           mcpkeeper doctor --client claude-desktop
           mcpkeeper doctor --config ~/.mcpkeeper/config.json --format json
@@ -54,9 +54,11 @@ struct DoctorCommand: AsyncParsableCommand {
         doctor.probes = !noProbe
         doctor.probeTimeout = try DurationFlag.parse(timeout, flag: "--timeout")
         let report = await doctor.run()
+        // Probe failures quote what the servers answered, which may echo a token mcpkeeper holds.
+        let scrubber = SecretScrubber.shared
         switch format {
-        case .text: print(report.text, terminator: "")
-        case .json: print(report.json.serialized())
+        case .text: print(scrubber.scrub(report.text), terminator: "")
+        case .json: print(scrubber.scrub(report.json.serialized()))
         }
         _ = StandardError.shared.flush(timeout: .seconds(1))
         if report.exitCode != 0 { throw ExitCode(report.exitCode) }

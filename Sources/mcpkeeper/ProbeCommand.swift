@@ -61,7 +61,7 @@ struct ProbeCommand: AsyncParsableCommand {
         do {
             request = try ProbeRequest(command: command, url: url, configPath: config, upstream: upstream, whoami: whoami)
         } catch {
-            print("MCP UNKNOWN - cannot probe: \(error)")
+            print(SecretScrubber.shared.scrub("MCP UNKNOWN - cannot probe: \(error)"))
             throw ExitCode(3)
         }
         var plan = request.plan
@@ -79,15 +79,17 @@ struct ProbeCommand: AsyncParsableCommand {
         history.record(result)
         try? history.save(to: historyPath)
 
-        let text: String
+        let rendered: String
         switch format {
-        case .nagios: text = ProbeRenderer.nagios(result, thresholds: plan.thresholds) + "\n"
-        case .json: text = ProbeRenderer.json(result, history: history).serialized() + "\n"
+        case .nagios: rendered = ProbeRenderer.nagios(result, thresholds: plan.thresholds) + "\n"
+        case .json: rendered = ProbeRenderer.json(result, history: history).serialized() + "\n"
         case .prometheus:
             var exposition = PrometheusText()
             ProbeRenderer.prometheus(result, history: history, into: &exposition)
-            text = exposition.text
+            rendered = exposition.text
         }
+        // An upstream's error may quote the token it was sent (a 401 body echoing the header).
+        let text = SecretScrubber.shared.scrub(rendered)
         if let output {
             do {
                 try SecureFile.createDirectory(forFile: output)

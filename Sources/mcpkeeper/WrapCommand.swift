@@ -11,7 +11,7 @@ struct WrapCommand: ParsableCommand {
         an HTTP server's becomes `mcpkeeper serve --name SERVER --url URL` with its headers. The original entry is
         kept inside the wrapped one, so `mcpkeeper unwrap` restores it exactly; wrapping twice changes nothing.
         Nothing else in the file changes. It is replaced atomically, keeping its permissions, with a timestamped
-        backup beside it.
+        backup beside it. Runs on the same file wait for each other, and a save by the client meanwhile is kept.
         Example:
           mcpkeeper wrap --client claude-desktop --server notionApi
           mcpkeeper wrap --client cursor --all --dry-run

@@ -184,6 +184,7 @@ struct InteractiveLoginTests {
         let setup = try await OAuthLoginTests.setUp(sandbox: ["--access-token-ttl", "30s"], auth: Self.interactive)
         let login = try await OAuthLoginTests.login(setup)
         #expect(await login.waitForExit() == 0, "\(login.stderr)")
+        try OAuthLoginTests.ageStoredLogin(setup)
         var tokens = try TokenRefreshTests.tokens(setup).objectValue ?? JSONObject()
         tokens["refresh_token"] = "not-a-real-refresh-token"
         try SecureFile.writeAtomically(JSONValue.object(tokens).serializedBytes(), to: OAuthLoginTests.tokenFile(setup))

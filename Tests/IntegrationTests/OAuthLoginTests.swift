@@ -63,6 +63,16 @@ struct OAuthLoginTests {
 
     static func tokenFile(_ setup: Setup) -> String { "\(setup.home.path)/state/tokens/\(setup.upstream).json" }
 
+    /// Rewrites the stored login as 28 s into a 30 s life: inside its 3 s refresh margin (a tenth of
+    /// the lifetime), so the next use refreshes first.
+    static func ageStoredLogin(_ setup: Setup) throws {
+        var tokens = try JSONParser.parse(String(contentsOfFile: tokenFile(setup), encoding: .utf8)).objectValue ?? JSONObject()
+        let now = Date().timeIntervalSince1970.rounded()
+        tokens["issued_at"] = .number(JSONNumber(now - 28))
+        tokens["expires_at"] = .number(JSONNumber(now + 2))
+        try SecureFile.writeAtomically(JSONValue.object(tokens).serializedBytes(), to: tokenFile(setup))
+    }
+
     @Test("login through the loopback redirect stores the tokens 0600, and the proxy then works with them")
     func loginThenServe() async throws {
         let setup = try await Self.setUp()
@@ -127,10 +137,10 @@ struct OAuthLoginTests {
 
     @Test("an access token that expires is refreshed before use, and the session goes on")
     func refreshBeforeExpiry() async throws {
-        // Tokens live 30 s; with the 60 s skew every use refreshes first.
         let setup = try await Self.setUp(sandbox: ["--access-token-ttl", "30s"])
         let login = try await Self.login(setup)
         #expect(await login.waitForExit() == 0)
+        try Self.ageStoredLogin(setup)
         let before = try JSONParser.parse(String(contentsOfFile: Self.tokenFile(setup), encoding: .utf8))
         let proxy = try ProxyProcess(["serve", "--config", setup.config.path, "--log-level", "info"])
         try await stopping([proxy, setup.sandbox]) {
@@ -149,6 +159,7 @@ struct OAuthLoginTests {
         let setup = try await Self.setUp(sandbox: ["--access-token-ttl", "30s"])
         let login = try await Self.login(setup)
         #expect(await login.waitForExit() == 0)
+        try Self.ageStoredLogin(setup)
         var tokens = try JSONParser.parse(String(contentsOfFile: Self.tokenFile(setup), encoding: .utf8)).objectValue ?? JSONObject()
         tokens["refresh_token"] = "not-a-real-refresh-token"
         try SecureFile.writeAtomically(JSONValue.object(tokens).serializedBytes(), to: Self.tokenFile(setup))
@@ -168,9 +179,8 @@ struct OAuthLoginTests {
         #expect(await login.waitForExit() == 0)
         chmod(Self.tokenFile(setup), 0o644)
         let status = try ProxyProcess(["auth", "status", "--config", setup.config.path])
-        var lines: [String] = []
-        while let line = try? await status.nextLine(timeout: .seconds(5)) { lines.append(line) }
-        #expect(lines.joined().contains("chmod 600"), "\(lines)")
+        #expect(await status.waitForExit() == 1, "an unusable token file is a failure")
+        #expect(await status.completeStderr().contains("chmod 600"), "\(status.stderr)")
         try await stopping([setup.sandbox]) {}
     }
 

@@ -131,4 +131,35 @@ struct WrapCommandTests {
         #expect(await client.waitForExit() == 0)
         #expect(await client.completeStderr().contains("upstream=notionApi"))
     }
+
+    @Test("four wrap runs at once on one file, each for its own server, all end wrapped, all exit 0, each with its own backup")
+    func concurrentWraps() async throws {
+        let dir = try temporaryDirectory()
+        let file = dir.appendingPathComponent("mcp.json")
+        let names = ["one", "two", "three", "four"]
+        let entries = names.map { "    \"\($0)\": {\"command\": \"npx\", \"args\": [\"-y\", \"server-\($0)\"]}" }
+        try Data("{\n  \"mcpServers\": {\n\(entries.joined(separator: ",\n"))\n  }\n}\n".utf8).write(to: file)
+        let runs = try await withThrowingTaskGroup(of: (String, Int32?, [String], String).self) { group in
+            for name in names {
+                group.addTask {
+                    let (status, output, errors) = try await run(["wrap", "--client", "cursor", "--file", file.path, "--server", name,
+                                                                  "--executable", "/opt/mcpkeeper"])
+                    return (name, status, output, errors)
+                }
+            }
+            return try await group.reduce(into: []) { $0.append($1) }
+        }
+        for (name, status, output, errors) in runs {
+            #expect(status == 0, "\(name): \(errors)")
+            #expect(output.contains { $0.hasPrefix("\(name): wrapped") }, "\(name): \(output)")
+        }
+        let servers = try JSONParser.parse(Array(try Data(contentsOf: file)))["mcpServers"]
+        for name in names {
+            #expect(servers?[name]?["command"] == "/opt/mcpkeeper", "\(name) is not wrapped")
+        }
+        let backups = try files(in: dir).filter { $0.contains(".mcpkeeper-backup-") }
+        #expect(backups.count == 4, "\(backups)")
+        let written = runs.compactMap { run in run.2.first { $0.hasPrefix("wrote ") } }
+        #expect(Set(written).count == 4, "\(written)")
+    }
 }

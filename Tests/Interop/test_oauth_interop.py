@@ -229,11 +229,16 @@ async def test_login_with_the_sdk_authorization_server_then_serve_its_tools(mcpk
 
 
 async def test_a_short_lived_access_token_is_refreshed_with_the_sdk_token_endpoint(mcpkeeper_bin, tmp_path):
-    # Access tokens live 30 s; with mcpkeeper's 60 s skew every use refreshes first (rotating the refresh token).
+    # Access tokens live 30 s; the stored login is rewritten as 28 s old, inside mcpkeeper's refresh margin
+    # (a tenth of the lifetime, 3 s), so the first use refreshes (rotating the refresh token).
     with anyio.fail_after(TEST_TIMEOUT_S):
         async with sdk_oauth_server(tmp_path, "--access-token-ttl", "30") as setup:
             result = await login(mcpkeeper_bin, setup, tmp_path)
             before = assert_logged_in(setup, result)
+            aged = setup.tokens()
+            now = round(time.time())
+            aged["issued_at"], aged["expires_at"] = now - 28, now + 2
+            setup.token_file.write_text(json.dumps(aged))
             async with proxied_session(mcpkeeper_bin, setup, tmp_path, "--log-level", "info") as (session, serve_stderr):
                 added = await session.call_tool("add", {"a": 1, "b": 2})
                 me = await session.call_tool("whoami", {})

@@ -35,17 +35,22 @@ public struct ClientConfigFile: Sendable {
         owner = (info.st_uid, info.st_gid)
     }
 
+    /// Whether the file on disk still holds the bytes that were read.
+    var isCurrent: Bool {
+        FileManager.default.contents(atPath: resolvedPath).map(Array.init) == bytes
+    }
+
     /// Replaces the file with `newBytes`, after saving the current bytes to a backup beside it.
     /// Returns the backup's path. Refuses if the file changed since it was read (say, the client
     /// saved it meanwhile), so nobody's edit is lost.
     public func replace(with newBytes: [UInt8], now: Date = Date()) throws(ClientConfigError) -> String {
-        guard let current = FileManager.default.contents(atPath: resolvedPath), Array(current) == bytes else {
+        guard isCurrent else {
             throw ClientConfigError(file: path, path: "$", problem: "the file changed while mcpkeeper was editing it",
                                     fix: "run the command again (close the client's settings first if it keeps saving the file)")
         }
-        let backup = Self.freeBackupPath(for: resolvedPath, now: now)
+        let backup: String
         do {
-            try SecureFile.writeAtomically(bytes, to: backup, mode: mode)
+            backup = try Self.writeBackup(bytes, of: resolvedPath, mode: mode, now: now)
             try SecureFile.writeAtomically(newBytes, to: resolvedPath, mode: mode)
         } catch {
             throw ClientConfigError(file: path, path: "$", problem: "could not be written: \(error)",
@@ -57,8 +62,9 @@ public struct ClientConfigFile: Sendable {
         return backup
     }
 
-    /// `FILE.mcpkeeper-backup-20261124T210619Z`, with `-2`, `-3`… when that name is taken.
-    static func freeBackupPath(for path: String, now: Date) -> String {
+    /// Writes `bytes` to `FILE.mcpkeeper-backup-20261124T210619Z`, or `-2`, `-3`… when that name is
+    /// taken; each name is claimed with O_EXCL, so two runs in the same second never share a backup.
+    static func writeBackup(_ bytes: [UInt8], of path: String, mode: mode_t, now: Date) throws(FileAccessError) -> String {
         var seconds = time_t(now.timeIntervalSince1970)
         var parts = tm()
         gmtime_r(&seconds, &parts)
@@ -67,7 +73,7 @@ public struct ClientConfigFile: Sendable {
         let base = "\(path).mcpkeeper-backup-\(stamp)"
         var candidate = base
         var suffix = 2
-        while FileManager.default.fileExists(atPath: candidate) {
+        while !(try SecureFile.createExclusively(bytes, at: candidate, mode: mode)) {
             candidate = "\(base)-\(suffix)"
             suffix += 1
         }

@@ -1,7 +1,8 @@
 import Foundation
 import Logging
 
-/// Keeps one upstream's access token fresh: refreshes 60 s before expiry and once after a 401, one
+/// Keeps one upstream's access token fresh: refreshes before expiry (60 s before, or a tenth of the
+/// token's lifetime when that is shorter: `OAuthTokens.refreshMargin`) and once after a 401, one
 /// refresh at a time in this process (single flight) and across processes (an exclusive file lock,
 /// re-reading the file under it, since a rotated refresh token can be spent only once).
 ///
@@ -12,7 +13,10 @@ public actor TokenManager: AuthorizationProvider {
     public let upstream: String
     let store: TokenStore
     let http: OAuthHTTP
+    /// The largest refresh margin; short-lived tokens get a tenth of their lifetime instead.
     let skew: Duration
+    /// The wall clock expiry is measured against (a fixed one in tests).
+    let now: @Sendable () -> Date
     let logger: Logger
     let login: InteractiveLogin?
     let onExpiry: @Sendable (Date?) -> Void
@@ -29,11 +33,13 @@ public actor TokenManager: AuthorizationProvider {
     static let loginRetryPause: Duration = .seconds(3)
 
     public init(upstream: String, store: TokenStore, logger: Logger, skew: Duration = .seconds(60),
-                login: InteractiveLogin? = nil, onExpiry: @escaping @Sendable (Date?) -> Void = { _ in }) {
+                login: InteractiveLogin? = nil, now: @escaping @Sendable () -> Date = { Date() },
+                onExpiry: @escaping @Sendable (Date?) -> Void = { _ in }) {
         self.upstream = upstream
         self.store = store
         self.http = OAuthHTTP()
         self.skew = skew
+        self.now = now
         self.logger = logger
         self.login = login
         self.onExpiry = onExpiry
@@ -46,7 +52,7 @@ public actor TokenManager: AuthorizationProvider {
         let current: OAuthTokens
         do throws(AuthError) {
             var loaded = try loadIfNeeded()
-            if loaded.expires(within: skew, of: Date()) {
+            if loaded.needsRefresh(maximumMargin: skew, now: now()) {
                 loaded = try await refresh(rejected: loaded.accessToken)
             }
             current = loaded
@@ -132,15 +138,18 @@ public actor TokenManager: AuthorizationProvider {
         if let lastFailure, ContinuousClock.now - lastFailure.at < Self.loginRetryPause { throw lastFailure.error }
         let scopes = InteractiveLogin.union(InteractiveLogin.scopes(tokens?.scope), login.options.scopes, challenged)
         let replaced = tokens?.accessToken
-        let task = Task { try await self.logInAndStore(login, scopes: scopes, challenged: challenged, replacing: replaced, because: reason) }
+        let task = Task {
+            let fresh = try await self.logInAndStore(login, scopes: scopes, challenged: challenged, replacing: replaced, because: reason)
+            // Kept before any caller resumes, as in `refresh`.
+            self.adopt(fresh)
+            return fresh
+        }
         loggingIn = task
         loginIsRequired = required
         defer { loggingIn = nil }
         do {
             let fresh = try await task.value
-            tokens = fresh
             lastFailure = nil
-            onExpiry(fresh.expiresAt)
             return fresh
         } catch {
             let failure = Self.authError(error)
@@ -154,7 +163,7 @@ public actor TokenManager: AuthorizationProvider {
                                because reason: String) async throws -> OAuthTokens {
         // Another process (or `mcpkeeper auth login` in a terminal) may have logged in meanwhile.
         if let stored = try store.load(upstream), stored.accessToken != replaced,
-           !stored.expires(within: skew, of: Date()), Self.grants(stored, challenged) {
+           !stored.needsRefresh(maximumMargin: skew, now: now()), Self.grants(stored, challenged) {
             logger.info("using the login another process stored", metadata: ["upstream": "\(upstream)"])
             return stored
         }
@@ -163,6 +172,11 @@ public actor TokenManager: AuthorizationProvider {
         logger.notice("logged in; tokens stored", metadata: ["upstream": "\(upstream)", "file": "\(store.path(for: upstream))"])
         login.show("mcpkeeper: logged in to '\(upstream)'; tokens stored in \(store.path(for: upstream)) (mode 0600).")
         return fresh
+    }
+
+    private func adopt(_ renewed: OAuthTokens) {
+        tokens = renewed
+        onExpiry(renewed.expiresAt)
     }
 
     private func loadIfNeeded() throws(AuthError) -> OAuthTokens {
@@ -178,14 +192,17 @@ public actor TokenManager: AuthorizationProvider {
         if let refreshing {
             do { return try await refreshing.value } catch { throw Self.authError(error) }
         }
-        let task = Task { try await self.refreshUnderLock(rejected: rejected) }
+        let task = Task {
+            let renewed = try await self.refreshUnderLock(rejected: rejected)
+            // Kept before any caller resumes: a caller sharing this refresh retries at once, and
+            // must send the new token, not the one the upstream just refused.
+            self.adopt(renewed)
+            return renewed
+        }
         refreshing = task
         defer { refreshing = nil }
         do {
-            let renewed = try await task.value
-            tokens = renewed
-            onExpiry(renewed.expiresAt)
-            return renewed
+            return try await task.value
         } catch {
             throw Self.authError(error)
         }
@@ -195,7 +212,7 @@ public actor TokenManager: AuthorizationProvider {
         try await store.lock(for: upstream).withLock {
             // Another process may have refreshed while we waited for the lock: use its tokens.
             guard var current = try store.load(upstream) else { throw AuthError.notLoggedIn(upstream: upstream) }
-            if current.accessToken != rejected, !current.expires(within: skew, of: Date()) { return current }
+            if current.accessToken != rejected, !current.needsRefresh(maximumMargin: skew, now: now()) { return current }
             guard let refreshToken = current.refreshToken else { throw AuthError.loginExpired(upstream: upstream) }
             var fields = [("grant_type", "refresh_token"), ("refresh_token", refreshToken), ("client_id", current.clientID)]
             if let resource = current.resource { fields.append(("resource", resource)) }
@@ -208,7 +225,7 @@ public actor TokenManager: AuthorizationProvider {
             guard answer.status == 200, let body = answer.json else {
                 throw AuthError.server("refreshing the token failed (HTTP \(answer.status)): \(OAuthLogin.oauthError(answer))")
             }
-            try current.apply(tokenResponse: body, now: Date())
+            try current.apply(tokenResponse: body, now: now())
             try store.save(current, for: upstream)
             logger.info("refreshed the access token", metadata: ["upstream": "\(upstream)"])
             return current

@@ -6,7 +6,8 @@ import Glibc
 
 /// One token file per upstream (`STATE_DIR/tokens/NAME.json`): directory 0700, file 0600, written
 /// atomically, optionally encrypted. A file others can read, a corrupt file or one that does not
-/// decrypt is refused with the fix, and never silently overwritten.
+/// decrypt is refused with the fix, and never silently overwritten. Every token loaded or saved is
+/// registered with `SecretScrubber.shared`, so no output of mcpkeeper ever shows it.
 public struct TokenStore: Sendable {
     public let directory: String
     public let cipher: TokenCipher?
@@ -27,25 +28,31 @@ public struct TokenStore: Sendable {
         if info.st_mode & 0o077 != 0 {
             throw .store(path: path, reason: "other users can read it (mode \(String(info.st_mode & 0o777, radix: 8))); fix with: chmod 600 \(path)")
         }
-        guard let data = FileManager.default.contents(atPath: path), let json = try? JSONParser.parse(Array(data)) else {
-            throw .store(path: path, reason: "it is not valid JSON; it was left as it is — move it away and log in again")
+        let relogin = "move it away and log in again: mcpkeeper auth login --upstream \(upstream)"
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw .store(path: path, reason: "it cannot be read; check its owner and mode (chmod 600 \(path)), or \(relogin)")
+        }
+        guard let json = try? JSONParser.parse(Array(data)) else {
+            throw .store(path: path, reason: "it is not valid JSON (it was left as it is); \(relogin)")
         }
         var plain = json
         if TokenCipher.isSealed(json) {
             guard let cipher else { throw .store(path: path, reason: "it is encrypted but no key is configured (auth.key_env or auth.key_file)") }
             let opened = try cipher.open(json, path: path)
             guard let decoded = try? JSONParser.parse(opened) else {
-                throw .store(path: path, reason: "it decrypted to something that is not JSON; it was left as it is")
+                throw .store(path: path, reason: "it decrypted to something that is not JSON (it was left as it is); \(relogin)")
             }
             plain = decoded
         }
         guard let tokens = OAuthTokens(json: plain) else {
-            throw .store(path: path, reason: "it lacks client_id, token_endpoint or access_token; it was left as it is — move it away and log in again")
+            throw .store(path: path, reason: "it lacks client_id, token_endpoint or access_token (it was left as it is); \(relogin)")
         }
+        HeldSecrets.register(tokens)
         return tokens
     }
 
     public func save(_ tokens: OAuthTokens, for upstream: String) throws(AuthError) {
+        HeldSecrets.register(tokens)
         let path = path(for: upstream)
         var bytes = tokens.json.serializedBytes()
         if let cipher { bytes = try cipher.seal(bytes).serializedBytes() }

@@ -9,7 +9,8 @@ public struct ConfigLoader: Sendable {
     }
 
     /// The config as far as it could be read (nil only when the file is not a JSON object) and every
-    /// problem found, errors and warnings. A config with errors must not be used as it is.
+    /// problem found, errors and warnings. A config with errors must not be used as it is. The secrets
+    /// the config names are registered with `SecretScrubber.shared`.
     public func load(path: String) -> (config: KeeperConfig?, problems: [ConfigProblem]) {
         guard let data = FileManager.default.contents(atPath: path) else {
             let reason = FileManager.default.fileExists(atPath: path) ? "it cannot be read (check its permissions)" : "no such file"
@@ -31,7 +32,10 @@ public struct ConfigLoader: Sendable {
             problems.append(ConfigProblem(.error, "$", "the config must be a JSON object with an \"upstreams\" key"))
             return (nil, problems)
         }
-        return (read(ConfigReader(object, path: ""), problems: &problems), problems)
+        let config = read(ConfigReader(object, path: ""), problems: &problems)
+        // Whatever mcpkeeper does next with this config, the secrets it names never reach its output.
+        HeldSecrets.register(config, environment: environment)
+        return (config, problems)
     }
 
     /// Loads for serving one upstream (`name`, else the default): problems inside other upstreams are

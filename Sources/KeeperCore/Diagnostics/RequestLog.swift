@@ -71,7 +71,8 @@ public final class RequestLog: Sendable {
                 entry.requestBody = nil
                 entry.responseBody = nil
             }
-            var line = entry.json.serializedBytes()
+            // Bodies are redacted by key and shape (Redactor); held secrets go wherever they appear, error texts included.
+            var line = SecretScrubber.shared.scrub(entry.json.serializedBytes())
             line.append(0x0A)
             self.append(line)
         }

@@ -35,6 +35,24 @@ public enum SecureFile {
         }
     }
 
+    /// Writes a new file at `path` only if nothing is there (O_EXCL), so two writers never share a name.
+    /// Returns false when the name is taken.
+    public static func createExclusively(_ bytes: [UInt8], at path: String, mode: mode_t = 0o600) throws(FileAccessError) -> Bool {
+        let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode)
+        if fd < 0, errno == EEXIST { return false }
+        guard fd >= 0 else { throw FileAccessError(path: path, reason: String(cString: strerror(errno))) }
+        fchmod(fd, mode)
+        let written = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+        let synced = fsync(fd) == 0
+        close(fd)
+        guard written == bytes.count, synced else {
+            let reason = String(cString: strerror(errno))
+            unlink(path)
+            throw FileAccessError(path: path, reason: reason)
+        }
+        return true
+    }
+
     /// Creates the file's parent directories (mode 0700) when missing.
     public static func createDirectory(forFile path: String) throws(FileAccessError) {
         guard let slash = path.lastIndex(of: "/") else { return }

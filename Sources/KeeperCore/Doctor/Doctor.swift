@@ -5,8 +5,9 @@ import Logging
 ///
 /// It reads the mcpkeeper config (if given) and the MCP clients' configs, then checks in turn: the
 /// configs themselves and which servers are wrapped; `node`/`npx` for `npx` servers; Notion tokens
-/// (shape only, never shown) and `OPENAPI_MCP_HEADERS`; permissions of the state directory and the
-/// secrets in it; and, by a short probe, that each server answers and whoami works.
+/// (shape only, never shown) and `OPENAPI_MCP_HEADERS`; OAuth logins (usable, scopes, expiry);
+/// permissions of the state directory and the secrets in it; and, by a short probe (with the stored
+/// OAuth login), that each server answers and whoami works.
 public struct Doctor: Sendable {
     public var configPath: String?
     /// The clients whose configs to look at.
@@ -47,7 +48,11 @@ public struct Doctor: Sendable {
                    let loose = PermissionCheck.looseFile(keyFile, mode: mode, severity: .fail, holding: "the token encryption key") {
                     findings.append(loose)
                 }
-                subjects += config.upstreams.map { DoctorSubject(configured: $0.name, upstream: $0.upstream, environment: environment) }
+                let store = Result { () throws(AuthError) in try TokenStore.configured(stateDirectory: config.stateDirectory, key: config.tokenKey, environment: environment) }
+                findings += Self.loginFindings(config.upstreams, store: store, configPath: configPath, now: Date())
+                subjects += config.upstreams.map {
+                    DoctorSubject(configured: $0.name, upstream: $0.upstream, environment: environment, tokens: try? store.get())
+                }
             }
         }
         let (clientFindings, clientSubjects) = examineClients()

@@ -18,8 +18,8 @@ struct DoctorSubject: Sendable {
     /// How to probe it, or why it cannot be started; nil when it is not probed.
     let probe: Result<Prober.Plan, UpstreamLaunchError>?
 
-    /// An upstream of the mcpkeeper config.
-    init(configured name: String, upstream: UpstreamConfig, environment: [String: String]) {
+    /// An upstream of the mcpkeeper config; `tokens` holds the logins of OAuth upstreams.
+    init(configured name: String, upstream: UpstreamConfig, environment: [String: String], tokens: TokenStore?) {
         label = "upstream \(name)"
         isNotion = UpstreamLauncher.isNotion(upstream)
         if case .command(let spec) = upstream.transport {
@@ -34,7 +34,9 @@ struct DoctorSubject: Sendable {
         default: tokenVariable = upstream.notionTokenEnv
         }
         needsTokenInEntry = false
-        probe = Result { () throws(UpstreamLaunchError) in try Prober.Plan(configured: name, entry: upstream, environment: environment) }
+        probe = Result { () throws(UpstreamLaunchError) in
+            try Prober.Plan(configured: name, entry: upstream, environment: environment, tokens: tokens)
+        }
     }
 
     /// A server entry of a client's config; only Notion's are probed.
