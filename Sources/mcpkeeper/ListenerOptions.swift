@@ -66,6 +66,7 @@ struct ListenerOptions: ParsableArguments {
             let path = keyFile ?? "\(plan.stateDirectory)/listener.key"
             let (key, created) = try ListenerKey.loadOrCreate(at: path)
             settings.bearerKey = key
+            SecretScrubber.shared.register(key)
             logger.notice(created ? "generated a bearer key for the listener" : "clients must send the listener's bearer key",
                           metadata: ["key_file": "\(path)"])
         }

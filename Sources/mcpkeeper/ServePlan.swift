@@ -53,7 +53,10 @@ struct ServePlan {
             guard let kind = HTTPUpstreamSettings.Transport(rawValue: transport ?? "auto") else {
                 throw ValidationError("--transport: expected one of \(kinds.joined(separator: ", "))")
             }
-            let entry = UpstreamConfig(transport: .url(url, headers: try Self.headerFields(headers), transport: kind))
+            let fields = try Self.headerFields(headers)
+            // Credentials given as --header (wrapped HTTP entries) are held secrets like any token.
+            SecretScrubber.shared.registerEnvironment(fields, names: fields.keys.filter(Redactor.isSecretKey))
+            let entry = UpstreamConfig(transport: .url(url, headers: fields, transport: kind))
             upstreamConfig = entry
             target = try UpstreamLauncher.target(for: entry, name: upstreamName)
         } else if let config {

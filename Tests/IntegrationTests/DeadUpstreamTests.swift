@@ -198,3 +198,24 @@ extension DeadUpstreamTests {
         }
     }
 }
+
+extension LyingHTTPUpstreamTests {
+    @Test("an upstream whose 401 echoes the token it got: the token reaches neither the client, nor stderr, nor the request log")
+    func echoedTokenNeverLeaves() async throws {
+        let upstream = try EchoingUpstream()
+        let secret = "ntn_" + String(repeating: "Q7", count: 20)
+        let log = try temporaryDirectory().appendingPathComponent("requests.jsonl").path
+        let proxy = try ProxyProcess(["serve", "--name", "echo", "--log", log, "--url", "http://127.0.0.1:\(upstream.port)/mcp",
+                                      "--header", "Authorization: Bearer \(secret)"])
+        try await stopping([proxy]) {
+            proxy.request(1, "initialize", initializeParams)
+            let (reply, _) = try await proxy.response(to: 1, timeout: .seconds(20))
+            #expect(reply["error"] != nil, "\(reply)")
+            #expect(reply.serialized().contains("[redacted]"), "the echo was there, scrubbed: \(reply)")
+            #expect(!reply.serialized().contains(secret), "\(reply)")
+            #expect(!proxy.stderr.contains(secret))
+            #expect(!((try? String(contentsOfFile: log, encoding: .utf8)) ?? "").contains(secret))
+            withExtendedLifetime(upstream) {}
+        }
+    }
+}

@@ -78,4 +78,21 @@ struct TokenFileProblemsTests {
         #expect(!doctor.output.contains("no token store"))
         #expect(!doctor.output.contains(access) && !doctor.errors.contains(access))
     }
+
+    @Test("serve with a corrupt token file answers initialize with an error naming the file and mcpkeeper auth login")
+    func corruptFileDoesNotEndServe() async throws {
+        let setup = try await OAuthLoginTests.setUp()
+        let tokenFile = OAuthLoginTests.tokenFile(setup)
+        try FileManager.default.createDirectory(atPath: URL(fileURLWithPath: tokenFile).deletingLastPathComponent().path, withIntermediateDirectories: true)
+        try Data("{\"access_token\": ".utf8).write(to: URL(fileURLWithPath: tokenFile))
+        chmod(tokenFile, 0o600)
+        let proxy = try ProxyProcess(["serve", "--config", setup.config.path])
+        try await stopping([proxy, setup.sandbox]) {
+            proxy.request(1, "initialize", initializeParams)
+            let (reply, _) = try await proxy.response(to: 1, timeout: .seconds(10))
+            let message = reply["error"]?["message"]?.stringValue ?? ""
+            #expect(message.contains(tokenFile), "\(reply)")
+            #expect(message.contains("mcpkeeper auth login --upstream hosted"), "\(reply)")
+        }
+    }
 }

@@ -328,6 +328,9 @@ public actor ProxySession: UpstreamRequester {
     // MARK: helpers
 
     func answerClient(_ message: JSONRPCMessage) async {
+        // An upstream's error can echo the credentials it was sent; the client never sees them.
+        var message = message
+        if case .errorResponse = message.kind { message = SecretScrubber.shared.scrub(message) }
         if !batches.isEmpty, await collectForBatch(message) { return }
         do {
             try await downstream.send(message)

@@ -38,19 +38,20 @@ public enum UpstreamLauncher {
             }
             let interactive = login.allows(upstream.login)
             let logger = Logger(label: "mcpkeeper")
-            let stored: OAuthTokens?
-            do {
-                // A file that cannot be used (loose mode, corrupt, wrong key) is reported now, interactive or not.
-                stored = try tokens.load(name)
-            } catch {
-                throw UpstreamLaunchError(description: error.description)
-            }
-            if stored == nil {
+            switch Result(catching: { () throws(AuthError) in try tokens.load(name) }) {
+            case .failure(let error):
+                // A file that cannot be used (corrupt, loose mode, wrong key) does not stop serve: every request gets
+                // this error, naming the file and the fix, until the file is fixed (TokenManager reads it again each time).
+                logger.error("the stored login cannot be used; every request fails until it is fixed",
+                             metadata: ["upstream": "\(name)", "error": "\(error)"])
+            case .success(nil):
                 guard interactive else {
                     throw UpstreamLaunchError(description: AuthError.notLoggedIn(upstream: name).description)
                 }
                 logger.notice("no stored login; the first request will start the browser login (auth.interactive)",
                               metadata: ["upstream": "\(name)"])
+            case .success:
+                break
             }
             let interactiveLogin = interactive
                 ? InteractiveLogin(upstream: name, resourceURL: url, auth: upstream.auth, settings: upstream.login) : nil
