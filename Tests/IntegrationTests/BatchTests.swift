@@ -51,3 +51,31 @@ struct BatchTests {
         }
     }
 }
+
+extension BatchTests {
+    static func httpSession(_ listener: HTTPListenerTests.Listener, version: String) async throws -> MCPHTTPClient {
+        var client = listener.client
+        var params = initializeParams.objectValue ?? [:]
+        params["protocolVersion"] = .string(version)
+        try await client.initialize(params: .object(params))
+        return client
+    }
+
+    @Test("over HTTP, 2025-03-26: a POSTed batch is answered with one JSON array; 2025-06-18: refused with 400 per id")
+    func httpBatches() async throws {
+        try await HTTPListenerTests.withListener { listener in
+            let old = try await Self.httpSession(listener, version: "2025-03-26")
+            let answered = try await old.post(raw: Array(Self.batch.utf8))
+            #expect(answered.status == 200, "\(answered.text)")
+            let answers = try #require(answered.json?.arrayValue, "\(answered.text)")
+            #expect(Set(answers.compactMap { $0["id"]?.intValue }) == [2, 3])
+
+            let new = try await Self.httpSession(listener, version: "2025-06-18")
+            let refused = try await new.post(raw: Array(Self.batch.utf8))
+            #expect(refused.status == 400, "\(refused.text)")
+            let refusals = try #require(refused.json?.arrayValue, "\(refused.text)")
+            #expect(Set(refusals.compactMap { $0["id"]?.intValue }) == [2, 3])
+            #expect(refusals.allSatisfy { $0["error"]?["message"]?.stringValue?.contains("not part of MCP 2025-06-18") == true })
+        }
+    }
+}

@@ -144,9 +144,11 @@ public final class StreamableHTTPServer: Sendable {
             return HTTPErrorResponse.make(.contentTooLarge, code: JSONRPCError.invalidRequestCode,
                                           "Request body exceeds \(settings.limits.maxBodyBytes) bytes; raise listener.max_body_bytes (or --max-body-bytes) if this is intended")
         }
+        let bytes = body.readBytes(length: body.readableBytes) ?? []
+        if Self.isBatch(bytes) { return await batch(bytes, request: request) }
         let message: JSONRPCMessage
         do {
-            message = try JSONRPCMessage.decode(body.readBytes(length: body.readableBytes) ?? [])
+            message = try JSONRPCMessage.decode(bytes)
         } catch {
             return HTTPErrorResponse.badRequest(error.error.message, code: error.error.code, id: error.id)
         }
