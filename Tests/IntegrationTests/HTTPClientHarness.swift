@@ -256,7 +256,13 @@ extension ProxyProcess {
     static func listening(_ arguments: [String], environment: [String: String] = [:], openFileLimit: Int? = nil,
                           timeout: Duration = .seconds(10)) async throws -> (ProxyProcess, URL) {
         let process = try ProxyProcess(arguments, environment: environment, openFileLimit: openFileLimit)
-        return (process, try await process.listeningURL(timeout: timeout))
+        do {
+            return (process, try await process.listeningURL(timeout: timeout))
+        } catch {
+            // Not handed to the caller, so nobody else would stop it.
+            await process.stop(grace: .milliseconds(500))
+            throw error
+        }
     }
 
     /// The URL from the `listening url=…` line on stderr.

@@ -14,14 +14,14 @@ struct ListenerHardeningTests {
     static func port(_ url: URL) -> Int { url.port ?? 0 }
 
     static func expectGuarded(port: Int, key: String?, authorization: (String) -> String = { "Bearer \($0)" },
-                              sourceLocation: SourceLocation = #_sourceLocation) {
+                              sourceLocation: SourceLocation = #_sourceLocation) async {
         for target in pathVariants + ["/mcp", "/mcp?x=1"] {
             for method in ["POST", "GET", "DELETE"] {
-                let refused = RawHTTP.exchange(port: port, method: method, target: target)
+                let refused = await RawHTTP.exchange(port: port, method: method, target: target)
                 #expect(refused.status == 401, "\(method) \(target) without credentials: \(refused.text)", sourceLocation: sourceLocation)
             }
             guard let key else { continue }
-            let reply = RawHTTP.exchange(port: port, target: target, headers: ["Authorization": authorization(key)])
+            let reply = await RawHTTP.exchange(port: port, target: target, headers: ["Authorization": authorization(key)])
             if target.hasPrefix("/mcp"), !target.dropFirst(4).hasPrefix("/"), !target.dropFirst(4).hasPrefix("%"), !target.dropFirst(4).hasPrefix(";") {
                 #expect(reply.status != 404 && reply.status != 401, "\(target) with the key: \(reply.text)", sourceLocation: sourceLocation)
             } else {
@@ -33,7 +33,7 @@ struct ListenerHardeningTests {
     @Test("serve --listen: every path variant is refused without the key (401) and reaches nothing with it (404)")
     func listenerPaths() async throws {
         try await HTTPListenerTests.withListener { listener in
-            Self.expectGuarded(port: Self.port(listener.url), key: listener.key)
+            await Self.expectGuarded(port: Self.port(listener.url), key: listener.key)
             #expect(listener.process.stderr.matches(of: /proxying .*pid=/).count == 0, "no session was created by any of them")
         }
     }
@@ -42,7 +42,7 @@ struct ListenerHardeningTests {
     func sandboxTokenPaths() async throws {
         let (sandbox, url) = try await ProxyProcess.listening(["sandbox", "--listen", "http://127.0.0.1:0", "--auth-token", "sandbox-secret-token"])
         try await stopping([sandbox]) {
-            Self.expectGuarded(port: Self.port(url), key: "sandbox-secret-token")
+            await Self.expectGuarded(port: Self.port(url), key: "sandbox-secret-token")
         }
     }
 
@@ -51,10 +51,10 @@ struct ListenerHardeningTests {
         let (sandbox, url) = try await ProxyProcess.listening(["sandbox", "--listen", "http://127.0.0.1:0", "--oauth"])
         try await stopping([sandbox]) {
             let port = Self.port(url)
-            Self.expectGuarded(port: port, key: nil)
-            #expect(RawHTTP.exchange(port: port, method: "GET", target: "/.well-known/oauth-authorization-server").status == 200)
+            await Self.expectGuarded(port: port, key: nil)
+            #expect(await RawHTTP.exchange(port: port, method: "GET", target: "/.well-known/oauth-authorization-server").status == 200)
             for variant in ["/.well-known/oauth-authorization-server/", "//.well-known/oauth-authorization-server", "/token/"] {
-                #expect(RawHTTP.exchange(port: port, method: "GET", target: variant).status == 401, "\(variant)")
+                #expect(await RawHTTP.exchange(port: port, method: "GET", target: variant).status == 401, "\(variant)")
             }
         }
     }
@@ -71,13 +71,13 @@ struct ListenerHardeningTests {
             var client = MCPHTTPClient(url: url, bearerKey: key)
             try await client.initialize()
             let port = Self.port(url)
-            let attackers = (0..<300).compactMap { _ in RawHTTP.connect(port: port, receiveTimeout: .milliseconds(200)) }
+            let attackers = await RawHTTP.blocking { (0..<300).compactMap { _ in RawHTTP.connect(port: port, receiveTimeout: .milliseconds(200)) } }
             defer { attackers.forEach { close($0) } }
             #expect(attackers.count > 250, "the listener kept accepting (a few connects may time out while it turns the rest away)")
             for round in 0..<5 {
-                for fd in attackers { RawHTTP.write(fd, "P") }
+                await RawHTTP.blocking { for fd in attackers { RawHTTP.write(fd, "P") } }
                 // A fresh connection per request, as simple clients make them: it must find room.
-                let reply = RawHTTP.exchange(port: port, target: "/mcp", headers: [
+                let reply = await RawHTTP.exchange(port: port, target: "/mcp", headers: [
                     "Authorization": "Bearer \(key)", "Mcp-Session-Id": client.sessionID ?? "", "MCP-Protocol-Version": "2025-06-18",
                 ], body: #"{"jsonrpc":"2.0","id":\#(100 + round),"method":"tools/list"}"#)
                 #expect(reply.status == 200, "round \(round): \(reply.text.prefix(300))")
@@ -161,11 +161,11 @@ struct ListenerHardeningTests {
         try await HTTPListenerTests.withListener { listener in
             let port = Self.port(listener.url)
             let auth = ["Authorization": "Bearer \(listener.key)"]
-            #expect(RawHTTP.exchange(port: port, target: "/mcp", headers: auth.merging(["Content-Type": "application/jsonp"]) { $1 }).status == 415)
-            #expect(RawHTTP.exchange(port: port, target: "/mcp", headers: auth.merging(["Content-Type": "application/json-seq"]) { $1 }).status == 415)
-            #expect(RawHTTP.exchange(port: port, target: "/mcp", headers: auth.merging([
+            #expect(await RawHTTP.exchange(port: port, target: "/mcp", headers: auth.merging(["Content-Type": "application/jsonp"]) { $1 }).status == 415)
+            #expect(await RawHTTP.exchange(port: port, target: "/mcp", headers: auth.merging(["Content-Type": "application/json-seq"]) { $1 }).status == 415)
+            #expect(await RawHTTP.exchange(port: port, target: "/mcp", headers: auth.merging([
                 "Accept": "application/json;q=0, text/event-stream;q=0"]) { $1 }).status == 406)
-            let charset = RawHTTP.exchange(port: port, target: "/mcp", headers: auth.merging(["Content-Type": "Application/JSON; charset=utf-8"]) { $1 },
+            let charset = await RawHTTP.exchange(port: port, target: "/mcp", headers: auth.merging(["Content-Type": "Application/JSON; charset=utf-8"]) { $1 },
                                            body: initializeParams.initializeRequest)
             #expect(charset.status == 200, "\(charset.text)")
         }

@@ -6,7 +6,16 @@ import Glibc
 
 /// HTTP/1.1 as an attacker writes it: bytes on a TCP socket, with request targets no client library
 /// would send unchanged (`//mcp`, `/mcp/../mcp`, `/%6Dcp`), and connections left half-sent.
+///
+/// Every call blocks on a socket, so tests make them through `blocking`, off the two threads the
+/// Swift concurrency pool has on this machine (a blocked pool thread stalls every other test).
 enum RawHTTP {
+    static func blocking<T: Sendable>(_ work: @escaping @Sendable () -> T) async -> T {
+        await withCheckedContinuation { continuation in
+            DispatchQueue.global().async { continuation.resume(returning: work()) }
+        }
+    }
+
     /// A connected loopback socket, or nil when it could not connect within the receive timeout.
     static func connect(port: Int, receiveTimeout: Duration = .seconds(5)) -> Int32? {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
@@ -55,7 +64,11 @@ enum RawHTTP {
 
     /// One request on a fresh connection (`Connection: close`); the status code and the whole reply.
     static func exchange(port: Int, method: String = "POST", target: String, headers: [String: String] = [:],
-                         body: String = #"{"jsonrpc":"2.0","id":1,"method":"ping"}"#) -> (status: Int, text: String) {
+                         body: String = #"{"jsonrpc":"2.0","id":1,"method":"ping"}"#) async -> (status: Int, text: String) {
+        await blocking { exchangeNow(port: port, method: method, target: target, headers: headers, body: body) }
+    }
+
+    private static func exchangeNow(port: Int, method: String, target: String, headers: [String: String], body: String) -> (status: Int, text: String) {
         guard let fd = connect(port: port) else { return (0, "cannot connect") }
         defer { close(fd) }
         var head = "\(method) \(target) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nConnection: close\r\n"
