@@ -187,8 +187,10 @@ def test_notion_error_is_marked_as_error_with_a_hint(server, api, proxy_for):
 
 
 def probe(mcpkeeper_bin: str, server: NotionServer, api: FakeNotion, tmp_path: Path) -> subprocess.CompletedProcess:
-    return subprocess.run([mcpkeeper_bin, "probe", "-t", "30", "--state-file", str(tmp_path / "state.json"), "--", *server.command()],
-                          capture_output=True, text=True, env=server_environment(api), timeout=60)
+    # mcparmory-notion (FastMCP) takes ~20 s to answer initialize on a quiet 2-core machine, and more
+    # under load: the probe gets 90 s, and the test a margin beyond that for shutting the server down.
+    return subprocess.run([mcpkeeper_bin, "probe", "-t", "90", "--state-file", str(tmp_path / "state.json"), "--", *server.command()],
+                          capture_output=True, text=True, env=server_environment(api), timeout=150)
 
 
 @pytest.mark.parametrize("server", SERVERS, ids=lambda s: s.name)
