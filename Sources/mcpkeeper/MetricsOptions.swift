@@ -54,9 +54,11 @@ struct MetricsOptions: ParsableArguments {
     }
 
     /// Probes over `session` every interval until cancelled.
-    func probeLoop(session: ProxySession, target: String, whoami: String?, live: LiveProbeState) throws -> Task<Void, Never>? {
+    /// `rules`: the upstream's own `outcome_rules`, so the live probe judges answers as serve does.
+    func probeLoop(session: ProxySession, target: String, whoami: String?, rules: [NotionOutcomeRule],
+                   live: LiveProbeState) throws -> Task<Void, Never>? {
         guard metrics != nil, let interval = try DurationFlag.parse(probeInterval, flag: "--probe-interval") else { return nil }
-        let prober = LiveProbe(target: target, whoami: whoami)
+        let prober = LiveProbe(target: target, whoami: whoami, classifier: NotionOutcomeClassifier(rules: rules))
         return Task {
             while !Task.isCancelled {
                 live.record(await prober.probe(through: session, previousToolSurface: live.previousHash))

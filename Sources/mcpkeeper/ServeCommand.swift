@@ -96,9 +96,9 @@ struct ServeCommand: AsyncParsableCommand {
             _ = StandardError.shared.flush(timeout: .seconds(1))
         }
         if let listen = listener.listen {
-            let (options, target, whoami) = (metricsOptions, plan.upstreamName, plan.whoami)
+            let (options, target, whoami, rules) = (metricsOptions, plan.upstreamName, plan.whoami, plan.outcomeRules)
             try await listener.serve(listen: listen, plan: plan, pipeline: pipeline, log: requestLog, metrics: metrics, logger: logger) { session in
-                try? options.probeLoop(session: session, target: target, whoami: whoami, live: live)
+                try? options.probeLoop(session: session, target: target, whoami: whoami, rules: rules, live: live)
             }
         } else {
             try await serveStdio(plan: plan, pipeline: pipeline, log: requestLog, metrics: metrics, live: live, logger: logger)
@@ -119,7 +119,8 @@ struct ServeCommand: AsyncParsableCommand {
         do {
             end = try await plan.runSession(downstream: downstream, pipeline: pipeline, log: log, metrics: metrics, logger: logger) { session in
                 Task { await stop.onFire { await session.stop() } }
-                let loop = try? metricsOptions.probeLoop(session: session, target: plan.upstreamName, whoami: plan.whoami, live: live)
+                let loop = try? metricsOptions.probeLoop(session: session, target: plan.upstreamName, whoami: plan.whoami,
+                                                  rules: plan.outcomeRules, live: live)
                 probing.withLock { $0 = loop }
             }
         } catch {
