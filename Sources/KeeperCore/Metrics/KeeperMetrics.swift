@@ -54,7 +54,7 @@ public final class KeeperMetrics: Sendable {
     public func undeliverable(method: String) {
         registry.makeCounter(descriptor: Self.named("mcpkeeper_undeliverable_messages_total",
                                                     "Server messages for stateless HTTP clients that no single request could be found for (not delivered)."),
-                             labels: [("method", MetricLabels.notification(method))]).increment()
+                             labels: [("method", MetricLabels.message(method))]).increment()
     }
 
     /// Requests waiting for a pacing token.

@@ -24,7 +24,8 @@ enum MetricLabels {
     ]
 
     static func method(_ name: String) -> String { methods.contains(name) ? name : other }
-    static func notification(_ name: String) -> String { notifications.contains(name) ? name : other }
+    /// Any MCP message method, request or notification.
+    static func message(_ name: String) -> String { notifications.contains(name) || methods.contains(name) ? name : other }
 }
 
 /// A label fed by open-ended names, bounded to the first `limit` distinct values.

@@ -97,9 +97,12 @@ public final class StatelessHTTPChannel: MessageChannel {
             }
             guard let route = route(for: message) else { return undeliverable(method) }
             route.stream.deliver(restoringIDs(message, route: route).bytes, final: false)
-        case .request, .errorResponse(nil, _):
-            // The modern era has no server-to-client requests; a stray error without an id has no POST to go to.
-            return
+        case .request(_, let method):
+            // The modern era has no server-to-client requests: no client could answer it.
+            undeliverable(method)
+        case .errorResponse(nil, _):
+            // A stray error without an id has no POST to go to.
+            undeliverable("error")
         }
     }
 
