@@ -24,6 +24,7 @@ struct ServePlan {
     var listener = ListenerLimits()
     var requestTimeout: Duration = .seconds(60)
     var requestTimeoutMax: Duration = .seconds(600)
+    var inputWait: Duration = .seconds(300)
     var exposeToNetwork = false
     /// The whoami tool named in the config, for the live probe.
     var whoami: String?
@@ -90,6 +91,7 @@ struct ServePlan {
         listener = config?.listener ?? listener
         requestTimeout = config?.requestTimeout ?? requestTimeout
         requestTimeoutMax = config?.requestTimeoutMax ?? requestTimeoutMax
+        inputWait = config?.inputWait ?? inputWait
         exposeToNetwork = config?.exposeToNetwork ?? exposeToNetwork
         outcomeRules = upstreamConfig?.outcomeRules ?? []
         if !headers.isEmpty, url == nil {
@@ -157,6 +159,7 @@ struct ServePlan {
         if !(downstream is StdioChannel) { settings.maxInFlight = listener.maxInFlight }
         settings.requestTimeout = requestTimeout
         settings.requestTimeoutMax = max(requestTimeoutMax, requestTimeout)
+        settings.parkedCallTimeout = inputWait
         let session = ProxySession(
             settings: settings,
             downstream: downstream, upstream: upstream, pipeline: pipeline, log: log, logger: logger,

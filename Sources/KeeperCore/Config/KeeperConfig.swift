@@ -19,6 +19,8 @@ public struct KeeperConfig: Sendable {
     public var requestTimeout: Duration = .seconds(60)
     /// `timeouts.request_max`: the longest a request may run however much progress it reports.
     public var requestTimeoutMax: Duration = .seconds(600)
+    /// `timeouts.input_wait`: how long a bridged call that asked the client something waits for its retry.
+    public var inputWait: Duration = .seconds(300)
     /// `serve --listen`'s limits (the `listener` section).
     public var listener = ListenerLimits()
     /// `listener.expose_to_network`: whether `serve --listen` may bind beyond loopback.

@@ -54,7 +54,8 @@ enum SettingsReader {
             }
         }
         if let s = root.section("timeouts", problems: &problems) {
-            s.rejectUnknownKeys(allowed: ["request", "request_max"], problems: &problems)
+            s.rejectUnknownKeys(allowed: ["request", "request_max", "input_wait"], problems: &problems)
+            config.inputWait = s.duration("input_wait", problems: &problems) ?? config.inputWait
             config.requestTimeout = s.duration("request", problems: &problems) ?? config.requestTimeout
             config.requestTimeoutMax = s.duration("request_max", problems: &problems) ?? max(config.requestTimeoutMax, config.requestTimeout)
         }

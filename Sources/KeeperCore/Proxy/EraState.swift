@@ -97,7 +97,9 @@ struct BridgedCall {
     /// Questions from the upstream not yet put to the client, and those put and not yet answered.
     var asked: [String: PendingInput] = [:]
     var sent: [String: PendingInput] = [:]
-    var parked = false
+    /// Since when the call has waited for the client's retry with answers; nil while it runs.
+    var parkedSince: ContinuousClock.Instant?
+    var parked: Bool { parkedSince != nil }
 }
 
 struct PendingInput {

@@ -132,7 +132,7 @@ extension ProxySession {
         if let state = params?["requestState"]?.stringValue {
             guard let parkedKey = eras.parked.removeValue(forKey: state), eras.calls[parkedKey] != nil else {
                 return .refused(JSONRPCError(code: JSONRPCError.invalidParamsCode, message:
-                    "requestState is unknown or already used: it is good for one retry in this session; call \(exchange.method) again without requestState and inputResponses"))
+                    "requestState is unknown, already used or expired (a call waits timeouts.input_wait, \(settings.parkedCallTimeout.components.seconds) s, for its retry): it is good for one retry in this session; call \(exchange.method) again without requestState and inputResponses"))
             }
             key = parkedKey
             try await resume(key, with: params?["inputResponses"]?.objectValue ?? JSONObject(), capabilities: capabilities,
@@ -169,7 +169,7 @@ extension ProxySession {
         guard var call = eras.calls[key] else { return }
         let sent = call.sent
         call.sent = [:]
-        call.parked = false
+        call.parkedSince = nil
         call.capabilities = capabilities
         eras.calls[key] = call
         if let clientID, let upstreamID = call.upstreamID { inFlight[clientID]?.upstreamID = upstreamID }
@@ -208,7 +208,7 @@ extension ProxySession {
                 call.sent[name] = input
             }
             call.asked = [:]
-            call.parked = true
+            call.parkedSince = clock.now
             eras.calls[key] = call
             let token = Self.requestStateToken()
             eras.parked[token] = key
@@ -267,16 +267,33 @@ extension ProxySession {
         eras.parked = eras.parked.filter { $0.value != key }
     }
 
-    /// A question from the legacy upstream (sampling, elicitation, roots): it joins the newest call
-    /// still running, which answers the client with an input-required result.
+    /// Calls that waited longer than `parkedCallTimeout` for the client's retry: the call upstream
+    /// is cancelled and its questions answered with an error, so neither side waits for ever.
+    func expireParkedCalls() async {
+        let now = clock.now
+        let stale = eras.calls.filter { ($0.value.parkedSince.map { now - $0 >= settings.parkedCallTimeout }) ?? false }.keys
+        guard !stale.isEmpty, let upstream = link.upstream else { return }
+        for key in stale {
+            logger.notice("a call waiting for the client's answers expired", metadata: ["upstream": "\(settings.upstreamName)"])
+            await abandonCall(key, upstream: upstream)
+        }
+    }
+
+    /// A question from the legacy upstream (sampling, elicitation, roots): it joins the one call
+    /// still running. With several running, stdio cannot say which asked, so it is refused, never guessed.
     func bridgeUpstreamRequest(_ message: JSONRPCMessage, id: RequestID, method: String, upstream: any UpstreamLink) async {
         if method == "ping" {
             try? await upstream.send(.response(id: id, result: .object(JSONObject())))
             return
         }
         let open = eras.calls.filter { $0.value.finished == nil }
-        guard let capability = EraTranslation.capability(for: method),
-              let key = open.filter({ !$0.value.parked }).keys.max() ?? open.keys.max() else {
+        if open.count > 1 {
+            logger.warning("a legacy upstream asked something while several bridged calls ran; refused", metadata: ["method": "\(method)", "calls": "\(open.count)"])
+            try? await upstream.send(.error(id: id, JSONRPCError(code: JSONRPCError.internalErrorCode, message:
+                "mcpkeeper cannot tell which of \(open.count) calls running at once asked for \(method) (stdio carries no request link); ask again when one call runs")))
+            return
+        }
+        guard let capability = EraTranslation.capability(for: method), let key = open.keys.first else {
             logger.warning("a legacy upstream asked a modern client something outside a call; refused", metadata: ["method": "\(method)"])
             try? await upstream.send(.error(id: id, JSONRPCError(code: JSONRPCError.methodNotFoundCode, message:
                 "mcpkeeper bridges this server to an MCP \(EraTranslation.modernVersion) client, which answers \(method) only during tools/call, prompts/get or resources/read")))

@@ -25,6 +25,8 @@ public actor ProxySession: UpstreamRequester {
         /// starts the wait again, up to `requestTimeoutMax` in all.
         public var requestTimeout: Duration = .seconds(60)
         public var requestTimeoutMax: Duration = .seconds(600)
+        /// How long a bridged call that returned input-required waits for the client's retry.
+        public var parkedCallTimeout: Duration = .seconds(300)
         /// Failed starts in a row after which requests are answered at once instead of waiting.
         public var circuitThreshold = 3
         /// Client requests waiting for answers at once; more are refused at once, so a client that
