@@ -219,3 +219,25 @@ extension LyingHTTPUpstreamTests {
         }
     }
 }
+
+extension LyingHTTPUpstreamTests {
+    @Test("requests pipelined behind initialize to a strict HTTP upstream wait for its session instead of getting 400")
+    func pipelinedBehindInitialize() async throws {
+        let (sandbox, url) = try await ProxyProcess.listening(["sandbox", "--listen", "http://127.0.0.1:0"])
+        let proxy = try ProxyProcess(["serve", "--url", url.absoluteString])
+        try await stopping([proxy, sandbox]) {
+            proxy.request(1, "initialize", initializeParams)
+            proxy.request(2, "tools/list")
+            proxy.send(["jsonrpc": "2.0", "method": "notifications/initialized"])
+            proxy.request(3, "ping")
+            // Answers come in the order they are ready: the ping's may pass the tool list's.
+            var answers: [Int: JSONValue] = [:]
+            while answers[2] == nil || answers[3] == nil {
+                let message = try await proxy.next(timeout: .seconds(20))
+                if let id = message["id"]?.intValue { answers[id] = message }
+            }
+            #expect(answers[2]?["result"]?["tools"]?.arrayValue?.isEmpty == false, "\(answers[2] ?? nil)")
+            #expect(answers[3]?["result"] != nil, "\(answers[3] ?? nil)")
+        }
+    }
+}

@@ -20,6 +20,11 @@ public final class StreamableHTTPUpstream: UpstreamLink {
         var sessionID: String?
         var protocolVersion: String?
         var initializeID: RequestID?
+        /// Messages sent before `initialize` was answered, waiting for the session it opens.
+        var sessionWaiters: [CheckedContinuation<Void, Never>] = []
+        /// Whether `initialize` has been answered (or failed, or waiting for it was given up).
+        var initializeSettled = false
+        var sessionWaitTimer = false
         var tasks: [Int: Task<Void, Never>] = [:]
         var nextTask = 0
         var getStreamStarted = false
@@ -48,13 +53,59 @@ public final class StreamableHTTPUpstream: UpstreamLink {
         if message.method == "notifications/cancelled", cancelModernStream(message) { return }
         if case .request(let id, "initialize") = message.kind {
             state.withLock { $0.initializeID = id }
+            do {
+                try await post(message.bytes, expecting: id)
+            } catch {
+                state.withLock { $0.initializeID = nil }
+                releaseSessionWaiters(settled: true)
+                throw error
+            }
+            return
         }
+        // A strict server refuses anything without the session id initialize's answer brings, and
+        // the client's next requests can overtake its initialize on the way here.
+        await awaitSession()
         try await post(message.bytes, expecting: message.kind.requestID)
         if message.method == "notifications/initialized" { startGetStream() }
     }
 
     public func sendUnparsed(_ bytes: [UInt8]) async throws(TransportError) {
+        await awaitSession()
         try await post(bytes, expecting: nil)
+    }
+
+    private func awaitSession() async {
+        let (mustWait, startTimer) = state.withLock { s -> (Bool, Bool) in
+            guard s.sessionID == nil, !s.initializeSettled, !s.closed else { return (false, false) }
+            defer { s.sessionWaitTimer = true }
+            return (true, !s.sessionWaitTimer)
+        }
+        guard mustWait else { return }
+        if startTimer {
+            // Bounded: a client that never sends initialize, or a server that never answers it, holds nothing back for long.
+            track { [timeout = settings.responseTimeout] in
+                try? await Task.sleep(for: timeout)
+                self.releaseSessionWaiters(settled: true)
+            }
+        }
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let ready = state.withLock { s -> Bool in
+                guard s.sessionID == nil, !s.initializeSettled, !s.closed else { return true }
+                s.sessionWaiters.append(continuation)
+                return false
+            }
+            if ready { continuation.resume() }
+        }
+    }
+
+    /// Lets waiting messages go: the session exists, or (`settled`) initialize has been answered or given up on.
+    func releaseSessionWaiters(settled: Bool = false) {
+        let waiters = state.withLock { s -> [CheckedContinuation<Void, Never>] in
+            if settled { s.initializeSettled = true }
+            defer { s.sessionWaiters.removeAll() }
+            return s.sessionWaiters
+        }
+        waiters.forEach { $0.resume() }
     }
 
     public func closeOutput() {
@@ -70,6 +121,7 @@ public final class StreamableHTTPUpstream: UpstreamLink {
             return (Array(s.tasks.values), s.sessionID)
         }
         tasks.forEach { $0.cancel() }
+        releaseSessionWaiters(settled: true)
         if let sessionID {
             var request = (try? await makeRequest(method: .DELETE)) ?? HTTPClientRequest(url: settings.url)
             request.headers.replaceOrAdd(name: "Mcp-Session-Id", value: sessionID)
@@ -137,6 +189,7 @@ public final class StreamableHTTPUpstream: UpstreamLink {
         if let newSession = response.headers.first(name: "Mcp-Session-Id"), id != nil,
            state.withLock({ $0.initializeID == id }) {
             state.withLock { $0.sessionID = newSession }
+            releaseSessionWaiters()
         }
         switch response.status.code {
         case 202, 204:
@@ -190,12 +243,14 @@ public final class StreamableHTTPUpstream: UpstreamLink {
     /// Hands one message to the session, noting the negotiated protocol version on the way.
     func deliver(_ bytes: [UInt8]) {
         let initializeID = state.withLock { $0.initializeID }
-        if let initializeID, let message = try? JSONRPCMessage.decode(bytes), message.id == initializeID,
-           let version = message.result?["protocolVersion"]?.stringValue {
+        if let initializeID, let message = try? JSONRPCMessage.decode(bytes), message.id == initializeID {
             state.withLock {
-                $0.protocolVersion = version
+                if let version = message.result?["protocolVersion"]?.stringValue { $0.protocolVersion = version }
                 $0.initializeID = nil
             }
+            output.yield(.line(bytes))
+            releaseSessionWaiters(settled: true)
+            return
         }
         output.yield(.line(bytes))
     }
