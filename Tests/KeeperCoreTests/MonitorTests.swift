@@ -13,7 +13,7 @@ private struct FixedRandomSource: RandomSource {
 
 /// A target that starts but never answers `initialize`: its probe runs until the plan's timeout.
 private func stuckPlan(_ target: String, timeout: Duration = .milliseconds(300)) -> Prober.Plan {
-    var plan = Prober.Plan(target: target, upstream: .child(ChildProcessSpec(executable: "/bin/sh", arguments: ["-c", "exec sleep 30"]),
+    var plan = Prober.Plan(target: target, upstream: .child(ChildProcessSpec(executable: "/bin/sh", arguments: ["-c", "exec sleep 60"]),
                                                             shutdownGrace: .milliseconds(100)))
     plan.timeout = timeout
     return plan
@@ -42,7 +42,8 @@ private func answeringPlan(_ target: String) -> Prober.Plan {
     """#
     var plan = Prober.Plan(target: target, upstream: .child(ChildProcessSpec(executable: "/bin/sh", arguments: ["-c", script]),
                                                             shutdownGrace: .milliseconds(500)))
-    plan.timeout = .seconds(5)
+    // Generous: a loaded 2-core machine can take seconds to start a shell; the test is about answers, not speed.
+    plan.timeout = .seconds(20)
     return plan
 }
 
@@ -83,7 +84,7 @@ struct MonitorTests {
         #expect(await monitor.started["a"] == 1, "the second ask waited for the running probe")
         #expect(one.startedAt == two.startedAt)
         #expect(one.failure == two.failure)
-        #expect(ContinuousClock.now - began < .seconds(15), "one timeout's worth, not the child's 30 s sleep")
+        #expect(ContinuousClock.now - began < .seconds(40), "one timeout's worth, not the child's 60 s sleep")
 
         // Once it has finished, the next ask starts a new probe.
         _ = await monitor.probe("a")
@@ -97,7 +98,7 @@ struct MonitorTests {
         let result = try #require(await monitor.probe("stuck"))
         let elapsed = ContinuousClock.now - began
         #expect(elapsed >= .milliseconds(300))
-        #expect(elapsed < .seconds(15), "ended at its timeout (plus a short goodbye), not after the child's 30 s sleep")
+        #expect(elapsed < .seconds(40), "ended at its timeout (plus a short goodbye), not after the child's 60 s sleep")
         #expect(result.status == .critical)
         #expect(result.success == false)
         #expect(result.failedPhase == .initialize)
@@ -208,13 +209,13 @@ struct MonitorTests {
         clock.holdSleeps()
         let monitor = makeMonitor([missingPlan("a"), missingPlan("b")], clock: clock, interval: .seconds(10), random: 0.5)
         let run = Task { await monitor.run() }
-        #expect(await within(.seconds(10)) { clock.heldCount == 2 })
+        #expect(await within(.seconds(20)) { clock.heldCount == 2 })
         #expect(clock.sleeps == [.seconds(5), .seconds(5)], "interval × random draw")
         #expect(await monitor.started.isEmpty, "nothing probed before the first wait ends")
 
         clock.releaseHeld()
         clock.releaseHeld()
-        #expect(await within(.seconds(3)) { clock.heldCount == 2 })
+        #expect(await within(.seconds(20)) { clock.heldCount == 2 })
         #expect(await monitor.started == ["a": 1, "b": 1])
         #expect(clock.sleeps.count == 4)
         #expect(clock.sleeps.suffix(2) == [.seconds(10), .seconds(10)], "interval × (0.9 + 0.2 × 0.5)")
