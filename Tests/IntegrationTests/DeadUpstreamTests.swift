@@ -84,9 +84,7 @@ struct DeadUpstreamTests {
     func requestTimeout() async throws {
         let proxy = try ProxyProcess(["serve", "--request-timeout", "1s", "--", try Binary.path(), "sandbox", "--latency", "60s"])
         try await stopping([proxy]) {
-            proxy.request(1, "initialize", initializeParams)
-            _ = try await proxy.response(to: 1)
-            proxy.send(["jsonrpc": "2.0", "method": "notifications/initialized"])
+            try await ResilienceTests.initialized(proxy)
             let began = ContinuousClock.now
             proxy.request(2, "tools/call", ["name": "API-get-self", "arguments": [:]])
             let (reply, _) = try await proxy.response(to: 2, timeout: .seconds(20))
@@ -133,9 +131,7 @@ struct LyingHTTPUpstreamTests {
         let (sandbox, url) = try await ProxyProcess.listening(["sandbox", "--listen", "http://127.0.0.1:0", "--http-garbage-calls"])
         let proxy = try ProxyProcess(["serve", "--name", "lying", "--url", url.absoluteString])
         try await stopping([proxy, sandbox]) {
-            proxy.request(1, "initialize", initializeParams)
-            _ = try await proxy.response(to: 1)
-            proxy.send(["jsonrpc": "2.0", "method": "notifications/initialized"])
+            try await ResilienceTests.initialized(proxy)
             let began = ContinuousClock.now
             proxy.request(2, "tools/call", ["name": "API-get-self", "arguments": [:]])
             let (reply, _) = try await proxy.response(to: 2, timeout: .seconds(20))
@@ -239,5 +235,46 @@ extension LyingHTTPUpstreamTests {
             #expect(answers[2]?["result"]?["tools"]?.arrayValue?.isEmpty == false, "\(answers[2] ?? nil)")
             #expect(answers[3]?["result"] != nil, "\(answers[3] ?? nil)")
         }
+    }
+}
+
+extension DeadUpstreamTests {
+    /// A stdio upstream in sh: answers initialize, and answers ping the way `pingAnswer` (given the id) does.
+    static func liar(pingAnswer: String) -> [String] {
+        let script = #"""
+        while read -r line; do
+          id=$(printf '%s' "$line" | sed -n 's/.*"id":\([0-9][0-9]*\).*/\1/p')
+          case "$line" in
+            *'"initialize"'*) printf '{"jsonrpc":"2.0","id":%s,"result":{"protocolVersion":"2025-06-18","capabilities":{},"serverInfo":{"name":"liar","version":"1"}}}\n' "$id";;
+            *'"ping"'*) \#(pingAnswer);;
+          esac
+        done
+        """#
+        return ["serve", "--", "/bin/sh", "-c", script]
+    }
+
+    static func pingFailsAtOnce(_ arguments: [String], mentions: String) async throws {
+        let proxy = try ProxyProcess(arguments)
+        try await stopping([proxy]) {
+            try await ResilienceTests.initialized(proxy)
+            let began = ContinuousClock.now
+            proxy.request(2, "ping")
+            let (reply, _) = try await proxy.response(to: 2, timeout: .seconds(30))
+            #expect(Self.errorMessage(reply).contains(mentions), "\(reply)")
+            #expect(ContinuousClock.now - began < .seconds(20), "failed when the bad answer came, not at the 60 s request timeout")
+            #expect(try await EraEdgeTests.waitFor("the upstream sent something that cannot be delivered", in: proxy), "logged at warning")
+        }
+    }
+
+    @Test("an answer under an id mcpkeeper never gave fails the one waiting request at once")
+    func wrongID() async throws {
+        try await Self.pingFailsAtOnce(Self.liar(pingAnswer: #"printf '{"jsonrpc":"2.0","id":%s,"result":{}}\n' "$((id+1000))""#),
+                                       mentions: "an id it was never given")
+    }
+
+    @Test("an answer over the line limit fails the one waiting request at once")
+    func overLimitLine() async throws {
+        try await Self.pingFailsAtOnce(Self.liar(pingAnswer: #"head -c 70000000 /dev/zero | tr '\0' x; echo"#),
+                                       mentions: "over the line limit")
     }
 }
