@@ -19,9 +19,22 @@ extension HTTPClient {
             throw .timedOut(phase: phase)
         } catch let error as HTTPClientError where error == .remoteConnectionClosed {
             throw .connectionLost("the upstream closed the connection")
-        } catch {
+        } catch let error as HTTPClientError where error == .alreadyShutdown {
+            throw .closed("\(Self.reason(error, url: request.url)) (the link was already shut down)")
+        } catch where Self.neverConnected(error) {
             throw .connectFailed(Self.reason(error, url: request.url))
+        } catch {
+            // Anything else (a reset mid-request, a cancelled request) may have reached the server:
+            // calling it a connect failure would have writes sent twice.
+            throw .connectionLost(Self.reason(error, url: request.url))
         }
+    }
+
+    /// Whether the request certainly never reached the server: no connection was ever made.
+    static func neverConnected(_ error: any Error) -> Bool {
+        if error is NIOConnectionError { return true }
+        if let io = error as? IOError { return [ECONNREFUSED, ENETUNREACH, EHOSTUNREACH, EADDRNOTAVAIL].contains(io.errnoCode) }
+        return false
     }
 
     /// A connection error as a short sentence (`127.0.0.1:1: Connection refused`), not NIO's debug dump.
