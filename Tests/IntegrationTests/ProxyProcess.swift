@@ -95,7 +95,7 @@ final class ProxyProcess: Sendable {
     func closeInput() { try? stdin.close() }
 
     /// Waits for exit; the status, or nil if it did not exit in time.
-    func waitForExit(timeout: Duration = .seconds(10)) async -> Int32? {
+    func waitForExit(timeout: Duration = .seconds(30)) async -> Int32? {
         let deadline = ContinuousClock.now + timeout
         while process.isRunning {
             if ContinuousClock.now > deadline { return nil }
