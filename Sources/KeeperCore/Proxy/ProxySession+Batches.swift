@@ -12,10 +12,6 @@ extension ProxySession {
         var answers: [[UInt8]] = []
     }
 
-    static func isBatch(_ bytes: [UInt8]) -> Bool {
-        bytes.first { $0 != 0x20 && $0 != 0x09 && $0 != 0x0D } == UInt8(ascii: "[")
-    }
-
     func handleBatch(_ bytes: [UInt8]) async {
         guard case .array(let items)? = try? JSONParser.parse(bytes), !items.isEmpty else {
             await answerClient(.error(id: nil, .invalidRequest("A batch must be a non-empty JSON array of JSON-RPC messages")))
@@ -49,8 +45,7 @@ extension ProxySession {
         batches[index].answers.append(message.bytes)
         guard batches[index].waiting.isEmpty else { return true }
         let batch = batches.remove(at: index)
-        let joined = [UInt8(ascii: "[")] + Array(batch.answers.joined(separator: [UInt8(ascii: ",")])) + [UInt8(ascii: "]")]
-        do { try await downstream.sendUnparsed(joined) } catch { logger.debug("client output closed; batch answer dropped") }
+        do { try await downstream.sendUnparsed(JSONRPCBatch.array(batch.answers)) } catch { logger.debug("client output closed; batch answer dropped") }
         return true
     }
 }

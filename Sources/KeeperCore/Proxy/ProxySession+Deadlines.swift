@@ -41,7 +41,12 @@ extension ProxySession {
             return true
         }
         guard waiting.count == 1, let (id, pending) = waiting.first else { return }
-        settle(id, Reply(.proxy(UpstreamFailure.outcomeUnknown(upstream: settings.upstreamName, reason: "it answered with \(what)",
+        failUnknown(id, pending, reason: "it answered with \(what)")
+    }
+
+    /// Ends a request sent upstream whose outcome cannot be known, with the error that says so.
+    func failUnknown(_ id: RequestID, _ pending: PendingUpstream, reason: String) {
+        settle(id, Reply(.proxy(UpstreamFailure.outcomeUnknown(upstream: settings.upstreamName, reason: reason,
                                                                method: pending.exchange.method, tool: pending.exchange.tool), outcome: "failed")))
     }
 

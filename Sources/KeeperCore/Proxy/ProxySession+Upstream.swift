@@ -85,8 +85,7 @@ extension ProxySession {
                            metadata: ["upstream": "\(settings.upstreamName)", "reason": "\(error.error.message)"])
             // Readable enough to name its id: the request it answers fails now rather than at its timeout.
             if let id = error.id, let pending = toUpstream.peek(id) {
-                settle(id, Reply(.proxy(UpstreamFailure.outcomeUnknown(upstream: settings.upstreamName, reason: "its answer was not valid JSON-RPC: \(error.error.message)",
-                                                                       method: pending.exchange.method, tool: pending.exchange.tool), outcome: "failed")))
+                failUnknown(id, pending, reason: "its answer was not valid JSON-RPC: \(error.error.message)")
             }
             return
         }

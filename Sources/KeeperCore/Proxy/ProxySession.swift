@@ -193,7 +193,7 @@ public actor ProxySession: UpstreamRequester {
     }
 
     func handleFromClient(_ bytes: [UInt8]) async {
-        if Self.isBatch(bytes) { return await handleBatch(bytes) }
+        if JSONRPCBatch.isBatch(bytes) { return await handleBatch(bytes) }
         let message: JSONRPCMessage
         do {
             message = try JSONRPCMessage.decode(bytes)

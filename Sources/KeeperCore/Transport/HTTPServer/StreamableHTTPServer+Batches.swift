@@ -7,10 +7,6 @@ import NIOCore
 extension StreamableHTTPServer {
     static let batchingVersion = MCPProtocolVersion.v2025_03_26.rawValue
 
-    static func isBatch(_ bytes: [UInt8]) -> Bool {
-        bytes.first { $0 != 0x20 && $0 != 0x09 && $0 != 0x0D && $0 != 0x0A } == UInt8(ascii: "[")
-    }
-
     func batch(_ bytes: [UInt8], request: Request) async -> Response {
         guard case .array(let items)? = try? JSONParser.parse(bytes), !items.isEmpty else {
             return HTTPErrorResponse.badRequest("A batch must be a non-empty JSON array of JSON-RPC messages")
@@ -68,7 +64,7 @@ extension StreamableHTTPServer {
 
     private static func jsonArray(_ members: [[UInt8]], status: HTTPResponse.Status, otherwise message: String) -> Response {
         guard !members.isEmpty else { return HTTPErrorResponse.make(status, code: JSONRPCError.invalidRequestCode, message) }
-        let body = [UInt8(ascii: "[")] + Array(members.joined(separator: [UInt8(ascii: ",")])) + [UInt8(ascii: "]")]
-        return Response(status: status, headers: [.contentType: "application/json"], body: ResponseBody(byteBuffer: ByteBuffer(bytes: body)))
+        return Response(status: status, headers: [.contentType: "application/json"],
+                        body: ResponseBody(byteBuffer: ByteBuffer(bytes: JSONRPCBatch.array(members))))
     }
 }

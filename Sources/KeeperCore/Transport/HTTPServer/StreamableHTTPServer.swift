@@ -145,7 +145,7 @@ public final class StreamableHTTPServer: Sendable {
                                           "Request body exceeds \(settings.limits.maxBodyBytes) bytes; raise listener.max_body_bytes (or --max-body-bytes) if this is intended")
         }
         let bytes = body.readBytes(length: body.readableBytes) ?? []
-        if Self.isBatch(bytes) { return await batch(bytes, request: request) }
+        if JSONRPCBatch.isBatch(bytes) { return await batch(bytes, request: request) }
         let message: JSONRPCMessage
         do {
             message = try JSONRPCMessage.decode(bytes)
