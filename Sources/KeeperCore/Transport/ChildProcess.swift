@@ -125,26 +125,30 @@ public final class ChildProcess: Sendable {
     public var exitStatus: ChildExit? { exit.withLock { $0.status } }
 
     /// The exit status, or nil if the child is still running after `timeout` (nil timeout: wait for ever).
+    /// The waiter is registered before its timer is armed, so a timer that fires at once (a zero or
+    /// tiny timeout) always finds it: a timed wait can never turn into an unbounded one.
     public func waitForExit(timeout: Duration? = nil) async -> ChildExit? {
+        if timeout == .zero { return exitStatus }
         let token = exit.withLock { s -> UInt64 in
             s.nextToken += 1
             return s.nextToken
         }
-        let timer = timeout.map { limit in
-            Task {
-                try? await Task.sleep(for: limit)
-                let waiter = self.exit.withLock { $0.waiters.removeValue(forKey: token) }
-                waiter?.resume(returning: nil)
-            }
-        }
-        defer { timer?.cancel() }
+        let timer = Mutex<Task<Void, Never>?>(nil)
+        defer { timer.withLock { $0?.cancel() } }
         return await withCheckedContinuation { continuation in
             let done = exit.withLock { s -> ChildExit? in
                 if let status = s.status { return status }
                 s.waiters[token] = continuation
                 return nil
             }
-            if let done { continuation.resume(returning: done) }
+            if let done { return continuation.resume(returning: done) }
+            guard let timeout else { return }
+            timer.withLock {
+                $0 = Task {
+                    guard (try? await Task.sleep(for: timeout)) != nil else { return }
+                    self.exit.withLock { $0.waiters.removeValue(forKey: token) }?.resume(returning: nil)
+                }
+            }
         }
     }
 
