@@ -37,6 +37,18 @@ struct MCPMessageChecksTests {
         #expect(MCPMessageChecks.checkRequest(method: "tools/list", params: nil, version: .v2026_07_28).map(\.schemaPointer) == ["ListToolsRequest"])
     }
 
+    @Test("any 2026-07-28 request, of a method mcpkeeper does not know too, needs _meta with version and client capabilities")
+    func modernEnvelopeOnEveryMethod() {
+        let versionOnly: JSONValue = ["_meta": ["io.modelcontextprotocol/protocolVersion": "2026-07-28"]]
+        for method in ["ping", "resources/list", "x/vendor-method"] {
+            let found = ModernRequestEnvelope.check(method: method, params: versionOnly, version: .v2026_07_28)
+            #expect(found.map(\.instancePointer) == ["/_meta"], "\(method)")
+            #expect(found.first?.message.contains("io.modelcontextprotocol/clientCapabilities is required") == true, "\(method): \(found)")
+            #expect(ModernRequestEnvelope.check(method: method, params: nil, version: .v2026_07_28).count == 1, "\(method)")
+            #expect(ModernRequestEnvelope.check(method: method, params: nil, version: .v2025_11_25).isEmpty, "\(method): not a rule of the handshake era")
+        }
+    }
+
     @Test("a wrong type names the type expected and the value that came")
     func wrongType() throws {
         let found = MCPMessageChecks.checkNotification(

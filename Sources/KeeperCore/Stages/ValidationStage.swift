@@ -22,6 +22,9 @@ public struct ValidationStage: Stage {
         if settings.requests != .off {
             var violations = MCPMessageChecks.checkRequest(method: exchange.method, params: exchange.message.params,
                                                            version: version)
+            if violations.isEmpty {
+                violations = ModernRequestEnvelope.check(method: exchange.method, params: exchange.message.params, version: version)
+            }
             var kind = "params"
             if violations.isEmpty, exchange.method == "tools/call", let name = exchange.tool {
                 try? await catalog.refreshIfNeeded(using: exchange.context.upstream)
