@@ -183,6 +183,9 @@ enum Binary {
         }
         throw HarnessError("mcpkeeper binary not found next to \(me); run `swift build` or set MCPKEEPER_BIN")
     }
+
+    /// The repository checkout these tests were built from (its README is a test input).
+    static let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 }
 
 /// Whether a process is gone (or only a zombie awaiting its reaper).
