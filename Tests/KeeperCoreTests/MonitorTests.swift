@@ -133,7 +133,7 @@ struct MonitorTests {
         let text = await monitor.exposition()
         #expect(text.contains(#"mcp_probe_success{target="up"} 1"#), "\(text)")
         #expect(text.contains(#"mcp_probe_tools{target="up"} 1"#), "\(text)")
-        #expect(text.contains(#"mcp_probe_info{target="up",server_name="sh-server",server_version="1.2",protocol_version="2025-06-18"} 1"#),
+        #expect(text.contains(#"mcp_probe_info{target="up",server_name="sh-server",server_version="1.2",protocol_version="2025-06-18",era="legacy"} 1"#),
                 "\(text)")
         #expect(text.contains(#"mcp_probe_success{target="down"} 0"#), "\(text)")
         #expect(text.contains(#"mcp_probe_consecutive_failures{target="down"} 2"#), "\(text)")

@@ -48,6 +48,7 @@ public enum ProbeRenderer {
             ("name", result.serverName.map(JSONValue.string) ?? .null),
             ("version", result.serverVersion.map(JSONValue.string) ?? .null),
             ("protocol_version", result.protocolVersion.map(JSONValue.string) ?? .null),
+            ("era", result.era.map { .string($0.rawValue) } ?? .null),
         ]))
         object["tools"] = result.toolCount.map { .number(JSONNumber($0)) } ?? .null
         object["tool_surface_hash"] = result.toolSurfaceHash.map(JSONValue.string) ?? .null
@@ -79,9 +80,9 @@ public enum ProbeRenderer {
             text.sample("mcp_probe_tools", type: "gauge", help: "Tools the server listed.", labels: [target], value: Double(count))
         }
         if result.serverName != nil || result.protocolVersion != nil {
-            text.sample("mcp_probe_info", type: "gauge", help: "The server's name, version and negotiated protocol version.",
+            text.sample("mcp_probe_info", type: "gauge", help: "The server's name, version, protocol version and era (legacy or modern).",
                         labels: [target, ("server_name", result.serverName ?? ""), ("server_version", result.serverVersion ?? ""),
-                                 ("protocol_version", result.protocolVersion ?? "")], value: 1)
+                                 ("protocol_version", result.protocolVersion ?? ""), ("era", result.era?.rawValue ?? "")], value: 1)
         }
         if result.whoamiTool != nil {
             text.sample("mcp_probe_whoami_success", type: "gauge", help: "Whether the whoami tool accepted the credentials.",

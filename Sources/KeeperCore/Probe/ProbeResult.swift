@@ -37,6 +37,8 @@ public struct ProbeResult: Sendable {
     public var serverName: String?
     public var serverVersion: String?
     public var protocolVersion: String?
+    /// The era the server spoke: the `initialize` handshake, or 2026-07-28's stateless requests.
+    public var era: ProtocolEra?
     public var toolCount: Int?
     public var toolSurfaceHash: String?
     /// The previous run's hash differed (tools were added, removed or changed).

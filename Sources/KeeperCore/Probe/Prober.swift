@@ -2,8 +2,9 @@ import Foundation
 import Logging
 import Synchronization
 
-/// Runs one probe: connect, `initialize`, `tools/list` (every page), the whoami tool, then a clean
-/// shutdown, each phase timed, the whole bounded by one timeout that names the phase it cut short.
+/// Runs one probe: connect, `initialize` (or, for a 2026-07-28 server, `server/discover`),
+/// `tools/list` (every page), the whoami tool, then a clean shutdown, each phase timed, the whole
+/// bounded by one timeout that names the phase it cut short.
 public struct Prober: Sendable {
     public let clock: any StageClock
     let logger: Logger
@@ -104,23 +105,23 @@ public struct Prober: Sendable {
         finish(.connect)
 
         progress.phase = .initialize
-        let initialize: JSONRPCMessage
+        let opening: ProbeOpening
         do {
-            initialize = try await client.request("initialize", params: [
-                "protocolVersion": .string(MCPProtocolVersion.latestLegacy.rawValue),
-                "capabilities": [:],
-                "clientInfo": ["name": "mcpkeeper-probe", "version": "1"],
-            ])
+            opening = try await open(client)
         } catch {
             return fail(.initialize, "\(error)", hint: authHint(error, plan: plan))
         }
-        guard let info = initialize.result else { return fail(.initialize, "initialize failed: \(Self.errorText(initialize))") }
-        result.serverName = info["serverInfo"]?["name"]?.stringValue
-        result.serverVersion = info["serverInfo"]?["version"]?.stringValue
-        result.protocolVersion = info["protocolVersion"]?.stringValue
-        let version = result.protocolVersion.flatMap(MCPProtocolVersion.init) ?? .latestLegacy
-        result.validationErrors += MCPMessageChecks.checkResult(method: "initialize", result: info, version: version).map { "initialize: \($0)" }
-        await client.notify("notifications/initialized")
+        let (dialect, info, method): (ProbeDialect, JSONValue, String)
+        switch opening {
+        case .ready(let spoken, let answer, let asked): (dialect, info, method) = (spoken, answer, asked)
+        case .refused(let message): return fail(.initialize, message)
+        }
+        let version = dialect.version
+        result.era = dialect.era
+        result.serverName = dialect.serverInfo(in: info)?["name"]?.stringValue
+        result.serverVersion = dialect.serverInfo(in: info)?["version"]?.stringValue
+        result.protocolVersion = version.rawValue
+        result.validationErrors += MCPMessageChecks.checkResult(method: method, result: info, version: version).map { "\(method): \($0)" }
         finish(.initialize)
 
         progress.phase = .toolsList
@@ -129,7 +130,7 @@ public struct Prober: Sendable {
         repeat {
             let page: JSONRPCMessage
             do {
-                page = try await client.request("tools/list", params: cursor.map { ["cursor": .string($0)] })
+                page = try await client.request("tools/list", params: dialect.params(cursor.map { ["cursor": .string($0)] }))
             } catch {
                 return fail(.toolsList, "\(error)")
             }
@@ -152,7 +153,7 @@ public struct Prober: Sendable {
         result.whoamiTool = whoami
         let answer: JSONRPCMessage
         do {
-            answer = try await client.request("tools/call", params: ["name": .string(whoami), "arguments": WhoamiArguments.fill(whoami, among: tools)])
+            answer = try await client.request("tools/call", params: dialect.params(["name": .string(whoami), "arguments": WhoamiArguments.fill(whoami, among: tools)]))
         } catch {
             return fail(.whoami, "\(error)", hint: authHint(error, plan: plan))
         }
