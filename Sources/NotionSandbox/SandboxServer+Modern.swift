@@ -28,7 +28,7 @@ extension SandboxServer {
         }
         switch method {
         case "server/discover":
-            return stamped(.response(id: id, result: discoverResult), ttlMs: Self.discoverTTLMs)
+            return stamped(.response(id: id, result: discoverResult), ttlMs: Self.discoverTTLMs, serverInfo: true)
         case "tools/list":
             return stamped(toolsList(id: id, cursor: message.params?["cursor"]?.stringValue), ttlMs: Self.toolsListTTLMs)
         case "tools/call":
@@ -83,12 +83,14 @@ extension SandboxServer {
 
     /// A result as the modern era has it: `resultType` ("complete" unless the call asked for input),
     /// the server's identity in `_meta`, and caching hints where the method is cacheable.
-    private func stamped(_ reply: JSONRPCMessage, ttlMs: Int? = nil) -> JSONRPCMessage {
+    private func stamped(_ reply: JSONRPCMessage, ttlMs: Int? = nil, serverInfo: Bool? = nil) -> JSONRPCMessage {
         guard case .response(let id) = reply.kind, case .object(var result) = reply.result else { return reply }
         if result["resultType"] == nil { result["resultType"] = "complete" }
-        var meta = result["_meta"]?.objectValue ?? JSONObject()
-        meta[ModernMeta.serverInfo] = Self.serverInfo
-        result["_meta"] = .object(meta)
+        if serverInfo ?? !state.options.serverInfoOnlyOnDiscover {
+            var meta = result["_meta"]?.objectValue ?? JSONObject()
+            meta[ModernMeta.serverInfo] = Self.serverInfo
+            result["_meta"] = .object(meta)
+        }
         if let ttlMs {
             result["ttlMs"] = .number(JSONNumber(ttlMs))
             result["cacheScope"] = "public"

@@ -78,6 +78,9 @@ struct SandboxCommand: AsyncParsableCommand {
     @Option(help: "How Notion's errors are reported: official (Notion's error object as the text), nested-json (under \"details\", FastMCP style), plain-text (\"Status: 429\" text, isError, Notion's body in structuredContent) or hosted (Notion's hosted server: isError, structuredContent.error).")
     var dialect: String = SandboxDialect.official.rawValue
 
+    @Flag(help: "MCP 2026-07-28: put serverInfo in the _meta of server/discover's result only, not of every result.")
+    var serverInfoOnlyOnDiscover = false
+
     @Option(help: "Add the tool sandbox-big-result, which returns a text of this many bytes (for benchmarks).")
     var bigResultBytes: Int?
 
@@ -152,6 +155,7 @@ struct SandboxCommand: AsyncParsableCommand {
         options.toolsPageSize = toolsPageSize
         options.clientRequestTools = clientRequestTools
         options.logCalls = logCalls
+        options.serverInfoOnlyOnDiscover = serverInfoOnlyOnDiscover
         options.floodNotifications = flood
         options.bigResultBytes = bigResultBytes
         guard let era = ServedEras(rawValue: protocolEra) else {

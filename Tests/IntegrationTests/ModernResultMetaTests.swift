@@ -2,11 +2,12 @@ import Foundation
 import KeeperCore
 import Testing
 
-@Suite("Results bridged to 2026-07-28 clients name the server")
+@Suite("Results to 2026-07-28 clients name the server")
 struct ModernResultMetaTests {
-    @Test("a modern client in front of a legacy upstream gets the upstream's serverInfo in each result's _meta")
-    func serverInfoOnBridgedResults() async throws {
-        try await HTTPListenerTests.withListener { listener in
+    @Test("a modern client gets the upstream's serverInfo in each result's _meta: bridged from a legacy upstream, or passed through from a modern one that names itself only in server/discover",
+          arguments: [[], ["--protocol", "modern", "--server-info-only-on-discover"]])
+    func serverInfoOnEveryResult(sandbox: [String]) async throws {
+        try await HTTPListenerTests.withListener(sandbox: sandbox) { listener in
             let client = listener.client
             for (id, method, params) in [(1, "tools/list", JSONObject()), (2, "tools/call", ["name": "API-get-self", "arguments": [:]] as JSONObject)] {
                 var withMeta = params

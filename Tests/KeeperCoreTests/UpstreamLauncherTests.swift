@@ -107,8 +107,9 @@ struct UpstreamLauncherTests {
         options.malformedAfter = 4
         options.writeLog = "/tmp/w.jsonl"
         options.toolsPageSize = 10
+        options.serverInfoOnlyOnDiscover = true
         #expect(options.arguments == ["--retry-after", "3000ms", "--malformed-after", "4", "--write-log", "/tmp/w.jsonl",
-                                      "--tools-page-size", "10"])
+                                      "--tools-page-size", "10", "--server-info-only-on-discover"])
     }
 
     @Test("a url upstream is not a child process: asking for one is an error naming the upstream and its URL")

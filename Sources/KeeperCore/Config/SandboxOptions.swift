@@ -53,6 +53,9 @@ public struct SandboxOptions: Sendable, Equatable {
     public var protocolEra: ServedEras = .legacy
     /// The shape Notion's errors are reported in.
     public var dialect: SandboxDialect = .official
+    /// 2026-07-28: `serverInfo` in the `_meta` of `server/discover` only, as servers that skip the
+    /// SHOULD on their other results do.
+    public var serverInfoOnlyOnDiscover = false
 
     public init() {}
 
@@ -80,6 +83,7 @@ public struct SandboxOptions: Sendable, Equatable {
         if let bigResultBytes { args += ["--big-result-bytes", "\(bigResultBytes)"] }
         if protocolEra != .legacy { args += ["--protocol", protocolEra.rawValue] }
         if dialect != .official { args += ["--dialect", dialect.rawValue] }
+        if serverInfoOnlyOnDiscover { args.append("--server-info-only-on-discover") }
         return args
     }
 }

@@ -54,6 +54,8 @@ struct ModernUpstreamBridge {
     /// The `_meta` each request gains: version, the client's capabilities and identity.
     var meta: JSONObject?
     var serverCapabilities: JSONValue?
+    /// The upstream's identity from its `server/discover`, for results that leave it out.
+    var serverInfo: JSONValue?
     /// Set by the client's `logging/setLevel`; sent as `_meta` logLevel on each request.
     var logLevel: JSONValue?
     /// Resources the client subscribed to; the upstream's subscription stream asks for them.

@@ -131,7 +131,10 @@ extension ProxySession {
         switch reply.outcome {
         case .upstream(let response):
             guard EraTranslation.showsModernServer(response) else { return (.legacy, reply) }
-            if let result = response.result { eras.modernBridge.serverCapabilities = result["capabilities"] }
+            if let result = response.result {
+                eras.modernBridge.serverCapabilities = result["capabilities"]
+                eras.modernBridge.serverInfo = result["_meta"]?[ModernMeta.serverInfo]
+            }
             return (.modern, reply)
         case .proxy:
             if case .connectionLost = reply.transportError {
@@ -158,7 +161,7 @@ extension ProxySession {
     private func finishedModern(_ reply: Reply, exchange: Exchange) -> Reply {
         guard case .upstream(let response) = reply.outcome, response.result != nil else { return reply }
         var reply = reply
-        var answer = EraTranslation.withResultType(response, method: exchange.method)
+        var answer = EraTranslation.withResultType(response, method: exchange.method).withServerInfo(eras.modernBridge.serverInfo)
         if exchange.method == "subscriptions/listen", answer.result?["_meta"]?[ModernMeta.subscriptionID] != nil {
             answer = answer.replacingMeta(ModernMeta.subscriptionID, with: exchange.clientID.json)
         }
