@@ -38,6 +38,18 @@ extension ProxySession {
         }
     }
 
+    /// The first link after generation `lost` (which has ended or is ending); nil once the session
+    /// stops or the circuit opens.
+    func linkNewer(than lost: Int) async -> (any UpstreamLink, Int)? {
+        switch link {
+        case .up(let upstream, let linkGeneration, _) where linkGeneration > lost: return (upstream, linkGeneration)
+        case .stopped: return nil
+        default:
+            guard !circuit.isOpen else { return nil }
+            return await withCheckedContinuation { linkWaiters.append($0) }
+        }
+    }
+
     /// Reads a link until it ends, then fails what was sent on it: a handshake replayed on a link
     /// whose process has already exited must not wait for an answer that cannot come.
     func pump(_ upstream: any UpstreamLink, generation linkGeneration: Int) -> Task<Void, Never> {

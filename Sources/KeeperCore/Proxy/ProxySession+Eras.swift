@@ -152,6 +152,12 @@ extension ProxySession {
         var exchange = exchange
         if upstream.carriesHeaders, exchange.method == "tools/call" { exchange.message = await mirroringHeaderParameters(exchange.message) }
         var reply = try await sendAndAwait(upstream, generation: generation, exchange: exchange, clientID: clientID)
+        // A subscription outlives the upstream it was opened on: listening again asks nothing twice.
+        if exchange.method == "subscriptions/listen", case .connectionLost = reply.transportError, !Task.isCancelled,
+           let (next, nextGeneration) = await linkNewer(than: generation) {
+            logger.info("listening again on the reconnected upstream", metadata: ["upstream": "\(settings.upstreamName)"])
+            return try await exchangeOnLink(next, generation: nextGeneration, exchange: exchange, clientID: clientID)
+        }
         guard case .upstream(let response) = reply.outcome, response.result != nil else { return reply }
         if upstream.carriesHeaders, exchange.method == "tools/list" { reply.outcome = .upstream(withoutUnusableTools(response)) }
         return finishedModern(reply, exchange: exchange)
