@@ -61,6 +61,7 @@ public actor SandboxServer {
             await send(.error(id: error.id, error.error))
             return
         }
+        await state.journal(message)
         switch message.kind {
         case .request(let id, let method):
             if await state.received(message, headers: channel.forwardedHeaders(forRequest: id)) {

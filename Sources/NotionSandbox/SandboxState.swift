@@ -14,6 +14,7 @@ public actor SandboxState {
     let faults: SandboxFaults
     let writeLog: JSONLinesFile?
     let receivedLog: JSONLinesFile?
+    let messageLog: JSONLinesFile?
     let logger: Logger
     /// Runs just before an injected crash, to let already-queued answers out.
     let beforeCrash: @Sendable () -> Void
@@ -35,6 +36,12 @@ public actor SandboxState {
         }
         writeLog = try options.writeLog.map { path throws(FileAccessError) in try JSONLinesFile(path: path) }
         receivedLog = try options.receivedLog.map { path throws(FileAccessError) in try JSONLinesFile(path: path) }
+        messageLog = try options.messageLog.map { path throws(FileAccessError) in try JSONLinesFile(path: path) }
+    }
+
+    /// Journals a message as it arrived, for tests that check what clients send a server.
+    func journal(_ message: JSONRPCMessage) {
+        messageLog?.append(.object(message.body))
     }
 
     /// Counts (and journals) a request; true when the malformed-output fault is due before its answer.

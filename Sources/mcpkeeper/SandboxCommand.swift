@@ -59,6 +59,9 @@ struct SandboxCommand: AsyncParsableCommand {
     @Option(help: "Append one JSON line per request received (method, tool) to this file.")
     var receivedLog: String?
 
+    @Option(help: "Append every message received (requests, notifications, answers), whole, one JSON line each, to this file.")
+    var messageLog: String?
+
     @Option(help: "Return tools/list in pages of this many tools.")
     var toolsPageSize: Int?
 
@@ -152,6 +155,7 @@ struct SandboxCommand: AsyncParsableCommand {
         options.seed = seed
         options.writeLog = writeLog
         options.receivedLog = receivedLog
+        options.messageLog = messageLog
         options.toolsPageSize = toolsPageSize
         options.clientRequestTools = clientRequestTools
         options.logCalls = logCalls

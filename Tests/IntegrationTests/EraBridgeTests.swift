@@ -20,9 +20,10 @@ struct EraBridgeTests {
         ProtocolEra.allCases.flatMap { client in ProtocolEra.allCases.map { Pairing(client: client, upstream: $0, transport: transport) } }
     }
 
-    /// The proxy in front of a sandbox of the pairing's era, and a client of the pairing's era.
-    static func start(_ pairing: Pairing) async throws -> ([ProxyProcess], EraTestClient) {
-        let sandbox = ["sandbox", "--protocol", pairing.upstream.rawValue, "--client-request-tools"]
+    /// The proxy in front of a sandbox of the pairing's era, and a client of the pairing's era;
+    /// `messageLog` receives every message the sandbox is sent.
+    static func start(_ pairing: Pairing, messageLog: String? = nil) async throws -> ([ProxyProcess], EraTestClient) {
+        let sandbox = ["sandbox", "--protocol", pairing.upstream.rawValue, "--client-request-tools"] + (messageLog.map { ["--message-log", $0] } ?? [])
         switch pairing.transport {
         case .stdio:
             let proxy = try ProxyProcess(["serve", "--", try Binary.path()] + sandbox)
@@ -41,7 +42,8 @@ struct EraBridgeTests {
 
     @Test("opening, tools, and the server's questions answered the client's way", arguments: pairings)
     func conversation(_ pairing: Pairing) async throws {
-        let (processes, client) = try await Self.start(pairing)
+        let messageLog = try temporaryDirectory().appendingPathComponent("messages.jsonl").path
+        let (processes, client) = try await Self.start(pairing, messageLog: messageLog)
         try await stopping(processes) {
             let opening = try await client.start()
             if pairing.client == .modern {
@@ -66,6 +68,36 @@ struct EraBridgeTests {
             let confirm = try await client.call("tools/call", ["name": "sandbox-confirm", "arguments": [:]])
             #expect(Self.text(confirm).contains("accept"), "confirm answer: \(confirm)")
             #expect(client.questions == ["roots/list", "elicitation/create"])
+        }
+        Self.expectValidUpstreamSide(messageLog, upstream: pairing.upstream)
+    }
+
+    /// Every message mcpkeeper sent the upstream fits the official schema of the upstream's version:
+    /// requests and notifications by their method, answers to the server's questions as client results.
+    static func expectValidUpstreamSide(_ path: String, upstream: ProtocolEra, sourceLocation: SourceLocation = #_sourceLocation) {
+        let version = upstream == .modern ? EraTestClient.modernVersion : EraTestClient.legacyVersion
+        let lines = (try? String(contentsOfFile: path, encoding: .utf8))?.split(separator: "\n") ?? []
+        #expect(lines.count >= 5, "the sandbox logged what it received", sourceLocation: sourceLocation)
+        for line in lines {
+            guard let message = try? JSONParser.parse(String(line)) else {
+                Issue.record("not JSON: \(line)", sourceLocation: sourceLocation)
+                continue
+            }
+            // How the era is learned: a legacy server is asked server/discover, a modern one gets the legacy
+            // client's initialize as it is; each answers that it has no such method, and the session bridges.
+            if upstream == .legacy, message["method"] == "server/discover" { continue }
+            if upstream == .modern, message["method"] == "initialize" { continue }
+            switch (message["method"] != nil, message["id"] != nil) {
+            case (true, true): SchemaOracle.expect(message, is: "ClientRequest", version: version, sourceLocation: sourceLocation)
+            case (true, false): SchemaOracle.expect(message, is: "ClientNotification", version: version, sourceLocation: sourceLocation)
+            default:
+                if let result = message["result"] {
+                    SchemaOracle.expect(message, is: "JSONRPCResultResponse", version: version, sourceLocation: sourceLocation)
+                    SchemaOracle.expect(result, is: "ClientResult", version: version, sourceLocation: sourceLocation)
+                } else {
+                    SchemaOracle.expect(message, is: "JSONRPCErrorResponse", version: version, sourceLocation: sourceLocation)
+                }
+            }
         }
     }
 

@@ -108,8 +108,9 @@ struct UpstreamLauncherTests {
         options.writeLog = "/tmp/w.jsonl"
         options.toolsPageSize = 10
         options.serverInfoOnlyOnDiscover = true
+        options.messageLog = "/tmp/m.jsonl"
         #expect(options.arguments == ["--retry-after", "3000ms", "--malformed-after", "4", "--write-log", "/tmp/w.jsonl",
-                                      "--tools-page-size", "10", "--server-info-only-on-discover"])
+                                      "--message-log", "/tmp/m.jsonl", "--tools-page-size", "10", "--server-info-only-on-discover"])
     }
 
     @Test("a url upstream is not a child process: asking for one is an error naming the upstream and its URL")

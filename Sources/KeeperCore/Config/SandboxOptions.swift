@@ -38,6 +38,8 @@ public struct SandboxOptions: Sendable, Equatable {
     public var writeLog: String?
     /// Append one JSON line per request received (method, tool): proof of what reached the server.
     public var receivedLog: String?
+    /// Append every message received (requests, notifications, answers), whole, one JSON line each.
+    public var messageLog: String?
     /// Split `tools/list` into pages of this many tools (cursor pagination).
     public var toolsPageSize: Int?
     /// Add the sandbox's own tools that exercise server-to-client requests.
@@ -76,6 +78,7 @@ public struct SandboxOptions: Sendable, Equatable {
         if seed != 1 { args += ["--seed", "\(seed)"] }
         if let writeLog { args += ["--write-log", writeLog] }
         if let receivedLog { args += ["--received-log", receivedLog] }
+        if let messageLog { args += ["--message-log", messageLog] }
         if let toolsPageSize { args += ["--tools-page-size", "\(toolsPageSize)"] }
         if clientRequestTools { args.append("--client-request-tools") }
         if logCalls { args.append("--log-calls") }
