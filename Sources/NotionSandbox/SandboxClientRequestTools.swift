@@ -81,7 +81,7 @@ extension SandboxServer {
             let text = "\(tool) needs the client capability \"\(ask.capability)\", which initialize did not declare."
             return .response(id: id, result: ["content": [["type": "text", "text": .string(text)]], "isError": true])
         }
-        let answer = await askClient(method: ask.method, params: ask.params)
+        let answer = await askClient(method: ask.method, params: ask.params, about: id)
         guard let result = answer.result else {
             // The client's error, shown as the tool's text: what a caller debugging a proxy wants to see.
             return .response(id: id, result: Self.textResult((answer.body["error"] ?? .null).serialized()))
@@ -89,10 +89,11 @@ extension SandboxServer {
         return .response(id: id, result: SandboxClientRequestTools.result(of: tool, answer: result))
     }
 
-    private func askClient(method: String, params: JSONValue?) async -> JSONRPCMessage {
+    /// Asks on the stream of the call `about`, as Streamable HTTP servers relate a question to its request.
+    private func askClient(method: String, params: JSONValue?, about call: RequestID) async -> JSONRPCMessage {
         await withCheckedContinuation { continuation in
             let requestID = clientRequests.allocate(continuation)
-            Task { await send(.request(id: requestID, method: method, params: params)) }
+            Task { try? await channel.send(.request(id: requestID, method: method, params: params), relatedTo: call) }
         }
     }
 }

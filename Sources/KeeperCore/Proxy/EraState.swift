@@ -90,6 +90,8 @@ struct BridgedSubscription {
 struct BridgedCall {
     /// The client's capabilities on the latest attempt.
     var capabilities: JSONValue
+    /// The client's request that started the call (its first attempt).
+    var clientID: RequestID?
     var task: Task<Reply, any Error>?
     /// The call as the upstream knows it (for forwarding a cancellation).
     var upstreamID: RequestID?

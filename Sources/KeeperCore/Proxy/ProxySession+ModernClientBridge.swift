@@ -140,7 +140,7 @@ extension ProxySession {
         } else {
             key = eras.nextCall
             eras.nextCall += 1
-            eras.calls[key] = BridgedCall(capabilities: capabilities)
+            eras.calls[key] = BridgedCall(capabilities: capabilities, clientID: clientID)
             var legacy = exchange
             legacy.message = EraTranslation.strippingModernMeta(exchange.message)
             let task = Task { try await self.sendAndAwait(upstream, generation: generation, exchange: legacy, clientID: clientID) }
@@ -279,14 +279,18 @@ extension ProxySession {
         }
     }
 
-    /// A question from the legacy upstream (sampling, elicitation, roots): it joins the one call
-    /// still running. With several running, stdio cannot say which asked, so it is refused, never guessed.
+    /// A question from the legacy upstream (sampling, elicitation, roots): it joins the call it was
+    /// asked for (Streamable HTTP says which, by the stream it came on), else the one call still
+    /// running. With several running and no link to one, it is refused, never guessed.
     func bridgeUpstreamRequest(_ message: JSONRPCMessage, id: RequestID, method: String, upstream: any UpstreamLink) async {
         if method == "ping" {
             try? await upstream.send(.response(id: id, result: .object(JSONObject())))
             return
         }
-        let open = eras.calls.filter { $0.value.finished == nil }
+        var open = eras.calls.filter { $0.value.finished == nil }
+        if let owner = upstream.relatedRequest(ofServerRequest: id) {
+            open = open.filter { ($0.value.upstreamID ?? $0.value.clientID.flatMap { inFlight[$0]?.upstreamID }) == owner }
+        }
         if open.count > 1 {
             logger.warning("a legacy upstream asked something while several bridged calls ran; refused", metadata: ["method": "\(method)", "calls": "\(open.count)"])
             try? await upstream.send(.error(id: id, JSONRPCError(code: JSONRPCError.internalErrorCode, message:

@@ -8,10 +8,14 @@ public protocol UpstreamLink: MessageChannel {
     var carriesHeaders: Bool { get }
     /// Whether the way it ended is one no restart can cure (a missing command): asked after it ended.
     func needsAPerson() async -> Bool
+    /// The request (by the id it went out under) that a question from the server was asked for, when
+    /// the transport says (Streamable HTTP: the stream it came on); nil on stdio, which cannot.
+    func relatedRequest(ofServerRequest id: RequestID) -> RequestID?
 }
 
 extension UpstreamLink {
     public var carriesHeaders: Bool { false }
+    public func relatedRequest(ofServerRequest id: RequestID) -> RequestID? { nil }
     public func needsAPerson() async -> Bool { false }
 }
 

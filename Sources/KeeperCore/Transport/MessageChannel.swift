@@ -7,6 +7,9 @@ public protocol MessageChannel: Sendable {
     var inbound: AsyncStream<ChannelEvent> { get }
     /// Delivers one message to the peer.
     func send(_ message: JSONRPCMessage) async throws(TransportError)
+    /// Delivers a message sent while serving the peer's request `request` (a question or a notification
+    /// about it); Streamable HTTP puts it on that request's stream, so the peer knows what it is about.
+    func send(_ message: JSONRPCMessage, relatedTo request: RequestID) async throws(TransportError)
     /// Delivers bytes that are not a valid message: only the sandbox's malformed-output fault uses it.
     func sendUnparsed(_ bytes: [UInt8]) async throws(TransportError)
     /// Ends our output (the peer sees EOF); inbound keeps flowing until the peer closes too.
@@ -25,4 +28,5 @@ func framed(_ message: [UInt8]) -> [UInt8] {
 
 extension MessageChannel {
     public func forwardedHeaders(forRequest id: RequestID) -> [String: String] { [:] }
+    public func send(_ message: JSONRPCMessage, relatedTo request: RequestID) async throws(TransportError) { try await send(message) }
 }

@@ -52,6 +52,10 @@ public final class FallbackHTTPUpstream: UpstreamLink {
 
     public var carriesHeaders: Bool { true }
 
+    public func relatedRequest(ofServerRequest id: RequestID) -> RequestID? {
+        active.withLock { $0 }.relatedRequest(ofServerRequest: id)
+    }
+
     public func endDescription() async -> String { await active.withLock { $0 }.endDescription() }
 
     /// Relays a link's messages; only the link in use may end the stream.

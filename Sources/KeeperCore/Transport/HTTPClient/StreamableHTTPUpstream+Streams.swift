@@ -92,9 +92,11 @@ struct SSEStreamReader {
             for try await chunk in body {
                 for event in decoder.feed(chunk.readableBytesView) where !event.data.isEmpty {
                     let bytes = Array(event.data.utf8)
-                    if let awaiting, !answered, let message = try? JSONRPCMessage.decode(bytes),
-                       message.id == awaiting, message.kind.isResponse {
-                        answered = true
+                    if let awaiting, !answered, let message = try? JSONRPCMessage.decode(bytes) {
+                        if message.id == awaiting, message.kind.isResponse { answered = true }
+                        if case .request(let question, _) = message.kind {
+                            upstream.state.withLock { $0.questions.record(question, askedFor: awaiting) }
+                        }
                     }
                     upstream.deliver(bytes)
                 }

@@ -33,6 +33,8 @@ public final class StreamableHTTPUpstream: UpstreamLink {
         var modernStreams: [RequestID: Int] = [:]
         /// Modern requests whose POST is still waiting for its answer (the sender's task owns it).
         var modernWaiting: Set<RequestID> = []
+        /// The server's questions that came on a request's stream, and that request (the newest few).
+        var questions = RelatedQuestions()
     }
 
     public init(name: String, settings: HTTPUpstreamSettings, logger: Logger) {

@@ -3,7 +3,8 @@ import Synchronization
 /// One Streamable HTTP session as a `MessageChannel`: POSTed messages come in on `inbound`, and
 /// each outgoing message is routed to the stream it belongs on.
 ///
-/// Routing: a response goes to the stream of the POST that carried its request; a progress
+/// Routing: a response goes to the stream of the POST that carried its request; a message sent about
+/// a request (`send(_:relatedTo:)`) to that request's stream while it is open; a progress
 /// notification to the stream of the request that set its `progressToken`; any other server message
 /// to the GET stream when one is open, else to the newest request stream still waiting (the client is
 /// certainly reading that one), else it waits for the next GET.
@@ -112,11 +113,16 @@ public final class HTTPSessionChannel: MessageChannel {
         try route(message.bytes, final: message.kind.isResponse, id: message.id, message: message)
     }
 
+    public func send(_ message: JSONRPCMessage, relatedTo request: RequestID) async throws(TransportError) {
+        try route(message.bytes, final: message.kind.isResponse, id: message.id, message: message, relatedTo: request)
+    }
+
     public func sendUnparsed(_ bytes: [UInt8]) async throws(TransportError) {
         try route(bytes, final: false, id: nil, message: nil)
     }
 
-    private func route(_ bytes: [UInt8], final: Bool, id: RequestID?, message: JSONRPCMessage?) throws(TransportError) {
+    private func route(_ bytes: [UInt8], final: Bool, id: RequestID?, message: JSONRPCMessage?,
+                       relatedTo request: RequestID? = nil) throws(TransportError) {
         let target = state.withLock { s -> ClientStream?? in
             guard !s.closed else { return .none }
             s.lastActivity = .now
@@ -127,6 +133,7 @@ public final class HTTPSessionChannel: MessageChannel {
                 }
                 return .some(nil)
             }
+            if let request, let stream = s.requestStreams[request] { return stream }
             if message?.method == "notifications/progress", let token = message?.params?["progressToken"],
                let owner = s.progressTokens[token], let stream = s.requestStreams[owner] {
                 return stream
