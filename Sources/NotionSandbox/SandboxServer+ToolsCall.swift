@@ -24,7 +24,7 @@ extension SandboxServer {
                 case .modern(let capabilities): return inputRequired(id: id, tool: name, ask: ask, params: params, capabilities: capabilities)
                 }
             }
-            if let result = await toolListChangeCall(name) { return .response(id: id, result: result) }
+            if let result = await toolListChangeCall(name, arguments: arguments) { return .response(id: id, result: result) }
             if state.options.protocolEra != .legacy, let result = SandboxHeaderTools.result(for: name, arguments: arguments) {
                 return .response(id: id, result: result)
             }

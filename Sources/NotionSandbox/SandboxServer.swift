@@ -33,6 +33,8 @@ public actor SandboxServer {
     /// Whether `sandbox-change-tools` has added `sandbox-extra`. Per connection, like the
     /// announcement, so no other session's tool list changes behind its back.
     var extraToolListed = false
+    /// Descriptions `sandbox-change-tools` rewrote, by tool name (per connection, like `extraToolListed`).
+    var rewrittenDescriptions: [String: String] = [:]
     var subscriptions = SandboxSubscriptions()
 
     public init(state: SandboxState, channel: any MessageChannel, logger: Logger) {
@@ -154,10 +156,15 @@ public actor SandboxServer {
     }
 
     func toolsList(id: RequestID, cursor: String?) -> JSONRPCMessage {
-        let all = SandboxToolCatalog.tools
+        let listed = SandboxToolCatalog.tools
             + (state.options.clientRequestTools ? SandboxClientRequestTools.tools + SandboxToolListChange.tools(extraListed: extraToolListed) : [])
             + (state.options.clientRequestTools && state.options.protocolEra != .legacy ? SandboxHeaderTools.tools : [])
             + (state.options.bigResultBytes != nil ? SandboxBigResultTool.tools : [])
+        let all = listed.map { tool in
+            guard let name = tool["name"]?.stringValue, let description = rewrittenDescriptions[name], case .object(var object) = tool else { return tool }
+            object["description"] = .string(description)
+            return JSONValue.object(object)
+        }
         guard let pageSize = state.options.toolsPageSize else {
             return .response(id: id, result: ["tools": .array(all)])
         }

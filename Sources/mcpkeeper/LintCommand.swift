@@ -9,7 +9,8 @@ struct LintCommand: AsyncParsableCommand {
         abstract: "List an MCP server's tools and report every problem in their schemas, and what safe repair would change.",
         discussion: """
         One line per problem: tool, JSON pointer, kind, what is wrong, and what `safe` repair (serve's default)
-        changes. Exit status: 0 clean, 1 problems found, 2 could not list the tools.
+        changes. With --config, also the upstream's tool overrides in effect (and those that do not apply) and the
+        tools tools.quarantine would hold back. Exit status: 0 clean, 1 problems found, 2 could not list the tools.
         Examples:
           mcpkeeper lint -- npx -y @notionhq/notion-mcp-server
           mcpkeeper lint --config config.json --upstream notion-local --format json
@@ -55,12 +56,17 @@ struct LintCommand: AsyncParsableCommand {
             throw ExitCode(2)
         }
         let findings = SchemaLint.lint(tools: tools)
+        let surface = ToolSurfaceReport(settings: request.tools, quarantine: request.plan.quarantine, tools: tools,
+                                        options: "--config \(config.map(ServePlan.quoted) ?? "F") --upstream \(ServePlan.quoted(request.plan.target))")
         switch format {
-        case .text: print(Self.text(findings, tools: tools), terminator: "")
-        case .json: print(Self.json(findings, tools: tools, target: request.plan.target).serialized())
+        case .text: print(Self.text(findings, tools: tools) + surface.text, terminator: "")
+        case .json:
+            var json = Self.json(findings, tools: tools, target: request.plan.target).objectValue ?? JSONObject()
+            for (key, value) in surface.json { json[key] = value }
+            print(JSONValue.object(json).serialized())
         }
         _ = StandardError.shared.flush(timeout: .seconds(1))
-        if !findings.isEmpty { throw ExitCode(1) }
+        if !findings.isEmpty || surface.hasProblems { throw ExitCode(1) }
     }
 
     static func text(_ findings: [SchemaFinding], tools: [JSONValue]) -> String {

@@ -13,7 +13,7 @@ struct Mcpkeeper: AsyncParsableCommand {
           mcpkeeper wrap --client claude-desktop --server notionApi
         """,
         version: "mcpkeeper \(version) (commit \(gitCommit))",
-        subcommands: [ServeCommand.self, ProbeCommand.self, MonitorCommand.self, SandboxCommand.self, ConfigCommand.self, ClassifyCommand.self, LintCommand.self,
+        subcommands: [ServeCommand.self, ProbeCommand.self, MonitorCommand.self, SandboxCommand.self, ConfigCommand.self, ClassifyCommand.self, LintCommand.self, ToolsCommand.self,
                       WrapCommand.self, UnwrapCommand.self, DoctorCommand.self, AuthCommand.self]
     )
 }

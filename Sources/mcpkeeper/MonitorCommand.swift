@@ -37,7 +37,8 @@ struct MonitorCommand: AsyncParsableCommand {
         for (name, entry) in loaded.upstreams {
             do {
                 var plan = try Prober.Plan(configured: name, entry: entry,
-                                           tokens: try TokenStore.configured(stateDirectory: loaded.stateDirectory, key: loaded.tokenKey))
+                                           tokens: try TokenStore.configured(stateDirectory: loaded.stateDirectory, key: loaded.tokenKey),
+                                           stateDirectory: loaded.stateDirectory)
                 plan.timeout = loaded.probe.timeout
                 plans.append(plan)
             } catch {

@@ -7,6 +7,8 @@ struct ProbeRequest {
     var plan: Prober.Plan
     var timeout: Duration
     var stateDirectory: String
+    /// The config upstream's `tools` section (overrides and quarantine); empty for `--url` and `--`.
+    var tools = ToolSettings()
 
     init(command: [String], url: String?, configPath: String?, upstream: String?, whoami: String?) throws {
         var config: KeeperConfig?
@@ -27,8 +29,10 @@ struct ProbeRequest {
             guard let name = upstream ?? config.defaultUpstream ?? config.upstreams.first?.name, let entry = config.upstream(named: name) else {
                 throw ValidationError("no upstream named '\(upstream ?? "")'; known: \(config.upstreams.map(\.name).joined(separator: ", "))")
             }
+            tools = entry.tools
             plan = try Prober.Plan(configured: name, entry: entry,
-                                   tokens: try TokenStore.configured(stateDirectory: config.stateDirectory, key: config.tokenKey))
+                                   tokens: try TokenStore.configured(stateDirectory: config.stateDirectory, key: config.tokenKey),
+                                   stateDirectory: config.stateDirectory)
         } else {
             throw ValidationError("say what to probe: --config FILE [--upstream NAME], --url URL, or -- COMMAND ARGS")
         }

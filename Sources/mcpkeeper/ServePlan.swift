@@ -28,6 +28,12 @@ struct ServePlan {
     var exposeToNetwork = false
     /// The whoami tool named in the config, for the live probe.
     var whoami: String?
+    /// The upstream's `tools` section: overrides and quarantine.
+    var tools = ToolSettings()
+    /// Shared by every session of this upstream; nil when `tools.quarantine` is off.
+    var quarantine: ToolQuarantine?
+    /// The options that name this upstream to `mcpkeeper tools`, for the hints in refusals and logs.
+    var toolsOptions = ""
     var warnings: [ConfigProblem] = []
 
     init(command: [String], url: String?, transport: String?, headers: [String] = [], configPath: String?, upstream: String?, name: String?,
@@ -94,6 +100,11 @@ struct ServePlan {
         inputWait = config?.inputWait ?? inputWait
         exposeToNetwork = config?.exposeToNetwork ?? exposeToNetwork
         outcomeRules = upstreamConfig?.outcomeRules ?? []
+        tools = upstreamConfig?.tools ?? tools
+        if tools.quarantine != .off {
+            quarantine = ToolQuarantine(mode: tools.quarantine, store: ToolApprovalStore(stateDirectory: stateDirectory, upstream: upstreamName))
+        }
+        toolsOptions = (configPath.map { "--config \(Self.quoted($0)) " } ?? "") + "--upstream \(Self.quoted(upstreamName))"
         if !headers.isEmpty, url == nil {
             throw ValidationError("--header only applies with --url; headers of a config upstream go in its \"headers\"")
         }
@@ -102,6 +113,12 @@ struct ServePlan {
             settings.path = logPath
             logSettings = settings
         }
+    }
+
+    /// A word for a shell command line, quoted when it needs to be.
+    static func quoted(_ word: String) -> String {
+        let plain = !word.isEmpty && word.allSatisfy { $0.isLetter || $0.isNumber || "-_./:=@".contains($0) }
+        return plain ? word : "'" + word.replacingOccurrences(of: "'", with: "'\\''") + "'"
     }
 
     /// `--header "Name: value"` flags as a header map.
@@ -128,8 +145,14 @@ struct ServePlan {
         let classifier = NotionOutcomeClassifier(rules: outcomeRules)
         if let log { stages.append(LoggingStage(log: log)) }
         stages.append(MetricsStage(metrics: metrics))
+        // Outside everything that names tools: policy, validation and retry see the upstream's own
+        // names, definitions and (fixed) arguments; logs and metrics the names the client uses.
+        if !tools.overrides.isEmpty || quarantine != nil {
+            stages.append(ToolSurfaceStage(settings: tools, quarantine: quarantine, upstream: upstreamName, toolsOptions: toolsOptions,
+                                           metrics: metrics, logger: logger))
+        }
         if hints { stages.append(NotionHintStage(metrics: metrics, classifier: classifier)) }
-        stages.append(PolicyStage(policy: ToolPolicy(settings: policy), metrics: metrics, logger: logger))
+        stages.append(PolicyStage(policy: ToolPolicy(settings: policy), tools: tools, metrics: metrics, logger: logger))
         // Between policy and validation: validation (and the tool catalog) keeps the upstream's original
         // schemas, the client sees the repaired list, and arguments are repaired before they are checked.
         if validation.schemaRepair == .safe || validation.schemaProfile == .strict {
@@ -166,7 +189,19 @@ struct ServePlan {
             connector: { try target.connect(name: name, logger: logger) }, metrics: metrics)
         onStart(session)
         metrics.sessions(upstream: upstreamName, delta: 1)
-        defer { metrics.sessions(upstream: upstreamName, delta: -1) }
+        let watch = quarantine.map { quarantine in
+            Task { [sessionID = settings.sessionID] in
+                await QuarantineWatch.run(quarantine, session: sessionID) {
+                    logger.notice("an approval released quarantined tools; telling the client its tool list changed", metadata: ["upstream": "\(name)"])
+                    try? await downstream.send(.notification(method: "notifications/tools/list_changed"))
+                }
+            }
+        }
+        defer {
+            metrics.sessions(upstream: upstreamName, delta: -1)
+            watch?.cancel()
+            quarantine?.forget(session: settings.sessionID)
+        }
         if let child = upstream as? ChildProcessChannel {
             logger.info("proxying", metadata: ["upstream": "\(upstreamName)", "pid": "\(child.process.pid)"])
         } else {

@@ -59,6 +59,8 @@ public struct UpstreamConfig: Sendable, Equatable {
     public var shutdownGrace: Duration = .seconds(2)
     /// The user's rules for reading this server's answers (`outcome_rules`), tried before the built-in ones.
     public var outcomeRules: [NotionOutcomeRule] = []
+    /// How the upstream's tools are shown (`tools.overrides`) and whether changed ones are held back (`tools.quarantine`).
+    public var tools = ToolSettings()
 
     public init(transport: Transport) { self.transport = transport }
 }

@@ -5,7 +5,7 @@ struct UpstreamConfigReader {
 
     func read(problems: inout [ConfigProblem]) -> UpstreamConfig? {
         reader.rejectUnknownKeys(allowed: ["command", "args", "env", "cwd", "url", "headers", "auth", "sandbox",
-                                           "whoami", "notion_token_env", "shutdown_grace", "description", "transport", "outcome_rules"], problems: &problems)
+                                           "whoami", "notion_token_env", "shutdown_grace", "description", "transport", "outcome_rules", "tools"], problems: &problems)
         let kinds = ["command", "url", "sandbox"].filter { reader.object[$0] != nil }
         guard kinds.count == 1, let kind = kinds.first else {
             let detail = kinds.isEmpty ? "none is set" : "found \(kinds.joined(separator: " and "))"
@@ -26,6 +26,7 @@ struct UpstreamConfigReader {
         upstream.auth = readAuth(problems: &problems)
         upstream.login = readLogin(problems: &problems)
         upstream.outcomeRules = OutcomeRulesReader.read(reader, problems: &problems)
+        upstream.tools = ToolSettingsReader.read(reader, problems: &problems)
         if let tokenEnv = reader.string("notion_token_env", problems: &problems) {
             upstream.notionTokenEnv = tokenEnv
             if kind != "command" {

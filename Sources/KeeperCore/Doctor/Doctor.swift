@@ -51,8 +51,10 @@ public struct Doctor: Sendable {
                 let store = Result { () throws(AuthError) in try TokenStore.configured(stateDirectory: config.stateDirectory, key: config.tokenKey, environment: environment) }
                 findings += Self.loginFindings(config.upstreams, store: store, configPath: configPath, now: Date())
                 subjects += config.upstreams.map {
-                    DoctorSubject(configured: $0.name, upstream: $0.upstream, environment: environment, tokens: try? store.get())
+                    DoctorSubject(configured: $0.name, upstream: $0.upstream, environment: environment, tokens: try? store.get(),
+                                  stateDirectory: config.stateDirectory)
                 }
+                findings += Self.toolFindings(config.upstreams, stateDirectory: config.stateDirectory, configPath: configPath)
             }
         }
         let (clientFindings, clientSubjects) = examineClients()

@@ -19,7 +19,7 @@ struct DoctorSubject: Sendable {
     let probe: Result<Prober.Plan, UpstreamLaunchError>?
 
     /// An upstream of the mcpkeeper config; `tokens` holds the logins of OAuth upstreams.
-    init(configured name: String, upstream: UpstreamConfig, environment: [String: String], tokens: TokenStore?) {
+    init(configured name: String, upstream: UpstreamConfig, environment: [String: String], tokens: TokenStore?, stateDirectory: String? = nil) {
         label = "upstream \(name)"
         isNotion = UpstreamLauncher.isNotion(upstream)
         if case .command(let spec) = upstream.transport {
@@ -35,7 +35,7 @@ struct DoctorSubject: Sendable {
         }
         needsTokenInEntry = false
         probe = Result { () throws(UpstreamLaunchError) in
-            try Prober.Plan(configured: name, entry: upstream, environment: environment, tokens: tokens)
+            try Prober.Plan(configured: name, entry: upstream, environment: environment, tokens: tokens, stateDirectory: stateDirectory)
         }
     }
 

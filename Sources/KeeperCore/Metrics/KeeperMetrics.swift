@@ -62,6 +62,12 @@ public final class KeeperMetrics: Sendable {
         registry.makeGauge(descriptor: Self.named("mcpkeeper_pacing_queue_depth", "Requests waiting for a pacing token."), labels: [("upstream", upstream)]).set(Double(depth))
     }
 
+    /// Tools of the upstream held back by `tools.quarantine` in the last tool list a client was given.
+    public func toolsQuarantined(upstream: String, _ count: Int) {
+        registry.makeGauge(descriptor: Self.named("mcpkeeper_tools_quarantined", "Tools held back until a person approves their changed (or new) definitions."),
+                           labels: [("upstream", upstream)]).set(Double(count))
+    }
+
     /// Durations of requests through the proxy, seconds (1 ms … 30 s).
     static let durationBuckets: [Duration] = [.milliseconds(1), .milliseconds(5), .milliseconds(10), .milliseconds(25),
                                               .milliseconds(50), .milliseconds(100), .milliseconds(250), .milliseconds(500),

@@ -28,6 +28,8 @@ public struct Prober: Sendable {
         public var authHint: String?
         /// How the whoami's answer is read (the upstream's `outcome_rules` and the built-in ones).
         public var classifier = NotionOutcomeClassifier()
+        /// The upstream's approved tool definitions (`tools.quarantine`): a listed tool that differs is a WARNING.
+        public var quarantine: ToolQuarantine?
 
         public init(target: String, upstream: UpstreamTarget) {
             self.target = target
@@ -143,6 +145,12 @@ public struct Prober: Sendable {
         result.toolSurfaceHash = ToolSurface.hash(tools)
         if let previous = plan.previousToolSurface, previous != result.toolSurfaceHash { result.toolSurfaceChanged = true }
         finish(.toolsList)
+        if let quarantine = plan.quarantine {
+            let holds = tools.compactMap(quarantine.hold(for:))
+            if !holds.isEmpty {
+                result.warnings.append("\(holds.count) tool\(holds.count == 1 ? "" : "s") held back by tools.quarantine until approved (\(holds.map(\.tool).joined(separator: ", "))); review with: mcpkeeper tools diff --upstream \(plan.target)")
+            }
+        }
 
         progress.phase = .whoami
         guard let whoami = plan.whoami ?? ToolSurface.whoami(in: tools) else {

@@ -20,6 +20,18 @@ public struct ToolPolicy: Sendable {
         "notion-move-pages", "notion-update-database", "notion-delete-page",
     ]
 
+    /// The tier, where `configured` (the config's `tools.overrides.NAME.annotations`) outranks
+    /// everything else: a person said what the tool does. `readOnlyHint: true` is read,
+    /// `destructiveHint: true` admin, `readOnlyHint: false` write (admin for a deleting name).
+    public static func tier(of name: String, annotations: JSONValue?, configured: JSONObject) -> PolicySettings.Tier {
+        if configured["readOnlyHint"] == true { return .read }
+        if configured["destructiveHint"] == true { return .admin }
+        if configured["readOnlyHint"] == false {
+            return notionAdmin.contains(name) || tier(of: name, annotations: nil) == .admin ? .admin : .write
+        }
+        return tier(of: name, annotations: annotations)
+    }
+
     public static func tier(of name: String, annotations: JSONValue?) -> PolicySettings.Tier {
         if notionAdmin.contains(name) { return .admin }
         if notionReads.contains(name) || annotations?["readOnlyHint"] == true { return .read }
@@ -30,8 +42,8 @@ public struct ToolPolicy: Sendable {
     }
 
     /// Nil when the tool may be used; otherwise the sentence naming the rule that blocks it.
-    public func refusal(for name: String, annotations: JSONValue?) -> String? {
-        let tier = Self.tier(of: name, annotations: annotations)
+    public func refusal(for name: String, annotations: JSONValue?, configured: JSONObject = JSONObject()) -> String? {
+        let tier = Self.tier(of: name, annotations: annotations, configured: configured)
         if Self.rank(tier) > Self.rank(settings.tier) {
             return "tool \"\(name)\" is a \(tier.rawValue) tool and the policy tier is \"\(settings.tier.rawValue)\"; raise policy.tier in the config (or drop --read-only) to allow it"
         }
