@@ -88,7 +88,8 @@ struct ServeCommand: AsyncParsableCommand {
         for warning in plan.warnings { logger.warning("\(warning.path): \(warning.message)") }
         let requestLog = try plan.openLog()
         let pipeline = plan.pipeline(log: requestLog, metrics: metrics, logger: logger)
-        let live = MetricsOptions.LiveProbeState()
+        metrics.board.register(plan.upstreamName)
+        let live = MetricsOptions.LiveProbeState(board: metrics.board)
         let metricsServer = try metricsOptions.start(registry: metrics, live: live, logger: logger)
         defer { metricsServer?.cancel() }
         defer {

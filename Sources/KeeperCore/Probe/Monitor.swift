@@ -11,6 +11,8 @@ public actor Monitor {
     var histories: [String: ProbeHistory] = [:]
     var last: [String: ProbeResult] = [:]
     var running: [String: Task<ProbeResult, Never>] = [:]
+    /// What `/status` shows: every probe's outcome, kept in fixed-size rings.
+    public nonisolated let board: StatusBoard
     /// Probes actually started, per target (tests use it to see that overlapping asks coalesce).
     public private(set) var started: [String: Int] = [:]
 
@@ -19,7 +21,7 @@ public actor Monitor {
     let unavailable: [String: String]
 
     public init(plans: [Prober.Plan], unavailable: [(target: String, reason: String)] = [], interval: Duration, prober: Prober,
-                clock: any StageClock, random: any RandomSource) {
+                clock: any StageClock, random: any RandomSource, board: StatusBoard = StatusBoard()) {
         self.plans = Dictionary(plans.map { ($0.target, $0) }, uniquingKeysWith: { first, _ in first })
         self.unavailable = Dictionary(unavailable.map { ($0.target, $0.reason) }, uniquingKeysWith: { first, _ in first })
         self.order = plans.map(\.target) + unavailable.map(\.target)
@@ -27,9 +29,11 @@ public actor Monitor {
         self.prober = prober
         self.clock = clock
         self.random = random
+        self.board = board
+        for name in order { board.register(name) }
     }
 
-    public var targets: [String] { order }
+    public nonisolated var targets: [String] { order }
 
     /// Runs the schedule until cancelled: each target starts at a random offset within one interval
     /// and then repeats every interval ±10%, so targets never align into bursts.
@@ -59,6 +63,7 @@ public actor Monitor {
             result.failure = reason
             histories[name, default: ProbeHistory()].record(result)
             last[name] = result
+            board.record(result)
             return result
         }
         guard var plan = plans[name] else { return nil }
@@ -72,6 +77,7 @@ public actor Monitor {
         running[name] = nil
         histories[name, default: ProbeHistory()].record(result)
         last[name] = result
+        board.record(result)
         return result
     }
 
