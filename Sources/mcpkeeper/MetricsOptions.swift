@@ -47,12 +47,16 @@ struct MetricsOptions: ParsableArguments {
     static let statusRefreshSeconds = 10
 
     /// Starts the metrics endpoint in the background; the returned task ends it when cancelled.
-    func start(registry: KeeperMetrics, live: LiveProbeState, logger: Logger) throws -> Task<Void, Never>? {
+    /// `reload`: how the last config reload went, when serve has a config to reload.
+    func start(registry: KeeperMetrics, live: LiveProbeState, reload: ConfigReloadStatus?, logger: Logger) throws -> Task<Void, Never>? {
         guard let metrics else { return nil }
         let (host, port) = try MetricsServer.address(metrics)
         let server = MetricsServer(host: host, port: port, logger: logger,
-                                   metrics: { registry.exposition() + live.exposition },
-                                   status: { StatusPage.html(registry.board.page(source: "serve", refreshSeconds: Self.statusRefreshSeconds)) })
+                                   metrics: { registry.exposition() + live.exposition + (reload?.exposition ?? "") },
+                                   status: {
+                                       StatusPage.html(registry.board.page(source: "serve", refreshSeconds: Self.statusRefreshSeconds,
+                                                                           notices: [reload?.notice].compactMap { $0 }))
+                                   })
         let app = server.application { bound in
             logger.notice("serving metrics", metadata: ["url": "http://\(host):\(bound)/metrics", "status": "http://\(host):\(bound)/status"])
         }

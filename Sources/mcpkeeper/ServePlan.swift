@@ -28,6 +28,8 @@ struct ServePlan {
     var exposeToNetwork = false
     /// The whoami tool named in the config, for the live probe.
     var whoami: String?
+    /// The served upstream's entry, so a config reload can tell whether it changed.
+    var upstreamConfig: UpstreamConfig?
     var warnings: [ConfigProblem] = []
 
     init(command: [String], url: String?, transport: String?, headers: [String] = [], configPath: String?, upstream: String?, name: String?,
@@ -94,6 +96,7 @@ struct ServePlan {
         inputWait = config?.inputWait ?? inputWait
         exposeToNetwork = config?.exposeToNetwork ?? exposeToNetwork
         outcomeRules = upstreamConfig?.outcomeRules ?? []
+        self.upstreamConfig = upstreamConfig
         if !headers.isEmpty, url == nil {
             throw ValidationError("--header only applies with --url; headers of a config upstream go in its \"headers\"")
         }

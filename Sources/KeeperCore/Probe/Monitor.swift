@@ -8,7 +8,9 @@ public actor Monitor {
     let prober: Prober
     let clock: any StageClock
     let random: any RandomSource
-    var histories: [String: ProbeHistory] = [:]
+    /// Per target; a monitor built on a config reload starts from the previous one's, so a changed
+    /// tool surface is still noticed across the reload.
+    public private(set) var histories: [String: ProbeHistory]
     var last: [String: ProbeResult] = [:]
     var running: [String: Task<ProbeResult, Never>] = [:]
     /// What `/status` shows: every probe's outcome, kept in fixed-size rings.
@@ -21,7 +23,8 @@ public actor Monitor {
     let unavailable: [String: String]
 
     public init(plans: [Prober.Plan], unavailable: [(target: String, reason: String)] = [], interval: Duration, prober: Prober,
-                clock: any StageClock, random: any RandomSource, board: StatusBoard = StatusBoard()) {
+                clock: any StageClock, random: any RandomSource, board: StatusBoard = StatusBoard(),
+                histories: [String: ProbeHistory] = [:]) {
         self.plans = Dictionary(plans.map { ($0.target, $0) }, uniquingKeysWith: { first, _ in first })
         self.unavailable = Dictionary(unavailable.map { ($0.target, $0.reason) }, uniquingKeysWith: { first, _ in first })
         self.order = plans.map(\.target) + unavailable.map(\.target)
@@ -30,6 +33,9 @@ public actor Monitor {
         self.clock = clock
         self.random = random
         self.board = board
+        let probed = Set(plans.map(\.target))
+        self.histories = histories.filter { probed.contains($0.key) }
+        board.keep(only: order)
         for name in order { board.register(name) }
     }
 

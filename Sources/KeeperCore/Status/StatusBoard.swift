@@ -47,6 +47,15 @@ public final class StatusBoard: Sendable {
         }
     }
 
+    /// Forgets upstreams not in `names` (targets a config reload removed).
+    public func keep(only names: [String]) {
+        let kept = Set(names)
+        records.withLock { state in
+            state.order.removeAll { !kept.contains($0) }
+            state.byName = state.byName.filter { kept.contains($0.key) }
+        }
+    }
+
     /// Lists `upstream` before anything happened to it, so a target shows from the start.
     public func register(_ upstream: String) { update(upstream) { _ in } }
 
