@@ -74,7 +74,7 @@ struct ListenerOptions: ParsableArguments {
         return settings
     }
 
-    private func limits(base: ListenerLimits) throws -> ListenerLimits {
+    func limits(base: ListenerLimits) throws -> ListenerLimits {
         var limits = base
         for (value, flag) in [(maxSessions, "--max-sessions"), (maxBodyBytes, "--max-body-bytes"), (maxConnections, "--max-connections"),
                               (maxInFlight, "--max-in-flight")] where (value ?? 1) < 1 {
@@ -97,16 +97,22 @@ struct ListenerOptions: ParsableArguments {
     }
 
     /// `probe` starts the live probe over a session and is cancelled when that session ends; one
-    /// session at a time carries it (the next one takes over).
+    /// session at a time carries it (the next one takes over). With a `reloader`, each new session
+    /// starts from the config as last reloaded, and open sessions are known to it.
     func serve(listen: String, plan: ServePlan, pipeline: Pipeline, log: RequestLog?, metrics: KeeperMetrics, logger: Logger,
-               probe: @escaping @Sendable (ProxySession) -> Task<Void, Never>? = { _ in nil }) async throws {
+               reloader: ServeReloader? = nil, probe: @escaping @Sendable (ProxySession) -> Task<Void, Never>? = { _ in nil }) async throws {
         let prober = Mutex<(owner: String?, task: Task<Void, Never>?)>((nil, nil))
         let settings = try settings(listen: listen, plan: plan, logger: logger)
         let plan = { var plan = plan; plan.listener = settings.limits; return plan }()
         let server = StreamableHTTPServer(settings: settings, logger: logger, undeliverable: { metrics.undeliverable(method: $0) }) { channel in
             do {
                 let id = (channel as? HTTPSessionChannel)?.sessionID ?? "stateless"
-                _ = try await plan.runSession(downstream: channel, pipeline: pipeline, log: log, metrics: metrics, logger: logger) { session in
+                let current = reloader?.plan ?? plan
+                var started: ProxySession?
+                defer { if let started { reloader?.sessions.remove(started) } }
+                _ = try await current.runSession(downstream: channel, pipeline: pipeline, log: log, metrics: metrics, logger: logger) { session in
+                    reloader?.sessions.add(session)
+                    started = session
                     prober.withLock { state in
                         guard state.task == nil else { return }
                         state = (id, probe(session))

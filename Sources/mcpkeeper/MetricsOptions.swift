@@ -20,10 +20,18 @@ struct MetricsOptions: ParsableArguments {
         }
     }
 
-    /// Latest live-probe result, rendered into /metrics next to the proxy's counters.
+    /// Latest live-probe result, rendered into /metrics next to the proxy's counters and kept on
+    /// the status page's board.
     final class LiveProbeState: Sendable {
         private let state = Mutex<(ProbeResult?, ProbeHistory)>((nil, ProbeHistory()))
-        func record(_ result: ProbeResult) { state.withLock { $0.0 = result; $0.1.record(result) } }
+        let board: StatusBoard
+
+        init(board: StatusBoard) { self.board = board }
+
+        func record(_ result: ProbeResult) {
+            state.withLock { $0.0 = result; $0.1.record(result) }
+            board.record(result)
+        }
         var previousHash: String? { state.withLock { $0.1.toolSurfaceHash } }
         var exposition: String {
             state.withLock { s in
@@ -35,13 +43,22 @@ struct MetricsOptions: ParsableArguments {
         }
     }
 
+    /// How often serve's status page reloads itself.
+    static let statusRefreshSeconds = 10
+
     /// Starts the metrics endpoint in the background; the returned task ends it when cancelled.
-    func start(registry: KeeperMetrics, live: LiveProbeState, logger: Logger) throws -> Task<Void, Never>? {
+    /// `reload`: how the last config reload went, when serve has a config to reload.
+    func start(registry: KeeperMetrics, live: LiveProbeState, reload: ConfigReloadStatus?, logger: Logger) throws -> Task<Void, Never>? {
         guard let metrics else { return nil }
         let (host, port) = try MetricsServer.address(metrics)
-        let server = MetricsServer(host: host, port: port, logger: logger, metrics: { registry.exposition() + live.exposition })
+        let server = MetricsServer(host: host, port: port, logger: logger,
+                                   metrics: { registry.exposition() + live.exposition + (reload?.exposition ?? "") },
+                                   status: {
+                                       StatusPage.html(registry.board.page(source: "serve", refreshSeconds: Self.statusRefreshSeconds,
+                                                                           notices: [reload?.notice].compactMap { $0 }))
+                                   })
         let app = server.application { bound in
-            logger.notice("serving metrics", metadata: ["url": "http://\(host):\(bound)/metrics"])
+            logger.notice("serving metrics", metadata: ["url": "http://\(host):\(bound)/metrics", "status": "http://\(host):\(bound)/status"])
         }
         return Task {
             let group = ServiceGroup(configuration: .init(services: [app], gracefulShutdownSignals: [], logger: logger))

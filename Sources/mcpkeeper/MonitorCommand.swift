@@ -7,11 +7,13 @@ import ServiceLifecycle
 struct MonitorCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "monitor",
-        abstract: "Probe every configured upstream on an interval and serve /metrics, /probe?target=NAME and /healthz.",
+        abstract: "Probe every configured upstream on an interval and serve /metrics, /probe?target=NAME, /status and /healthz.",
         discussion: """
         Each upstream in the config is a target, probed every probe.interval (jittered) with probe.timeout.
         Prometheus scrapes /metrics for all targets, or /probe?target=NAME for a fresh probe of one
         (multi-target, as with blackbox_exporter). See probes/prometheus/ for scrape configs and alerts.
+        /status is an HTML page for people: each target's health, latency, login and last errors.
+        SIGHUP re-reads the config: targets and probe settings change without a restart.
         Example:
           mcpkeeper monitor --config ~/.mcpkeeper/config.json --listen 127.0.0.1:9464
         """
@@ -28,37 +30,47 @@ struct MonitorCommand: AsyncParsableCommand {
     func run() async throws {
         let logger = diagnostics.bootstrap(label: "mcpkeeper")
         ShutdownSignals.ignoreBrokenPipes()
-        let (loaded, problems) = ConfigLoader().load(path: config)
-        guard let loaded, !problems.contains(where: { $0.severity == .error }) else {
-            throw ValidationError(ConfigError(file: config, problems: problems).description)
+        let loaded = try Self.load(config)
+        let (host, port) = try MetricsServer.address(listen)
+        let runtime = MonitorRuntime(logger: logger)
+        await runtime.apply(loaded)
+        let reload = ConfigReloadStatus()
+        let server = MetricsServer(host: host, port: port, logger: logger,
+                                   metrics: { await runtime.monitor.exposition() + reload.exposition },
+                                   probe: { await runtime.monitor.probeExposition($0) },
+                                   status: { runtime.page(notices: [reload.notice].compactMap { $0 }) })
+        let targets = runtime.monitor.targets.joined(separator: ",")
+        let app = server.application { bound in
+            logger.notice("monitoring", metadata: ["url": "http://\(host):\(bound)/metrics", "status": "http://\(host):\(bound)/status",
+                                                   "targets": "\(targets)"])
         }
-        var plans: [Prober.Plan] = []
-        var unavailable: [(target: String, reason: String)] = []
-        for (name, entry) in loaded.upstreams {
-            do {
-                var plan = try Prober.Plan(configured: name, entry: entry,
-                                           tokens: try TokenStore.configured(stateDirectory: loaded.stateDirectory, key: loaded.tokenKey),
-                                           stateDirectory: loaded.stateDirectory)
-                plan.timeout = loaded.probe.timeout
-                plans.append(plan)
-            } catch {
-                logger.warning("an upstream cannot be probed; reporting it as UNKNOWN", metadata: ["upstream": "\(name)", "error": "\(error)"])
-                unavailable.append((name, "\(error)"))
+        let hangups = ReloadSignal()
+        let reloading = Task { [config] in
+            for await _ in hangups.requests {
+                do {
+                    await runtime.apply(try Self.load(config))
+                    reload.succeeded()
+                    logger.notice("config reloaded", metadata: ["targets": "\(runtime.monitor.targets.joined(separator: ","))"])
+                } catch {
+                    reload.failed("\(error)")
+                    logger.error("config reload refused; still monitoring with the previous config", metadata: ["error": "\(error)"])
+                }
             }
         }
-        let (host, port) = try MetricsServer.address(listen)
-        let monitor = Monitor(plans: plans, unavailable: unavailable, interval: loaded.probe.interval, prober: Prober(logger: logger),
-                              clock: SystemStageClock(), random: SystemRandomSource())
-        let server = MetricsServer(host: host, port: port, logger: logger,
-                                   metrics: { await monitor.exposition() },
-                                   probe: { await monitor.probeExposition($0) })
-        let targets = plans.map(\.target).joined(separator: ",")
-        let app = server.application { bound in
-            logger.notice("monitoring", metadata: ["url": "http://\(host):\(bound)/metrics", "targets": "\(targets)"])
+        defer {
+            reloading.cancel()
+            runtime.stop()
         }
-        let schedule = Task { await monitor.run() }
-        defer { schedule.cancel() }
         let group = ServiceGroup(configuration: .init(services: [app], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
+    }
+
+    /// The config, validated as a whole: any error refuses it (at start, and on a reload).
+    static func load(_ path: String) throws -> KeeperConfig {
+        let (loaded, problems) = ConfigLoader().load(path: path)
+        guard let loaded, !problems.contains(where: { $0.severity == .error }) else {
+            throw ValidationError(ConfigError(file: path, problems: problems).description)
+        }
+        return loaded
     }
 }

@@ -68,45 +68,63 @@ struct ServeCommand: AsyncParsableCommand {
         let logger = diagnostics.bootstrap(label: "mcpkeeper")
         ShutdownSignals.ignoreBrokenPipes()
         let metrics = KeeperMetrics()
-        var plan: ServePlan
+        let plan: ServePlan
         do {
-            plan = try ServePlan(command: command, url: url, transport: transport, headers: header, configPath: config, upstream: upstream, name: name,
-                                 logPath: log, shutdownGrace: shutdownGrace, metrics: metrics, interactiveLogin: interactiveLogin)
+            plan = try makePlan(metrics: metrics)
         } catch {
             StandardError.shared.write("mcpkeeper: \(error)\n")
             _ = StandardError.shared.flush(timeout: .seconds(1))
             throw ExitCode(2)
         }
-        if readOnly { plan.policy.tier = .read }
-        do {
-            plan.requestTimeout = try DurationFlag.parse(requestTimeout, flag: "--request-timeout") ?? plan.requestTimeout
-        } catch {
-            StandardError.shared.write("mcpkeeper: \(error)\n")
-            throw ExitCode(2)
-        }
-        if let schemaProfile { plan.validation.schemaProfile = schemaProfile }
         for warning in plan.warnings { logger.warning("\(warning.path): \(warning.message)") }
         let requestLog = try plan.openLog()
-        let pipeline = plan.pipeline(log: requestLog, metrics: metrics, logger: logger)
-        let live = MetricsOptions.LiveProbeState()
-        let metricsServer = try metricsOptions.start(registry: metrics, live: live, logger: logger)
+        let command = self
+        let reloader = ServeReloader(plan: plan, log: requestLog, metrics: metrics, logger: logger) { try command.makePlan(metrics: metrics) }
+        let pipeline = Pipeline([reloader.stages])
+        let hangups = ReloadSignal()
+        let reloading = Task { [config] in
+            for await _ in hangups.requests {
+                guard config != nil else {
+                    logger.notice("SIGHUP: nothing to reload (serve was started without --config)")
+                    continue
+                }
+                await reloader.reload()
+            }
+        }
+        defer { reloading.cancel() }
+        metrics.board.register(plan.upstreamName)
+        let live = MetricsOptions.LiveProbeState(board: metrics.board)
+        let metricsServer = try metricsOptions.start(registry: metrics, live: live, reload: config == nil ? nil : reloader.status, logger: logger)
         defer { metricsServer?.cancel() }
         defer {
             requestLog?.flush()
+            reloader.log?.flush()
             _ = StandardError.shared.flush(timeout: .seconds(1))
         }
         if let listen = listener.listen {
             let (options, target, whoami, rules) = (metricsOptions, plan.upstreamName, plan.whoami, plan.outcomeRules)
-            try await listener.serve(listen: listen, plan: plan, pipeline: pipeline, log: requestLog, metrics: metrics, logger: logger) { session in
+            try await listener.serve(listen: listen, plan: plan, pipeline: pipeline, log: requestLog, metrics: metrics, logger: logger,
+                                     reloader: reloader) { session in
                 try? options.probeLoop(session: session, target: target, whoami: whoami, rules: rules, live: live)
             }
         } else {
-            try await serveStdio(plan: plan, pipeline: pipeline, log: requestLog, metrics: metrics, live: live, logger: logger)
+            try await serveStdio(plan: plan, pipeline: pipeline, log: requestLog, metrics: metrics, live: live, sessions: reloader.sessions, logger: logger)
         }
     }
 
+    /// The plan from the flags and the config file as it is now: at start, and again at each SIGHUP.
+    func makePlan(metrics: KeeperMetrics) throws -> ServePlan {
+        var plan = try ServePlan(command: command, url: url, transport: transport, headers: header, configPath: config, upstream: upstream, name: name,
+                                 logPath: log, shutdownGrace: shutdownGrace, metrics: metrics, interactiveLogin: interactiveLogin)
+        if readOnly { plan.policy.tier = .read }
+        plan.requestTimeout = try DurationFlag.parse(requestTimeout, flag: "--request-timeout") ?? plan.requestTimeout
+        if let schemaProfile { plan.validation.schemaProfile = schemaProfile }
+        if listener.listen != nil { plan.listener = try listener.limits(base: plan.listener) }
+        return plan
+    }
+
     private func serveStdio(plan: ServePlan, pipeline: Pipeline, log: RequestLog?, metrics: KeeperMetrics,
-                            live: MetricsOptions.LiveProbeState, logger: Logger) async throws {
+                            live: MetricsOptions.LiveProbeState, sessions: LiveSessions, logger: Logger) async throws {
         let downstream = StdioChannel()
         let stop = StopSignal()
         let signals = ShutdownSignals { signal in
@@ -118,6 +136,7 @@ struct ServeCommand: AsyncParsableCommand {
         defer { probing.withLock { $0?.cancel() } }
         do {
             end = try await plan.runSession(downstream: downstream, pipeline: pipeline, log: log, metrics: metrics, logger: logger) { session in
+                sessions.add(session)
                 Task { await stop.onFire { await session.stop() } }
                 let loop = try? metricsOptions.probeLoop(session: session, target: plan.upstreamName, whoami: plan.whoami,
                                                   rules: plan.outcomeRules, live: live)

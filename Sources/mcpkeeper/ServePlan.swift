@@ -34,6 +34,8 @@ struct ServePlan {
     var quarantine: ToolQuarantine?
     /// The options that name this upstream to `mcpkeeper tools`, for the hints in refusals and logs.
     var toolsOptions = ""
+    /// The served upstream's entry, so a config reload can tell whether it changed.
+    var upstreamConfig: UpstreamConfig?
     var warnings: [ConfigProblem] = []
 
     init(command: [String], url: String?, transport: String?, headers: [String] = [], configPath: String?, upstream: String?, name: String?,
@@ -105,6 +107,7 @@ struct ServePlan {
             quarantine = ToolQuarantine(mode: tools.quarantine, store: ToolApprovalStore(stateDirectory: stateDirectory, upstream: upstreamName))
         }
         toolsOptions = (configPath.map { "--config \(Self.quoted($0)) " } ?? "") + "--upstream \(Self.quoted(upstreamName))"
+        self.upstreamConfig = upstreamConfig
         if !headers.isEmpty, url == nil {
             throw ValidationError("--header only applies with --url; headers of a config upstream go in its \"headers\"")
         }

@@ -116,7 +116,7 @@ struct MonitorTests {
     @Test("exposition lists each probed target's last result in config order; targets never probed are absent")
     func expositionListsLastResults() async throws {
         let monitor = makeMonitor([answeringPlan("up"), missingPlan("down"), answeringPlan("never")])
-        #expect(await monitor.targets == ["up", "down", "never"])
+        #expect(monitor.targets == ["up", "down", "never"])
         #expect(await monitor.exposition() == "", "nothing probed yet")
 
         let down = try #require(await monitor.probe("down"))
@@ -180,7 +180,7 @@ struct MonitorTests {
         let monitor = Monitor(plans: [missingPlan("a")], unavailable: [(target: "broken", reason: "NOTION_TOKEN is not set")],
                               interval: .seconds(60), prober: Prober(clock: SystemStageClock(), logger: monitorTestLogger),
                               clock: ManualClock(), random: FixedRandomSource(value: 0.5))
-        #expect(await monitor.targets == ["a", "broken"])
+        #expect(monitor.targets == ["a", "broken"])
         let result = try #require(await monitor.probe("broken"))
         #expect(result.status == .unknown)
         #expect(result.success == false)

@@ -5,11 +5,14 @@ import Prometheus
 /// One instance per process, shared by every session and stage.
 public final class KeeperMetrics: Sendable {
     public let registry: PrometheusCollectorRegistry
+    /// The recent history behind `/status`: counters say how many since start, the board says when.
+    public let board: StatusBoard
     private let tools = BoundedLabel()
     private let notionCodes = BoundedLabel(limit: 32)
 
-    public init(registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {
+    public init(registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry(), board: StatusBoard = StatusBoard()) {
         self.registry = registry
+        self.board = board
     }
 
     /// A request, tool call argument or upstream result that failed validation.
@@ -32,11 +35,13 @@ public final class KeeperMetrics: Sendable {
     /// A retry of a request to the upstream; `reason` as `RetryClassifier` names it (http_429, connect, …).
     public func retry(upstream: String, reason: String) {
         registry.makeCounter(descriptor: Self.named("mcpkeeper_upstream_retries_total", "Requests sent to the upstream again, by reason."), labels: [("upstream", upstream), ("reason", reason)]).increment()
+        board.retry(upstream)
     }
 
     /// The upstream said "too many requests" (HTTP 429 or Notion's in-result rate limit).
     public func rateLimited(upstream: String) {
         registry.makeCounter(descriptor: Self.named("mcpkeeper_upstream_rate_limited_total", "Rate-limit answers from the upstream (HTTP 429 or Notion's rate_limited)."), labels: [("upstream", upstream)]).increment()
+        board.rateLimited(upstream)
     }
 
     /// The proxy reconnected to the upstream (child restarted, new HTTP session).
@@ -83,6 +88,7 @@ public final class KeeperMetrics: Sendable {
     /// Whether the session's link to the upstream is up (1) or being re-established (0).
     public func upstreamUp(upstream: String, _ up: Bool) {
         registry.makeGauge(descriptor: Self.named("mcpkeeper_upstream_up", "Whether the link to the upstream is up (1) or being re-established (0)."), labels: [("upstream", upstream)]).set(to: up ? 1.0 : 0.0)
+        board.link(upstream, up: up)
     }
 
     /// When the upstream's OAuth access token expires (Unix time), as last loaded or refreshed.
@@ -90,6 +96,7 @@ public final class KeeperMetrics: Sendable {
         guard let date else { return }
         registry.makeGauge(descriptor: Self.named("mcpkeeper_token_expiry_timestamp_seconds", "When the upstream's OAuth access token expires (Unix time)."),
                            labels: [("upstream", upstream)]).set(to: date.timeIntervalSince1970.rounded())
+        board.tokenExpiry(upstream, date)
     }
 
     /// Client sessions open; `delta` +1 when one starts, -1 when it ends.

@@ -3,22 +3,24 @@ import Logging
 import NIOCore
 import ServiceLifecycle
 
-/// The scrape endpoints: `/metrics` (Prometheus text), `/healthz`, and — for the monitor —
-/// `/probe?target=NAME`, a fresh probe of one target in blackbox_exporter's style.
+/// The scrape endpoints: `/metrics` (Prometheus text), `/healthz`, `/status` (the HTML status page),
+/// and — for the monitor — `/probe?target=NAME`, a fresh probe of one target in blackbox_exporter's style.
 public struct MetricsServer: Sendable {
     public let host: String
     public let port: Int
     let metrics: @Sendable () async -> String
     let probe: (@Sendable (String) async -> String?)?
+    let status: (@Sendable () async -> String)?
     let logger: Logger
 
     public init(host: String, port: Int, logger: Logger, metrics: @escaping @Sendable () async -> String,
-                probe: (@Sendable (String) async -> String?)? = nil) {
+                probe: (@Sendable (String) async -> String?)? = nil, status: (@Sendable () async -> String)? = nil) {
         self.host = host
         self.port = port
         self.logger = logger
         self.metrics = metrics
         self.probe = probe
+        self.status = status
     }
 
     /// Parses `HOST:PORT` (a leading `http://` is allowed).
@@ -37,6 +39,11 @@ public struct MetricsServer: Sendable {
         router.get("healthz") { _, _ -> Response in
             Response(status: .ok, headers: [.contentType: "text/plain"], body: ResponseBody(byteBuffer: ByteBuffer(string: "ok\n")))
         }
+        if let status {
+            router.get("status") { _, _ -> Response in
+                Self.html(await status())
+            }
+        }
         if let probe {
             router.get("probe") { request, _ -> Response in
                 guard let target = request.uri.queryParameters.get("target") else {
@@ -54,6 +61,14 @@ public struct MetricsServer: Sendable {
 
     static func text(_ body: String) -> Response {
         Response(status: .ok, headers: [.contentType: contentType], body: ResponseBody(byteBuffer: ByteBuffer(string: body)))
+    }
+
+    /// The page has no script and loads nothing: the policy says so, so an escaping mistake could not run one.
+    static func html(_ body: String) -> Response {
+        Response(status: .ok, headers: [.contentType: "text/html; charset=utf-8",
+                                        .contentSecurityPolicy: "default-src 'none'; style-src 'unsafe-inline'; img-src data:",
+                                        .xContentTypeOptions: "nosniff", .cacheControl: "no-store"],
+                 body: ResponseBody(byteBuffer: ByteBuffer(string: body)))
     }
 
     static func plain(_ status: HTTPResponse.Status, _ body: String) -> Response {

@@ -8,9 +8,13 @@ public actor Monitor {
     let prober: Prober
     let clock: any StageClock
     let random: any RandomSource
-    var histories: [String: ProbeHistory] = [:]
+    /// Per target; a monitor built on a config reload starts from the previous one's, so a changed
+    /// tool surface is still noticed across the reload.
+    public private(set) var histories: [String: ProbeHistory]
     var last: [String: ProbeResult] = [:]
     var running: [String: Task<ProbeResult, Never>] = [:]
+    /// What `/status` shows: every probe's outcome, kept in fixed-size rings.
+    public nonisolated let board: StatusBoard
     /// Probes actually started, per target (tests use it to see that overlapping asks coalesce).
     public private(set) var started: [String: Int] = [:]
 
@@ -19,7 +23,8 @@ public actor Monitor {
     let unavailable: [String: String]
 
     public init(plans: [Prober.Plan], unavailable: [(target: String, reason: String)] = [], interval: Duration, prober: Prober,
-                clock: any StageClock, random: any RandomSource) {
+                clock: any StageClock, random: any RandomSource, board: StatusBoard = StatusBoard(),
+                histories: [String: ProbeHistory] = [:]) {
         self.plans = Dictionary(plans.map { ($0.target, $0) }, uniquingKeysWith: { first, _ in first })
         self.unavailable = Dictionary(unavailable.map { ($0.target, $0.reason) }, uniquingKeysWith: { first, _ in first })
         self.order = plans.map(\.target) + unavailable.map(\.target)
@@ -27,9 +32,14 @@ public actor Monitor {
         self.prober = prober
         self.clock = clock
         self.random = random
+        self.board = board
+        let probed = Set(plans.map(\.target))
+        self.histories = histories.filter { probed.contains($0.key) }
+        board.keep(only: order)
+        for name in order { board.register(name) }
     }
 
-    public var targets: [String] { order }
+    public nonisolated var targets: [String] { order }
 
     /// Runs the schedule until cancelled: each target starts at a random offset within one interval
     /// and then repeats every interval ±10%, so targets never align into bursts.
@@ -59,6 +69,7 @@ public actor Monitor {
             result.failure = reason
             histories[name, default: ProbeHistory()].record(result)
             last[name] = result
+            board.record(result)
             return result
         }
         guard var plan = plans[name] else { return nil }
@@ -72,6 +83,7 @@ public actor Monitor {
         running[name] = nil
         histories[name, default: ProbeHistory()].record(result)
         last[name] = result
+        board.record(result)
         return result
     }
 

@@ -187,8 +187,9 @@ extension ProxySession {
 
 extension ProxySession {
     /// Tells the client its tool list changed: a legacy client directly, a modern one on each
-    /// subscription that asked for tool list changes.
-    func announceToolListChange() async {
+    /// subscription that asked for tool list changes. Public for a config reload that changed
+    /// what the policy lets the client see.
+    public func announceToolListChange() async {
         let notification = JSONRPCMessage.notification(method: "notifications/tools/list_changed")
         if eras.client == .modern {
             await notifySubscribers(notification)

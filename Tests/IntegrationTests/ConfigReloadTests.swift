@@ -1,0 +1,128 @@
+import Foundation
+import KeeperCore
+import Testing
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+@Suite("Config reload on SIGHUP")
+struct ConfigReloadTests {
+    static let allowAll = #"{"upstreams": {"sb": {"sandbox": {}}}}"#
+    static let denySearch = #"{"upstreams": {"sb": {"sandbox": {}}}, "policy": {"deny": ["API-post-search"]}}"#
+    static let broken = #"{"upstreams": {"sb": {"sandbox": {}}}, "policy": {"tier": "everything"}}"#
+
+    /// The tool names of a tools/list answer.
+    static func toolNames(_ reply: JSONValue) -> [String] {
+        (reply["result"]?["tools"]?.arrayValue ?? []).compactMap { $0["name"]?.stringValue }
+    }
+
+    /// Waits until stderr has `text` `count` times.
+    static func waitForLog(_ process: ProxyProcess, _ text: String, count: Int = 1, timeout: Duration = .seconds(15)) async throws {
+        let deadline = ContinuousClock.now + timeout
+        while process.stderr.components(separatedBy: text).count - 1 < count {
+            if ContinuousClock.now > deadline { throw HarnessError("no '\(text)' (×\(count)) on stderr within \(timeout): \(process.stderr)") }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+    }
+
+    @Test("serve --config: a policy that denies a tool, reloaded by SIGHUP, hides it from the same session's next tools/list after list_changed; a broken config then changes nothing")
+    func policyReload() async throws {
+        let config = try temporaryDirectory().appendingPathComponent("serve.json")
+        try Data(Self.allowAll.utf8).write(to: config)
+        let proxy = try ProxyProcess(["serve", "--config", config.path, "--metrics", "127.0.0.1:0"],
+                                     environment: ["HOME": try temporaryDirectory().path])
+        try await stopping([proxy]) {
+            let metrics = try await ProbeHarness.loggedURL(proxy, after: "serving metrics")
+            proxy.request(1, "initialize", initializeParams)
+            _ = try await proxy.response(to: 1)
+            proxy.send(["jsonrpc": "2.0", "method": "notifications/initialized"])
+            proxy.request(2, "tools/list")
+            let (before, _) = try await proxy.response(to: 2)
+            #expect(Self.toolNames(before).contains("API-post-search"), "\(before)")
+            #expect(ProbeHarness.sample(try await ProbeHarness.get(metrics).text, "mcpkeeper_config_reload_success") == 1)
+
+            try Data(Self.denySearch.utf8).write(to: config)
+            kill(proxy.process.processIdentifier, SIGHUP)
+            var seen: [JSONValue] = []
+            while !seen.contains(where: { $0["method"] == "notifications/tools/list_changed" }) {
+                seen.append(try await proxy.next(timeout: .seconds(15)))
+            }
+            proxy.request(3, "tools/list")
+            let (after, _) = try await proxy.response(to: 3)
+            #expect(!Self.toolNames(after).contains("API-post-search"), "\(after)")
+            #expect(Self.toolNames(after).contains("API-get-self"), "\(after)")
+            #expect(proxy.stderr.contains("applied_now=policy"), "the log says what applied: \(proxy.stderr)")
+            proxy.request(4, "tools/call", ["name": "API-post-search", "arguments": ["query": "x"]])
+            let (refused, _) = try await proxy.response(to: 4)
+            #expect(refused["error"]?["message"]?.stringValue?.contains("tool policy") == true, "\(refused)")
+
+            try Data(Self.broken.utf8).write(to: config)
+            kill(proxy.process.processIdentifier, SIGHUP)
+            try await Self.waitForLog(proxy, "config reload refused")
+            #expect(proxy.stderr.contains("policy.tier"), "the error names the JSON path: \(proxy.stderr)")
+            #expect(proxy.stderr.contains("mcpkeeper config check"), "and how to check the fix: \(proxy.stderr)")
+            let text = try await ProbeHarness.get(metrics).text
+            #expect(ProbeHarness.sample(text, "mcpkeeper_config_reload_success") == 0, "\(text)")
+            #expect(ProbeHarness.sample(text, "mcpkeeper_config_reload_timestamp_seconds") != nil, "\(text)")
+            proxy.request(5, "tools/list")
+            let (kept, _) = try await proxy.response(to: 5)
+            #expect(!Self.toolNames(kept).contains("API-post-search"), "the old (denying) policy still applies: \(kept)")
+            #expect(Self.toolNames(kept).contains("API-get-self"), "\(kept)")
+            let page = try await ProbeHarness.get(try MetricsEndpointTests.endpoint(metrics, "/status")).text
+            #expect(page.contains("The last config reload was refused"), "\(page)")
+            proxy.closeInput()
+        }
+    }
+
+    @Test("serve --listen: a SIGHUP reload keeps the open HTTP session and applies the new policy to its next tools/list")
+    func listenReload() async throws {
+        let config = try temporaryDirectory().appendingPathComponent("serve.json")
+        try Data(Self.allowAll.utf8).write(to: config)
+        let keyFile = try temporaryDirectory().appendingPathComponent("listener.key").path
+        let proxy = try ProxyProcess(["serve", "--config", config.path, "--listen", "http://127.0.0.1:0", "--key-file", keyFile],
+                                     environment: ["HOME": try temporaryDirectory().path])
+        try await stopping([proxy]) {
+            let url = try await proxy.listeningURL()
+            let key = try String(contentsOfFile: keyFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+            var client = MCPHTTPClient(url: url, bearerKey: key)
+            try await client.initialize()
+            let before = try await client.request(2, "tools/list")
+            #expect(before.text.contains("API-post-search"), "\(before.text)")
+            try Data(Self.denySearch.utf8).write(to: config)
+            kill(proxy.process.processIdentifier, SIGHUP)
+            try await Self.waitForLog(proxy, "config reloaded")
+            let after = try await client.request(3, "tools/list")
+            #expect(after.status == 200, "the session survived the reload: \(after.text)")
+            #expect(!after.text.contains("API-post-search"), "\(after.text)")
+            #expect(after.text.contains("API-get-self"), "\(after.text)")
+        }
+    }
+
+    @Test("monitor: SIGHUP with a new target starts probing it; a broken config keeps the old targets")
+    func monitorReload() async throws {
+        let config = try temporaryDirectory().appendingPathComponent("monitor.json")
+        try Data(#"{"upstreams": {"a": {"sandbox": {}}}, "probe": {"interval": "1s", "timeout": "10s"}}"#.utf8).write(to: config)
+        let monitor = try ProxyProcess(["monitor", "--config", config.path, "--listen", "127.0.0.1:0"],
+                                       environment: ["HOME": try temporaryDirectory().path])
+        try await stopping([monitor]) {
+            let metrics = try await ProbeHarness.loggedURL(monitor, after: "monitoring")
+            try Data(#"{"upstreams": {"a": {"sandbox": {}}, "b": {"sandbox": {}}}, "probe": {"interval": "1s", "timeout": "10s"}}"#.utf8)
+                .write(to: config)
+            kill(monitor.process.processIdentifier, SIGHUP)
+            try await Self.waitForLog(monitor, "config reloaded")
+            let text = try await MetricsEndpointTests.scrape(metrics, timeout: .seconds(30)) {
+                ProbeHarness.sample($0, #"mcp_probe_success{target="b"}"#) != nil
+            }
+            #expect(ProbeHarness.sample(text, #"mcp_probe_success{target="b"}"#) == 1, "\(text)")
+
+            try Data(#"{"upstreams": {"a": {"sandbox": {}}}, "probe": {"interval": "soon"}}"#.utf8).write(to: config)
+            kill(monitor.process.processIdentifier, SIGHUP)
+            try await Self.waitForLog(monitor, "config reload refused")
+            #expect(monitor.stderr.contains("probe.interval"), "\(monitor.stderr)")
+            let kept = try await ProbeHarness.get(metrics).text
+            #expect(ProbeHarness.sample(kept, "mcpkeeper_config_reload_success") == 0, "\(kept)")
+            #expect(ProbeHarness.sample(kept, #"mcp_probe_success{target="b"}"#) != nil, "b is still a target: \(kept)")
+        }
+    }
+}
