@@ -39,10 +39,8 @@ struct ChildProcessWaitTests {
     @Test("shutdown ends a child that ignores EOF on stdin within its grace periods")
     func shutdownIgnoringEOF() async throws {
         let (child, net) = try sleeper(killAfter: .seconds(20))
-        let started = ContinuousClock.now
         let exit = await child.shutdown(grace: .milliseconds(50)) { close(child.stdinFD) }
         net.cancel()
-        #expect(exit == .signaled(SIGTERM))
-        #expect(ContinuousClock.now - started < .seconds(10), "bounded by the grace periods, not by the safety net")
+        #expect(exit == .signaled(SIGTERM), "ended by the grace sequence's SIGTERM, not by the safety net's SIGKILL")
     }
 }

@@ -12,6 +12,7 @@ private func healthyResult(target: String = "sandbox") -> ProbeResult {
     result.serverName = "notion-sandbox"
     result.serverVersion = "1.0.0"
     result.protocolVersion = "2025-06-18"
+    result.era = .legacy
     result.toolCount = 18
     result.toolSurfaceHash = "00000000000000ff"
     result.whoamiTool = "API-get-self"
@@ -152,7 +153,7 @@ struct ProbeRendererTests {
         }
         #expect(json["duration_seconds"]?["initialize"]?.serialized() == "0.02")
         #expect(json["duration_seconds"]?.objectValue?.keys == ["connect", "initialize", "tools_list", "whoami", "total"])
-        #expect(json["server"] == ["name": "notion-sandbox", "version": "1.0.0", "protocol_version": "2025-06-18"])
+        #expect(json["server"] == ["name": "notion-sandbox", "version": "1.0.0", "protocol_version": "2025-06-18", "era": "legacy"])
         #expect(json["tools"] == 18)
         #expect(json["tool_surface_hash"] == "00000000000000ff")
         #expect(json["tool_surface_changed"] == false)
@@ -176,7 +177,7 @@ struct ProbeRendererTests {
         #expect(json["hint"] == "check NOTION_TOKEN")
         #expect(json["tools"] == .null)
         #expect(json["tool_surface_hash"] == .null)
-        #expect(json["server"] == ["name": nil, "version": nil, "protocol_version": nil])
+        #expect(json["server"] == ["name": nil, "version": nil, "protocol_version": nil, "era": nil])
         #expect(json["whoami"] == ["tool": "API-get-self", "identity": nil])
         #expect(json["duration_seconds"]?.objectValue?.keys == ["connect", "initialize", "total"])
         #expect(json["consecutive_failures"] == 2)
@@ -207,7 +208,7 @@ struct ProbeRendererTests {
             #"mcp_probe_duration_seconds{target="sandbox",phase="whoami"} 0.002"#,
             #"mcp_probe_duration_seconds{target="sandbox",phase="total"} 0.123"#,
             #"mcp_probe_tools{target="sandbox"} 18"#,
-            #"mcp_probe_info{target="sandbox",server_name="notion-sandbox",server_version="1.0.0",protocol_version="2025-06-18"} 1"#,
+            #"mcp_probe_info{target="sandbox",server_name="notion-sandbox",server_version="1.0.0",protocol_version="2025-06-18",era="legacy"} 1"#,
             #"mcp_probe_whoami_success{target="sandbox"} 1"#,
             #"mcp_probe_last_success_timestamp_seconds{target="sandbox"} 1700000000"#,
             #"mcp_probe_consecutive_failures{target="sandbox"} 0"#,
