@@ -196,7 +196,8 @@ struct ServePlan {
             Task { [sessionID = settings.sessionID] in
                 await QuarantineWatch.run(quarantine, session: sessionID) {
                     logger.notice("an approval released quarantined tools; telling the client its tool list changed", metadata: ["upstream": "\(name)"])
-                    try? await downstream.send(.notification(method: "notifications/tools/list_changed"))
+                    // Through the session, so a 2026-07-28 client hears it on its subscription.
+                    await session.announceToolListChange()
                 }
             }
         }
