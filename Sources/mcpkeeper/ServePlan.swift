@@ -164,7 +164,7 @@ struct ServePlan {
         stages.append(ValidationStage(settings: validation, metrics: metrics, logger: logger))
         stages.append(RetryStage(settings: retry, budget: RetryBudget(ratio: retry.budgetRatio, minimumRetries: max(0, retry.maxAttempts - 1), clock: clock), clock: clock,
                                  random: SystemRandomSource(), metrics: metrics, logger: logger, finalNotionRateLimit: hints ? .upstreamResult : .proxyError,
-                                 classifier: classifier))
+                                 classifier: classifier, tools: tools))
         if paced {
             let name = upstreamName
             let bucket = TokenBucket(rate: pacing.requestsPerSecond, burst: pacing.burst, queueLimit: pacing.queue, clock: clock) { depth in
@@ -176,10 +176,13 @@ struct ServePlan {
     }
 
     /// One client session against a fresh upstream link, until either side ends.
+    /// One session; `reconnectTo` names the upstream each new link connects to (a reload may change it).
     func runSession(downstream: any MessageChannel, pipeline: Pipeline, log: RequestLog?, metrics: KeeperMetrics,
-                    logger: Logger, onStart: (ProxySession) -> Void = { _ in }) async throws(SpawnError) -> ProxySession.End {
+                    logger: Logger, reconnectTo: (@Sendable () -> UpstreamTarget)? = nil,
+                    onStart: (ProxySession) -> Void = { _ in }) async throws(SpawnError) -> ProxySession.End {
         let upstream = try target.connect(name: upstreamName, logger: logger)
         let (target, name) = (self.target, upstreamName)
+        let current = reconnectTo ?? { target }
         var settings = ProxySession.Settings(sessionID: SessionID.random(), upstreamName: upstreamName, shutdownGrace: target.shutdownGrace)
         settings.reconnectBackoff = Backoff(base: retry.baseDelay, cap: retry.maxDelay)
         if !(downstream is StdioChannel) { settings.maxInFlight = listener.maxInFlight }
@@ -189,7 +192,7 @@ struct ServePlan {
         let session = ProxySession(
             settings: settings,
             downstream: downstream, upstream: upstream, pipeline: pipeline, log: log, logger: logger,
-            connector: { try target.connect(name: name, logger: logger) }, metrics: metrics)
+            connector: { try current().connect(name: name, logger: logger) }, metrics: metrics)
         onStart(session)
         metrics.sessions(upstream: upstreamName, delta: 1)
         let watch = quarantine.map { quarantine in

@@ -356,6 +356,15 @@ struct RetryClassifierTests {
         }
     }
 
+    @Test("annotations the config sets for a tool outrank the server's when deciding whether it may go twice")
+    func configuredAnnotations() {
+        let read = makeToolCall("API-retrieve-a-page", catalog: catalog)
+        #expect(!RetryClassifier.isSafeToRepeat(read, configured: ["readOnlyHint": false]), "a person said it writes")
+        #expect(RetryClassifier.decide(failure(.connectionLost("reset"), for: read), for: read, now: now, configured: ["destructiveHint": true]) == .done)
+        #expect(RetryClassifier.isSafeToRepeat(write, configured: ["idempotentHint": true]), "a person said repeating it is harmless")
+        #expect(RetryClassifier.isSafeToRepeat(read, configured: ["title": "Read a page"]), "an override of other annotations keeps the server's word")
+    }
+
     @Test("502, 504, lost connections and timeouts are never retried for a write tool")
     func maybeProcessedWrite() {
         let writes = [

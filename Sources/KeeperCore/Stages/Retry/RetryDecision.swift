@@ -18,20 +18,22 @@ public enum RetryClassifier {
     ]
 
     /// Whether sending this exchange twice is harmless: an idempotent method, or a tool that only
-    /// reads or says it is idempotent.
-    public static func isSafeToRepeat(_ exchange: Exchange) -> Bool {
+    /// reads or says it is idempotent. `configured` (the config's `tools.overrides.NAME.annotations`)
+    /// outranks what the server says: a person who marked a tool as writing is never second-guessed.
+    public static func isSafeToRepeat(_ exchange: Exchange, configured: JSONObject = JSONObject()) -> Bool {
         if idempotentMethods.contains(exchange.method) { return true }
         guard exchange.method == "tools/call", let name = exchange.tool else { return false }
         let annotations = exchange.context.tools.tool(named: name)?.annotations
-        if annotations?["idempotentHint"] == true { return true }
-        return ToolPolicy.tier(of: name, annotations: annotations) == .read
+        if (configured["idempotentHint"] ?? annotations?["idempotentHint"]) == true { return true }
+        return ToolPolicy.tier(of: name, annotations: annotations, configured: configured) == .read
     }
 
     /// `reply.notion` when a stage classified the reply already, else `classifier` decides.
     public static func decide(_ reply: Reply, for exchange: Exchange, now: Date,
-                              classifier: NotionOutcomeClassifier = NotionOutcomeClassifier()) -> RetryDecision {
+                              classifier: NotionOutcomeClassifier = NotionOutcomeClassifier(),
+                              configured: JSONObject = JSONObject()) -> RetryDecision {
         if let error = reply.transportError {
-            return decide(error, safeToRepeat: isSafeToRepeat(exchange), now: now)
+            return decide(error, safeToRepeat: isSafeToRepeat(exchange, configured: configured), now: now)
         }
         // Notion's rate limit in any shape a server reports it: Notion did not act, so even a write may go again.
         if exchange.method == "tools/call", let verdict = reply.notion ?? classifier.classify(reply, method: exchange.method, now: now),

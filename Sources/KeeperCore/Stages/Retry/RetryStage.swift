@@ -22,11 +22,14 @@ public struct RetryStage: Stage {
     let random: any RandomSource
     let metrics: KeeperMetrics
     let logger: Logger
+    /// The config's per-tool overrides, whose annotations say which tools are safe to send twice.
+    let tools: ToolSettings
 
     public init(settings: RetrySettings, budget: RetryBudget, clock: any StageClock, random: any RandomSource,
                 metrics: KeeperMetrics, logger: Logger, finalNotionRateLimit: FinalNotionRateLimit = .proxyError,
-                classifier: NotionOutcomeClassifier = NotionOutcomeClassifier()) {
+                classifier: NotionOutcomeClassifier = NotionOutcomeClassifier(), tools: ToolSettings = ToolSettings()) {
         self.settings = settings
+        self.tools = tools
         self.finalNotionRateLimit = finalNotionRateLimit
         self.classifier = classifier
         self.budget = budget
@@ -42,6 +45,7 @@ public struct RetryStage: Stage {
         let rateLimitWait = RateLimitWait(minimum: settings.rateLimitWait, cap: settings.maxDelay)
         let start = clock.now
         var waited = Duration.zero
+        let configured = exchange.tool.flatMap { tools.overrides[$0]?.annotations } ?? JSONObject()
         var attempt = 1
         while true {
             var reply = try await next(exchange)
@@ -49,7 +53,7 @@ public struct RetryStage: Stage {
             if let verdict = reply.notion, verdict.outcome != .success {
                 metrics.notionOutcome(upstream: exchange.upstream, verdict)
             }
-            guard case .retry(let reason, let requested) = RetryClassifier.decide(reply, for: exchange, now: clock.date) else {
+            guard case .retry(let reason, let requested) = RetryClassifier.decide(reply, for: exchange, now: clock.date, configured: configured) else {
                 return annotated(reply, attempts: attempt, waited: waited)
             }
             let rateLimited = RetryClassifier.isRateLimit(reason)
