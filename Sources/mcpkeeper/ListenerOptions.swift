@@ -110,7 +110,8 @@ struct ListenerOptions: ParsableArguments {
                 let current = reloader?.plan ?? plan
                 var started: ProxySession?
                 defer { if let started { reloader?.sessions.remove(started) } }
-                _ = try await current.runSession(downstream: channel, pipeline: pipeline, log: log, metrics: metrics, logger: logger) { session in
+                _ = try await current.runSession(downstream: channel, pipeline: pipeline, log: log, metrics: metrics, logger: logger,
+                                                 reconnectTo: { reloader?.plan.target ?? current.target }) { session in
                     reloader?.sessions.add(session)
                     started = session
                     prober.withLock { state in

@@ -108,7 +108,7 @@ struct ServeCommand: AsyncParsableCommand {
                 try? options.probeLoop(session: session, target: target, whoami: whoami, rules: rules, live: live)
             }
         } else {
-            try await serveStdio(plan: plan, pipeline: pipeline, log: requestLog, metrics: metrics, live: live, sessions: reloader.sessions, logger: logger)
+            try await serveStdio(plan: plan, pipeline: pipeline, log: requestLog, metrics: metrics, live: live, reloader: reloader, logger: logger)
         }
     }
 
@@ -124,7 +124,7 @@ struct ServeCommand: AsyncParsableCommand {
     }
 
     private func serveStdio(plan: ServePlan, pipeline: Pipeline, log: RequestLog?, metrics: KeeperMetrics,
-                            live: MetricsOptions.LiveProbeState, sessions: LiveSessions, logger: Logger) async throws {
+                            live: MetricsOptions.LiveProbeState, reloader: ServeReloader, logger: Logger) async throws {
         let downstream = StdioChannel()
         let stop = StopSignal()
         let signals = ShutdownSignals { signal in
@@ -135,8 +135,10 @@ struct ServeCommand: AsyncParsableCommand {
         let probing = Mutex<Task<Void, Never>?>(nil)
         defer { probing.withLock { $0?.cancel() } }
         do {
-            end = try await plan.runSession(downstream: downstream, pipeline: pipeline, log: log, metrics: metrics, logger: logger) { session in
-                sessions.add(session)
+            // The one session's next link (after an upstream restart) starts the upstream as the config now says.
+            end = try await plan.runSession(downstream: downstream, pipeline: pipeline, log: log, metrics: metrics, logger: logger,
+                                            reconnectTo: { reloader.plan.target }) { session in
+                reloader.sessions.add(session)
                 Task { await stop.onFire { await session.stop() } }
                 let loop = try? metricsOptions.probeLoop(session: session, target: plan.upstreamName, whoami: plan.whoami,
                                                   rules: plan.outcomeRules, live: live)

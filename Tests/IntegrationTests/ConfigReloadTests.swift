@@ -75,6 +75,38 @@ struct ConfigReloadTests {
         }
     }
 
+    @Test("serve --config (stdio): a changed upstream entry starts the session's next link as the file now says, without cutting the open one")
+    func upstreamChangeOnNextLink() async throws {
+        let dir = try temporaryDirectory()
+        let config = dir.appendingPathComponent("serve.json")
+        let (first, second) = (dir.appendingPathComponent("first.jsonl").path, dir.appendingPathComponent("second.jsonl").path)
+        func entry(_ log: String) -> String { #"{"upstreams": {"sb": {"sandbox": {"received_log": "\#(log)"}}}}"# }
+        try Data(entry(first).utf8).write(to: config)
+        let proxy = try ProxyProcess(["serve", "--config", config.path], environment: ["HOME": try temporaryDirectory().path])
+        try await stopping([proxy]) {
+            proxy.request(1, "initialize", initializeParams)
+            _ = try await proxy.response(to: 1)
+            proxy.send(["jsonrpc": "2.0", "method": "notifications/initialized"])
+            try Data(entry(second).utf8).write(to: config)
+            kill(proxy.process.processIdentifier, SIGHUP)
+            try await Self.waitForLog(proxy, "config reloaded")
+            proxy.request(2, "tools/list")
+            _ = try await proxy.response(to: 2)
+            #expect(!FileManager.default.fileExists(atPath: second), "the open link is not cut by the reload")
+
+            let pid = try #require(proxy.stderr.firstMatch(of: /proxying.*pid=(\d+)/).flatMap { Int32($0.1) }, "\(proxy.stderr)")
+            kill(pid, SIGKILL)
+            try await Self.waitForLog(proxy, "upstream reconnected")
+            proxy.request(3, "tools/call", ["name": "API-get-self", "arguments": [:]])
+            let (answer, _) = try await proxy.response(to: 3)
+            #expect(answer["result"] != nil, "\(answer)")
+            let secondLog = (try? String(contentsOfFile: second, encoding: .utf8)) ?? ""
+            #expect(secondLog.contains("API-get-self"), "the new link runs the sandbox the reloaded file describes: \(secondLog)")
+            #expect(!((try? String(contentsOfFile: first, encoding: .utf8)) ?? "").contains("API-get-self"))
+            proxy.closeInput()
+        }
+    }
+
     @Test("serve --listen: a SIGHUP reload keeps the open HTTP session and applies the new policy to its next tools/list")
     func listenReload() async throws {
         let config = try temporaryDirectory().appendingPathComponent("serve.json")
