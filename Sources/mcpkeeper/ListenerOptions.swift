@@ -128,6 +128,7 @@ struct ListenerOptions: ParsableArguments {
                 logger.error("cannot start the upstream for a new session", metadata: ["error": "\(error)"])
             }
         }
+        reloader?.attach(server)
         let signals = ShutdownSignals { signal in
             logger.notice("stopping", metadata: ["signal": "\(signal)"])
             Task { await server.shutdown() }

@@ -12,6 +12,8 @@ final class ServeReloader: Sendable {
     let status = ConfigReloadStatus()
     private let state: Mutex<(plan: ServePlan, log: RequestLog?)>
     private let build: @Sendable () throws -> ServePlan
+    /// The HTTP listener of `serve --listen`, whose limits a reload changes in place.
+    private let listener = Mutex<StreamableHTTPServer?>(nil)
     private let metrics: KeeperMetrics
     private let logger: Logger
 
@@ -21,6 +23,10 @@ final class ServeReloader: Sendable {
         self.build = build
         self.metrics = metrics
         self.logger = logger
+    }
+
+    func attach(_ server: StreamableHTTPServer) {
+        listener.withLock { $0 = server }
     }
 
     /// The plan new sessions start with.
@@ -54,6 +60,7 @@ final class ServeReloader: Sendable {
         }
         stages.replace(with: new.pipeline(log: log, metrics: metrics, logger: logger))
         state.withLock { $0 = (new, log) }
+        if new.listener != old.listener, let server = listener.withLock({ $0 }) { await server.apply(new.listener) }
         status.succeeded()
         let change = ReloadChanges(old: old, new: new)
         logger.notice("config reloaded", metadata: ["applied_now": "\(change.live.joined(separator: ","))",
@@ -96,7 +103,7 @@ struct ReloadChanges {
         if old.listener.maxInFlight != new.listener.maxInFlight { nextSession.append("listener.max_in_flight") }
         var limits = new.listener
         limits.maxInFlight = old.listener.maxInFlight
-        if limits != old.listener { restart.append("listener") }
+        if limits != old.listener { live.append("listener") }
         if old.exposeToNetwork != new.exposeToNetwork { restart.append("listener.expose_to_network") }
         if old.stateDirectory != new.stateDirectory { restart.append("state_dir") }
     }

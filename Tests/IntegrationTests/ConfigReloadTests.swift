@@ -131,6 +131,33 @@ struct ConfigReloadTests {
         }
     }
 
+    @Test("serve --listen: listener limits change in place on SIGHUP: the next request meets the lowered body limit, the open session goes on")
+    func listenerLimitsReload() async throws {
+        let config = try temporaryDirectory().appendingPathComponent("serve.json")
+        try Data(Self.allowAll.utf8).write(to: config)
+        let keyFile = try temporaryDirectory().appendingPathComponent("listener.key").path
+        let proxy = try ProxyProcess(["serve", "--config", config.path, "--listen", "http://127.0.0.1:0", "--key-file", keyFile],
+                                     environment: ["HOME": try temporaryDirectory().path])
+        try await stopping([proxy]) {
+            let url = try await proxy.listeningURL()
+            let key = try String(contentsOfFile: keyFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+            var client = MCPHTTPClient(url: url, bearerKey: key)
+            try await client.initialize()
+            let padded: JSONValue = ["name": "API-post-search", "arguments": ["query": .string(String(repeating: "x", count: 100_000))]]
+            let before = try await client.request(2, "tools/call", padded)
+            #expect(before.status == 200, "100 KB is within the default 4 MiB: \(before.text.prefix(300))")
+
+            try Data(#"{"upstreams": {"sb": {"sandbox": {}}}, "listener": {"max_body_bytes": 65536}}"#.utf8).write(to: config)
+            kill(proxy.process.processIdentifier, SIGHUP)
+            try await Self.waitForLog(proxy, "config reloaded")
+            #expect(proxy.stderr.contains("applied_now=listener"), "\(proxy.stderr)")
+            let refused = try await client.request(3, "tools/call", padded)
+            #expect(refused.status == 413 && refused.text.contains("65536"), "\(refused.text.prefix(300))")
+            let after = try await client.request(4, "tools/list")
+            #expect(after.status == 200 && after.text.contains("API-get-self"), "the session survived the reload: \(after.text.prefix(300))")
+        }
+    }
+
     @Test("monitor: SIGHUP with a new target starts probing it; a broken config keeps the old targets")
     func monitorReload() async throws {
         let config = try temporaryDirectory().appendingPathComponent("monitor.json")

@@ -19,17 +19,23 @@ final class ConnectionRegistry: Sendable {
         var entries: [Int: Entry] = [:]
         var nextID = 1
         var refusing = 0
+        var limit = 1
     }
 
-    let limit: Int
     /// Refused connections kept open just long enough to be answered 503; beyond this many they are
     /// closed unanswered, so a flood of refusals cannot use up descriptors either.
     let refusalLimit: Int
     private let state = Mutex(State())
 
     init(limit: Int, refusalLimit: Int = 32) {
-        self.limit = max(1, limit)
         self.refusalLimit = refusalLimit
+        state.withLock { $0.limit = max(1, limit) }
+    }
+
+    /// The connection limit; a reload may change it (connections over a lowered one are not cut).
+    var limit: Int {
+        get { state.withLock { $0.limit } }
+        set { state.withLock { $0.limit = max(1, newValue) } }
     }
 
     var count: Int { state.withLock { $0.entries.count } }
@@ -45,7 +51,7 @@ final class ConnectionRegistry: Sendable {
     func admit(closing close: @escaping Closer, now: ContinuousClock.Instant = .now) -> Admission {
         let (admission, evicted) = state.withLock { s -> (Admission, Closer?) in
             var evicted: Closer?
-            if s.entries.count >= limit {
+            if s.entries.count >= s.limit {
                 let oldest = s.entries.filter { $0.value.waitingSince != nil }
                     .min { $0.value.waitingSince! < $1.value.waitingSince! }
                 guard let oldest else {

@@ -3,10 +3,10 @@
 /// with no request in flight makes room for a newcomer.
 actor HTTPSessionTable {
     private var sessions: [String: HTTPSessionChannel] = [:]
-    let limit: Int
-    let idleTimeout: Duration
-    let unusedTimeout: Duration
-    let replayBufferBytes: Int
+    private(set) var limit: Int
+    private(set) var idleTimeout: Duration
+    private(set) var unusedTimeout: Duration
+    private(set) var replayBufferBytes: Int
 
     init(limit: Int, idleTimeout: Duration, unusedTimeout: Duration, replayBufferBytes: Int = 8 << 20) {
         self.limit = limit
@@ -16,6 +16,14 @@ actor HTTPSessionTable {
     }
 
     var count: Int { sessions.count }
+
+    /// New limits from a reload: the session cap and expiry apply at once, the replay budget to new sessions.
+    func update(_ limits: ListenerLimits) {
+        limit = limits.maxSessions
+        idleTimeout = limits.sessionIdleTimeout
+        unusedTimeout = limits.unusedSessionTimeout
+        replayBufferBytes = limits.replayBufferBytes
+    }
 
     enum Creation {
         case created(HTTPSessionChannel, evicted: HTTPSessionChannel?)

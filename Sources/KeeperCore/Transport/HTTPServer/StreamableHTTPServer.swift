@@ -26,6 +26,8 @@ public final class StreamableHTTPServer: Sendable {
     let hook: RequestHook?
     let logger: Logger
     private let port = Mutex(0)
+    private let liveLimits: Mutex<ListenerLimits>
+    private let connections = Mutex<ConnectionRegistry?>(nil)
     let handlers = Mutex([String: Task<Void, Never>]())
     /// Created at the first stateless request, and kept for the listener's life.
     let statelessChannel = Mutex<StatelessHTTPChannel?>(nil)
@@ -45,6 +47,7 @@ public final class StreamableHTTPServer: Sendable {
         self.undeliverable = undeliverable
         self.extraRoutes = extraRoutes
         self.settings = settings
+        self.liveLimits = Mutex(settings.limits)
         self.table = HTTPSessionTable(limit: settings.limits.maxSessions, idleTimeout: settings.limits.sessionIdleTimeout,
                                       unusedTimeout: settings.limits.unusedSessionTimeout, replayBufferBytes: settings.limits.replayBufferBytes)
         self.handler = handler
@@ -55,6 +58,17 @@ public final class StreamableHTTPServer: Sendable {
     /// The port actually bound (useful with port 0), once `run` has started listening.
     public var boundPort: Int { port.withLock { $0 } }
 
+    /// The limits in force: those it started with, or the last `apply`.
+    public var limits: ListenerLimits { liveLimits.withLock { $0 } }
+
+    /// Limits from a config reload: new connections get the new deadlines, the next request the body
+    /// limit, the session table its cap and expiry at once. Nothing open is cut.
+    public func apply(_ limits: ListenerLimits) async {
+        liveLimits.withLock { $0 = limits }
+        await table.update(limits)
+        connections.withLock { $0 }?.limit = connectionLimit()
+    }
+
     /// Serves until `shutdown()`; `onListening` gets the bound port.
     public func run(onListening: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {
         let router = Router()
@@ -64,10 +78,11 @@ public final class StreamableHTTPServer: Sendable {
         router.delete(path) { request, _ in await self.delete(request) }
         extraRoutes?(router)
         let connections = ConnectionRegistry(limit: connectionLimit())
+        self.connections.withLock { $0 = connections }
         let app = Application(
             responder: ListenerGuard(settings: settings, boundPort: { self.boundPort }, inner: router.buildResponder()),
             server: .http1(configuration: .init(additionalChannelHandlers: [
-                ConnectionDeadlineHandler(registry: connections, limits: self.settings.limits),
+                ConnectionDeadlineHandler(registry: connections, limits: self.limits),
             ])),
             configuration: .init(address: .hostname(settings.host, port: settings.port), serverName: nil),
             onServerRunning: { channel in
@@ -101,9 +116,9 @@ public final class StreamableHTTPServer: Sendable {
     /// The connection limit, lowered when the process may open too few descriptors for it: sessions'
     /// upstreams, log files and the listener itself need some too.
     private func connectionLimit() -> Int {
-        let wanted = settings.limits.maxConnections
+        let wanted = limits.maxConnections
         guard let descriptors = DescriptorLimit.soft else { return wanted }
-        let affordable = max(8, (descriptors - 64 - 8 * settings.limits.maxSessions) / 2)
+        let affordable = max(8, (descriptors - 64 - 8 * limits.maxSessions) / 2)
         if affordable < wanted {
             logger.warning("lowered the listener's connection limit to fit the open-file limit", metadata: [
                 "max_connections": "\(affordable)", "open_file_limit": "\(descriptors)",
@@ -114,9 +129,8 @@ public final class StreamableHTTPServer: Sendable {
     }
 
     private func expireIdleSessions() async throws {
-        let interval = min(settings.limits.unusedSessionTimeout, settings.limits.sessionIdleTimeout, .seconds(30)) / 2
         while true {
-            try await Task.sleep(for: interval)
+            try await Task.sleep(for: min(limits.unusedSessionTimeout, limits.sessionIdleTimeout, .seconds(30)) / 2)
             let expired = await table.expireIdle()
             if expired > 0 { logger.info("expired idle sessions", metadata: ["count": "\(expired)"]) }
         }
@@ -139,10 +153,10 @@ public final class StreamableHTTPServer: Sendable {
         var body: ByteBuffer
         do {
             var mutable = request
-            body = try await mutable.collectBody(upTo: settings.limits.maxBodyBytes)
+            body = try await mutable.collectBody(upTo: limits.maxBodyBytes)
         } catch is NIOTooManyBytesError {
             return HTTPErrorResponse.make(.contentTooLarge, code: JSONRPCError.invalidRequestCode,
-                                          "Request body exceeds \(settings.limits.maxBodyBytes) bytes; raise listener.max_body_bytes (or --max-body-bytes) if this is intended")
+                                          "Request body exceeds \(limits.maxBodyBytes) bytes; raise listener.max_body_bytes (or --max-body-bytes) if this is intended")
         }
         let bytes = body.readBytes(length: body.readableBytes) ?? []
         if JSONRPCBatch.isBatch(bytes) { return await batch(bytes, request: request) }
@@ -199,7 +213,7 @@ public final class StreamableHTTPServer: Sendable {
         case .full(let retryAfter):
             let seconds = Int((Double(retryAfter.components.seconds) + Double(retryAfter.components.attoseconds) / 1e18).rounded(.up))
             var response = HTTPErrorResponse.make(.serviceUnavailable, code: JSONRPCError.upstreamUnavailableCode,
-                "All \(settings.limits.maxSessions) sessions have requests in flight; retry in \(seconds) s, or raise listener.max_sessions (--max-sessions)",
+                "All \(limits.maxSessions) sessions have requests in flight; retry in \(seconds) s, or raise listener.max_sessions (--max-sessions)",
                 id: message.id)
             response.headers[.retryAfter] = "\(seconds)"
             return response
