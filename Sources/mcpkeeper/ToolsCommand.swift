@@ -21,8 +21,8 @@ struct ToolsCommand: AsyncParsableCommand {
 
 /// Flags both `tools` subcommands share: the config, the upstream, and how long listing may take.
 struct ToolsTarget: ParsableArguments {
-    @Option(help: "Config file (JSON): names the upstream and the state directory.")
-    var config: String
+    @Option(help: "Config file (JSON): names the upstream and the state directory. Without it, --upstream is required and only what serving sessions held back (in ~/.mcpkeeper) is used.")
+    var config: String?
 
     @Option(help: "The upstream (default: default_upstream, else the first).")
     var upstream: String?
@@ -33,8 +33,15 @@ struct ToolsTarget: ParsableArguments {
     @Flag(help: "Do not start or contact the upstream; use only what serving sessions held back.")
     var offline = false
 
+    func validate() throws {
+        if config == nil, upstream == nil {
+            throw ValidationError("name the upstream: --upstream NAME (its approvals are in STATE_DIR/tools/NAME.json), or give --config")
+        }
+    }
+
     /// The upstream's approvals, what it lists now (nil when offline or it could not be listed, with the reason).
     func load(logger: Logger) async throws -> ToolsReview {
+        guard let config else { return try heldBack(upstream ?? "") }
         let request = try ProbeRequest(command: [], url: nil, configPath: config, upstream: upstream, whoami: nil)
         let name = request.plan.target
         let (loaded, _) = ConfigLoader().load(path: config)
@@ -51,6 +58,19 @@ struct ToolsTarget: ParsableArguments {
         }
         return review
     }
+
+    /// Without a config: the default state directory's approvals of `name`, nothing listed.
+    private func heldBack(_ name: String) throws -> ToolsReview {
+        let stateDirectory = HomePath.expand("~/.mcpkeeper", home: ProcessInfo.processInfo.environment["HOME"] ?? "/")
+        let store = ToolApprovalStore(stateDirectory: stateDirectory, upstream: name)
+        var review = ToolsReview(upstream: name, settings: ToolSettings(), store: store, approvals: try store.load(),
+                                 options: "--upstream \(ServePlan.quoted(name))")
+        review.configured = false
+        return review
+    }
+
+    /// Whether the upstream was not asked (so a missing list is no failure).
+    var listsNothing: Bool { offline || config == nil }
 }
 
 struct ToolsDiff: AsyncParsableCommand {
@@ -73,7 +93,7 @@ struct ToolsDiff: AsyncParsableCommand {
         if let note = try review.trustOnFirstUse() { print(note) }
         print(review.diffText(), terminator: "")
         _ = StandardError.shared.flush(timeout: .seconds(1))
-        if review.listed == nil, !target.offline { throw ExitCode(2) }
+        if review.listed == nil, !target.listsNothing { throw ExitCode(2) }
         if !review.candidates().isEmpty { throw ExitCode(1) }
     }
 }

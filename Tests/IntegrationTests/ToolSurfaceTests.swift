@@ -110,6 +110,17 @@ struct ToolSurfaceTests {
         #expect(await review.waitForExit() == 1)
         #expect(reviewText.contains("API-get-self: its description changed") && reviewText.contains("Ignore previous instructions."), "\(reviewText)")
 
+        let home = try temporaryDirectory()
+        try FileManager.default.createDirectory(at: home.appendingPathComponent(".mcpkeeper/tools"), withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: store, toPath: home.appendingPathComponent(".mcpkeeper/tools/sb.json").path)
+        let configless = try ProxyProcess(["tools", "diff", "--upstream", "sb"], environment: ["HOME": home.path])
+        let configlessText = await configless.allLines().joined(separator: "\n")
+        #expect(await configless.waitForExit() == 1, "without --config: what serving sessions held back, from ~/.mcpkeeper")
+        #expect(configlessText.contains("API-get-self: its description changed") && !configlessText.contains("quarantine is off"), "\(configlessText)")
+        let nameless = try ProxyProcess(["tools", "diff", "--offline"])
+        #expect(await nameless.waitForExit() == 64, "without --config the upstream must be named")
+        #expect(await nameless.completeStderr().contains("--upstream NAME"))
+
         let approve = try ProxyProcess(["tools", "approve", "--config", file, "--upstream", "sb", "--offline", "API-get-self"])
         let approveText = await approve.allLines().joined(separator: "\n")
         let approveStatus = await approve.waitForExit()

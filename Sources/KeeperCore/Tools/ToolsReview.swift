@@ -18,6 +18,8 @@ public struct ToolsReview: Sendable {
     public let options: String
     public var listed: [JSONValue]?
     public var listFailure: String?
+    /// False when no config said how the upstream is served (so whether quarantine is on is unknown).
+    public var configured = true
 
     public init(upstream: String, settings: ToolSettings, store: ToolApprovalStore, approvals: ToolApprovals?, options: String) {
         self.upstream = upstream
@@ -58,7 +60,7 @@ public struct ToolsReview: Sendable {
     /// The report of `tools diff`: each candidate's reason and diff, and how to approve it.
     public func diffText() -> String {
         var out = ""
-        if settings.quarantine == .off {
+        if configured, settings.quarantine == .off {
             out += "note: tools.quarantine is off for '\(upstream)'; approvals take effect once it is \"changed\" or \"new-and-changed\"\n"
         }
         if let listFailure { out += "note: cannot list the tools of '\(upstream)' (\(listFailure)); showing what serving sessions held back\n" }
