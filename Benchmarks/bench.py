@@ -373,6 +373,7 @@ class Runner:
         self.args = args
         self.bin = os.path.abspath(args.bin)
         self.mcp_proxy = os.path.abspath(args.mcp_proxy) if args.mcp_proxy and os.path.exists(args.mcp_proxy) else None
+        self.relay = os.path.abspath(args.relay) if args.relay and os.path.exists(args.relay) else None
         self.logdir = os.path.join(ROOT, ".build", "bench-logs")
         os.makedirs(self.logdir, exist_ok=True)
         self.spawned: list[Spawned] = []
@@ -447,13 +448,15 @@ class Arrangement:
     key: str
     label: str
     client: str            # "stdio" or "http"
-    proxy: str | None      # "mcpkeeper", "mcp-proxy" or None (direct)
+    proxy: str | None      # "mcpkeeper", "mcp-proxy", "relay" or None (direct)
     baseline: str | None   # the direct arrangement it is compared with
 
 
 ARRANGEMENTS = [
     Arrangement("direct-stdio", "(a) sandbox direct, stdio", "stdio", None, None),
     Arrangement("direct-http", "(a') sandbox direct, HTTP", "http", None, None),
+    # The floor: a C program that only copies bytes between the pipes (Benchmarks/relay.c).
+    Arrangement("relay-stdio-stdio", "(r) bare relay stdio->stdio", "stdio", "relay", "direct-stdio"),
     Arrangement("keeper-stdio-stdio", "(b) mcpkeeper stdio->stdio", "stdio", "mcpkeeper", "direct-stdio"),
     Arrangement("keeper-http-stdio", "(c) mcpkeeper HTTP->stdio", "http", "mcpkeeper", "direct-stdio"),
     Arrangement("keeper-stdio-http", "(d) mcpkeeper stdio->HTTP", "stdio", "mcpkeeper", "direct-http"),
@@ -487,6 +490,8 @@ class Setup:
             self.http_port = free_port()
             self.measured = await r.spawn(a.key, sandbox + ["--listen", f"http://127.0.0.1:{self.http_port}"], stdio=False)
             await r.wait_port(self.http_port, self.measured)
+        elif a.key == "relay-stdio-stdio":
+            self.stdio = self.measured = await r.spawn(a.key, [r.relay, "--", *sandbox], stdio=True)
         elif a.key == "keeper-stdio-stdio":
             self.stdio = self.measured = await r.spawn(a.key, [r.bin, "serve", *self.keeper_extra, "--", *sandbox], stdio=True,
                                                         prefix=self.proxy_prefix)
@@ -649,6 +654,15 @@ def markdown(results: dict) -> str:
                    f"{fmt(c['p99_us'])} | {fmt(added50)} | {fmt(added99)} | {fmt(c['rps'])} | {proc_cpu} | {proc_rss} | "
                    f"{fmt(c['client_cpu_s_per_1k'], 3)} |")
     out.append("")
+    for tool in (SMALL_TOOL, BIG_TOOL):
+        for conc in (1, 16):
+            k, r, d = (by.get((key, tool, conc)) for key in ("keeper-stdio-stdio", "relay-stdio-stdio", "direct-stdio"))
+            if k and r and d and r["p50_us"] > d["p50_us"]:
+                ratio = (k["p50_us"] - d["p50_us"]) / (r["p50_us"] - d["p50_us"])
+                out.append(f"stdio->stdio, {'50 KB' if tool == BIG_TOOL else 'small'}, concurrency {conc}: mcpkeeper adds "
+                           f"{fmt(k['p50_us'] - d['p50_us'])} µs at p50, the bare relay {fmt(r['p50_us'] - d['p50_us'])} µs: "
+                           f"{fmt(ratio, 1)}x the floor.")
+    out.append("")
     ratios = results.get("ratios", [])
     if ratios:
         out.append("Added p50 latency, mcp-proxy over mcpkeeper, same arrangement and load:")
@@ -710,6 +724,9 @@ async def full(args: argparse.Namespace) -> int:
         if runner.mcp_proxy is None:
             print("mcp-proxy not found: skipping its arrangements (run Benchmarks/run.sh to install it)", file=sys.stderr)
             chosen = [a for a in chosen if a.proxy != "mcp-proxy"]
+        if runner.relay is None:
+            print("the bare relay is not built: skipping it (run Benchmarks/run.sh to build it)", file=sys.stderr)
+            chosen = [a for a in chosen if a.proxy != "relay"]
         for a in chosen:
             for tool, total in ((SMALL_TOOL, args.requests), (BIG_TOOL, args.big_requests)):
                 for conc in (int(c) for c in args.concurrency.split(",")):
@@ -903,6 +920,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--bin", default=os.path.join(ROOT, ".build", "release", "mcpkeeper"), help="the mcpkeeper binary")
     parser.add_argument("--mcp-proxy", default=os.path.join(ROOT, ".build", "bench-venv", "bin", "mcp-proxy"))
+    parser.add_argument("--relay", default=os.path.join(ROOT, ".build", "bench-relay"), help="the bare relay (Benchmarks/relay.c)")
     parser.add_argument("--requests", type=int, default=2000, help="small calls per row")
     parser.add_argument("--big-requests", type=int, default=1000, help="50 KB calls per row")
     parser.add_argument("--warmup", type=int, default=200)

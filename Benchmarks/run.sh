@@ -25,4 +25,6 @@ if [[ ! -x "$VENV/bin/mcp-proxy" ]] || [[ "$("$VENV/bin/pip" show mcp-proxy 2>/d
     "$VENV/bin/pip" install -q "mcp-proxy==$MCP_PROXY_VERSION"
 fi
 swift build -c release --product mcpkeeper --scratch-path "$SCRATCH"
-exec "$PYTHON" Benchmarks/bench.py --bin "$SCRATCH/release/mcpkeeper" --mcp-proxy "$VENV/bin/mcp-proxy" "$@"
+# The bare relay: the floor a stdio proxy cannot go below on this machine.
+cc -O2 -Wall -o .build/bench-relay Benchmarks/relay.c
+exec "$PYTHON" Benchmarks/bench.py --bin "$SCRATCH/release/mcpkeeper" --mcp-proxy "$VENV/bin/mcp-proxy" --relay .build/bench-relay "$@"
