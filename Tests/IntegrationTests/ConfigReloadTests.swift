@@ -26,6 +26,22 @@ struct ConfigReloadTests {
         }
     }
 
+    /// `serve --config --listen` with every tool allowed, and an initialized HTTP session to it.
+    static func listening(_ body: (URL, ProxyProcess, MCPHTTPClient) async throws -> Void) async throws {
+        let config = try temporaryDirectory().appendingPathComponent("serve.json")
+        try Data(allowAll.utf8).write(to: config)
+        let keyFile = try temporaryDirectory().appendingPathComponent("listener.key").path
+        let proxy = try ProxyProcess(["serve", "--config", config.path, "--listen", "http://127.0.0.1:0", "--key-file", keyFile],
+                                     environment: ["HOME": try temporaryDirectory().path])
+        try await stopping([proxy]) {
+            let url = try await proxy.listeningURL()
+            let key = try String(contentsOfFile: keyFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+            var client = MCPHTTPClient(url: url, bearerKey: key)
+            try await client.initialize()
+            try await body(config, proxy, client)
+        }
+    }
+
     @Test("serve --config: a policy that denies a tool, reloaded by SIGHUP, hides it from the same session's next tools/list after list_changed; a broken config then changes nothing")
     func policyReload() async throws {
         let config = try temporaryDirectory().appendingPathComponent("serve.json")
@@ -109,16 +125,7 @@ struct ConfigReloadTests {
 
     @Test("serve --listen: a SIGHUP reload keeps the open HTTP session and applies the new policy to its next tools/list")
     func listenReload() async throws {
-        let config = try temporaryDirectory().appendingPathComponent("serve.json")
-        try Data(Self.allowAll.utf8).write(to: config)
-        let keyFile = try temporaryDirectory().appendingPathComponent("listener.key").path
-        let proxy = try ProxyProcess(["serve", "--config", config.path, "--listen", "http://127.0.0.1:0", "--key-file", keyFile],
-                                     environment: ["HOME": try temporaryDirectory().path])
-        try await stopping([proxy]) {
-            let url = try await proxy.listeningURL()
-            let key = try String(contentsOfFile: keyFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
-            var client = MCPHTTPClient(url: url, bearerKey: key)
-            try await client.initialize()
+        try await Self.listening { config, proxy, client in
             let before = try await client.request(2, "tools/list")
             #expect(before.text.contains("API-post-search"), "\(before.text)")
             try Data(Self.denySearch.utf8).write(to: config)
@@ -133,16 +140,7 @@ struct ConfigReloadTests {
 
     @Test("serve --listen: listener limits change in place on SIGHUP: the next request meets the lowered body limit, the open session goes on")
     func listenerLimitsReload() async throws {
-        let config = try temporaryDirectory().appendingPathComponent("serve.json")
-        try Data(Self.allowAll.utf8).write(to: config)
-        let keyFile = try temporaryDirectory().appendingPathComponent("listener.key").path
-        let proxy = try ProxyProcess(["serve", "--config", config.path, "--listen", "http://127.0.0.1:0", "--key-file", keyFile],
-                                     environment: ["HOME": try temporaryDirectory().path])
-        try await stopping([proxy]) {
-            let url = try await proxy.listeningURL()
-            let key = try String(contentsOfFile: keyFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
-            var client = MCPHTTPClient(url: url, bearerKey: key)
-            try await client.initialize()
+        try await Self.listening { config, proxy, client in
             let padded: JSONValue = ["name": "API-post-search", "arguments": ["query": .string(String(repeating: "x", count: 100_000))]]
             let before = try await client.request(2, "tools/call", padded)
             #expect(before.status == 200, "100 KB is within the default 4 MiB: \(before.text.prefix(300))")
