@@ -29,8 +29,8 @@ struct DoctorCommand: AsyncParsableCommand {
     @Option(help: "Output: text (one line per check) or json.")
     var format: Format = .text
 
-    @Option(help: "Give each server this long to answer its probe, e.g. 10s (default: the config's probe.timeout, else 10s).")
-    var timeout: String?
+    @Option(help: "Give each server this long to answer its probe, e.g. 10s (default: the config's probe.timeout, else 10s).", transform: DurationFlag.parse)
+    var timeout: Duration?
 
     @Flag(help: "Do not start or contact any server; check files and settings only.")
     var noProbe = false
@@ -52,7 +52,7 @@ struct DoctorCommand: AsyncParsableCommand {
         }
         doctor.clientFile = file
         doctor.probes = !noProbe
-        doctor.probeTimeout = try DurationFlag.parse(timeout, flag: "--timeout")
+        doctor.probeTimeout = timeout
         let report = await doctor.run()
         // Probe failures quote what the servers answered, which may echo a token mcpkeeper holds.
         let scrubber = SecretScrubber.shared

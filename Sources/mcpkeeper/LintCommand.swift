@@ -30,8 +30,8 @@ struct LintCommand: AsyncParsableCommand {
     @Option(help: "Output: text (one line per problem) or json.")
     var format: Format = .text
 
-    @Option(help: "Give up (exit 2) after this long, e.g. 10s.")
-    var timeout: String?
+    @Option(help: "Give up (exit 2) after this long, e.g. 10s.", transform: DurationFlag.parse)
+    var timeout: Duration?
 
     @OptionGroup var diagnostics: DiagnosticOptions
 
@@ -44,7 +44,7 @@ struct LintCommand: AsyncParsableCommand {
         let logger = diagnostics.bootstrap(label: "mcpkeeper")
         ShutdownSignals.ignoreBrokenPipes()
         let request = try ProbeRequest(command: command, url: url, configPath: config, upstream: upstream, whoami: nil)
-        let limit = try DurationFlag.parse(timeout, flag: "--timeout") ?? request.timeout
+        let limit = timeout ?? request.timeout
         let tools: [JSONValue]
         do {
             tools = try await ToolLister(logger: logger).list(request.plan.upstream, name: request.plan.target, timeout: limit)

@@ -21,11 +21,11 @@ struct ListenerOptions: ParsableArguments {
     @Option(help: "At most this many client sessions at once (each has its own upstream; default 16, config listener.max_sessions).")
     var maxSessions: Int?
 
-    @Option(help: "End a session after this long without traffic, e.g. 30m (config listener.session_idle_timeout).")
-    var idleTimeout: String?
+    @Option(help: "End a session after this long without traffic, e.g. 30m (config listener.session_idle_timeout).", transform: DurationFlag.parse)
+    var idleTimeout: Duration?
 
-    @Option(help: "End a session whose handshake never completed, or that was never used after it, after this long, e.g. 60s (config listener.unused_session_timeout).")
-    var unusedSessionTimeout: String?
+    @Option(help: "End a session whose handshake never completed, or that was never used after it, after this long, e.g. 60s (config listener.unused_session_timeout).", transform: DurationFlag.parse)
+    var unusedSessionTimeout: Duration?
 
     @Option(help: "Largest request body accepted, in bytes (default 4 MiB, config listener.max_body_bytes).")
     var maxBodyBytes: Int?
@@ -33,14 +33,14 @@ struct ListenerOptions: ParsableArguments {
     @Option(help: "At most this many open connections (default 256, config listener.max_connections); idle ones make room first.")
     var maxConnections: Int?
 
-    @Option(help: "A connection must send a complete request head within this long, e.g. 10s (config listener.head_timeout).")
-    var headTimeout: String?
+    @Option(help: "A connection must send a complete request head within this long, e.g. 10s (config listener.head_timeout).", transform: DurationFlag.parse)
+    var headTimeout: Duration?
 
-    @Option(help: "Longest pause inside a request body, e.g. 10s (config listener.body_timeout).")
-    var bodyTimeout: String?
+    @Option(help: "Longest pause inside a request body, e.g. 10s (config listener.body_timeout).", transform: DurationFlag.parse)
+    var bodyTimeout: Duration?
 
-    @Option(help: "Close a keep-alive connection idle this long, e.g. 30s (config listener.keepalive_timeout).")
-    var keepaliveTimeout: String?
+    @Option(help: "Close a keep-alive connection idle this long, e.g. 30s (config listener.keepalive_timeout).", transform: DurationFlag.parse)
+    var keepaliveTimeout: Duration?
 
     @Option(help: "Requests of one session waiting for answers at once (default 64, config listener.max_in_flight); more are refused.")
     var maxInFlight: Int?
@@ -51,16 +51,17 @@ struct ListenerOptions: ParsableArguments {
     @Flag(help: "Allow --listen on an address other machines can reach (config listener.expose_to_network); anyone with the key can then use the upstream's credentials.")
     var exposeToNetwork = false
 
-    @Option(help: "MCP 2026-07-28 clients: a comment line on open SSE streams this often, e.g. 15s; it keeps idle subscriptions open and notices a client that left (which cancels its request).")
-    var sseKeepalive = "15s"
+    @Option(help: "MCP 2026-07-28 clients: a comment line on open SSE streams this often (default 15s); it keeps idle subscriptions open and notices a client that left (which cancels its request).",
+            transform: DurationFlag.parse)
+    var sseKeepalive: Duration = .seconds(15)
 
     func settings(listen: String, plan: ServePlan, logger: Logger) throws -> HTTPListenerSettings {
         var settings = try HTTPListenerSettings(listen: listen)
-        settings.limits = try limits(base: plan.listener)
+        settings.limits = limits(base: plan.listener)
         settings.exposeToNetwork = exposeToNetwork || plan.exposeToNetwork
         settings.allowedOrigins = allowOrigin
         settings.servedEras = .dual
-        settings.sseKeepAlive = try DurationFlag.parse(sseKeepalive, flag: "--sse-keepalive") ?? settings.sseKeepAlive
+        settings.sseKeepAlive = sseKeepalive
         settings.supportedVersions = MCPProtocolVersion.allCases.reversed().map(\.rawValue)
         if !noAuth {
             let path = keyFile ?? "\(plan.stateDirectory)/listener.key"
@@ -74,25 +75,28 @@ struct ListenerOptions: ParsableArguments {
         return settings
     }
 
-    func limits(base: ListenerLimits) throws -> ListenerLimits {
-        var limits = base
+    func validate() throws {
         for (value, flag) in [(maxSessions, "--max-sessions"), (maxBodyBytes, "--max-body-bytes"), (maxConnections, "--max-connections"),
                               (maxInFlight, "--max-in-flight")] where (value ?? 1) < 1 {
             throw ValidationError("\(flag): expected a whole number of at least 1")
         }
+        if let replayBufferBytes, replayBufferBytes < 0 {
+            throw ValidationError("--replay-buffer-bytes: expected a whole number of bytes, 0 or more")
+        }
+    }
+
+    func limits(base: ListenerLimits) -> ListenerLimits {
+        var limits = base
         limits.maxSessions = maxSessions ?? limits.maxSessions
         limits.maxBodyBytes = maxBodyBytes ?? limits.maxBodyBytes
         limits.maxConnections = maxConnections ?? limits.maxConnections
         limits.maxInFlight = maxInFlight ?? limits.maxInFlight
-        limits.replayBufferBytes = try replayBufferBytes.map { bytes in
-            guard bytes >= 0 else { throw ValidationError("--replay-buffer-bytes: expected a whole number of bytes, 0 or more") }
-            return bytes
-        } ?? limits.replayBufferBytes
-        limits.sessionIdleTimeout = try DurationFlag.parse(idleTimeout, flag: "--idle-timeout") ?? limits.sessionIdleTimeout
-        limits.unusedSessionTimeout = try DurationFlag.parse(unusedSessionTimeout, flag: "--unused-session-timeout") ?? limits.unusedSessionTimeout
-        limits.headTimeout = try DurationFlag.parse(headTimeout, flag: "--head-timeout") ?? limits.headTimeout
-        limits.bodyTimeout = try DurationFlag.parse(bodyTimeout, flag: "--body-timeout") ?? limits.bodyTimeout
-        limits.keepAliveTimeout = try DurationFlag.parse(keepaliveTimeout, flag: "--keepalive-timeout") ?? limits.keepAliveTimeout
+        limits.replayBufferBytes = replayBufferBytes ?? limits.replayBufferBytes
+        limits.sessionIdleTimeout = idleTimeout ?? limits.sessionIdleTimeout
+        limits.unusedSessionTimeout = unusedSessionTimeout ?? limits.unusedSessionTimeout
+        limits.headTimeout = headTimeout ?? limits.headTimeout
+        limits.bodyTimeout = bodyTimeout ?? limits.bodyTimeout
+        limits.keepAliveTimeout = keepaliveTimeout ?? limits.keepAliveTimeout
         return limits
     }
 

@@ -10,11 +10,11 @@ struct MetricsOptions: ParsableArguments {
     @Option(help: "Serve Prometheus metrics at http://ADDRESS/metrics, e.g. 127.0.0.1:9465.")
     var metrics: String?
 
-    @Option(help: "With --metrics, probe the upstream over the live session this often (tools/list and whoami), e.g. 60s.")
-    var probeInterval: String?
+    @Option(help: "With --metrics, probe the upstream over the live session this often (tools/list and whoami), e.g. 60s.",
+            transform: DurationFlag.parse)
+    var probeInterval: Duration?
 
     func validate() throws {
-        _ = try DurationFlag.parse(probeInterval, flag: "--probe-interval")
         if let metrics {
             do { _ = try MetricsServer.address(metrics) } catch { throw ValidationError("--metrics: \(error)") }
         }
@@ -73,8 +73,8 @@ struct MetricsOptions: ParsableArguments {
     /// Probes over `session` every interval until cancelled.
     /// `rules`: the upstream's own `outcome_rules`, so the live probe judges answers as serve does.
     func probeLoop(session: ProxySession, target: String, whoami: String?, rules: [NotionOutcomeRule],
-                   live: LiveProbeState) throws -> Task<Void, Never>? {
-        guard metrics != nil, let interval = try DurationFlag.parse(probeInterval, flag: "--probe-interval") else { return nil }
+                   live: LiveProbeState) -> Task<Void, Never>? {
+        guard metrics != nil, let interval = probeInterval else { return nil }
         let prober = LiveProbe(target: target, whoami: whoami, classifier: NotionOutcomeClassifier(rules: rules))
         return Task {
             while !Task.isCancelled {

@@ -17,14 +17,14 @@ struct SandboxCommand: AsyncParsableCommand {
         """
     )
 
-    @Option(help: "Delay before answering each tools/call, e.g. 50ms.")
-    var latency: String?
+    @Option(help: "Delay before answering each tools/call, e.g. 50ms.", transform: DurationFlag.parse)
+    var latency: Duration?
 
     @Option(help: "Share of tools/call answered with Notion's 429 rate_limited error, 0 to 1.")
     var rateLimitRatio: Double = 0
 
-    @Option(help: "The wait the rate-limit error announces, e.g. 1s.")
-    var retryAfter: String?
+    @Option(help: "The wait the rate-limit error announces, e.g. 1s.", transform: DurationFlag.parse)
+    var retryAfter: Duration?
 
     @Option(help: "Exit abruptly during this tools/call (1-based).")
     var crashAfter: Int?
@@ -36,7 +36,7 @@ struct SandboxCommand: AsyncParsableCommand {
     var faultState: String?
 
     @Option(help: "Where the crash happens: before-apply or after-apply (the write is applied, the answer lost).")
-    var crashPoint: String = SandboxOptions.CrashPoint.afterApply.rawValue
+    var crashPoint: SandboxOptions.CrashPoint = .afterApply
 
     @Option(help: "Write a malformed line before the answer to this request (1-based).")
     var malformedAfter: Int?
@@ -76,10 +76,10 @@ struct SandboxCommand: AsyncParsableCommand {
 
     @Option(name: .customLong("protocol"),
             help: "MCP era to speak: legacy (initialize handshake, up to 2025-11-25), modern (stateless 2026-07-28) or dual (both).")
-    var protocolEra: String = ServedEras.legacy.rawValue
+    var protocolEra: ServedEras = .legacy
 
     @Option(help: "How Notion's errors are reported: official (Notion's error object as the text), nested-json (under \"details\", FastMCP style), plain-text (\"Status: 429\" text, isError, Notion's body in structuredContent) or hosted (Notion's hosted server: isError, structuredContent.error).")
-    var dialect: String = SandboxDialect.official.rawValue
+    var dialect: SandboxDialect = .official
 
     @Flag(help: "MCP 2026-07-28: put serverInfo in the _meta of server/discover's result only, not of every result.")
     var serverInfoOnlyOnDiscover = false
@@ -108,49 +108,73 @@ struct SandboxCommand: AsyncParsableCommand {
     @Option(help: "HTTP: a session expires (404) at its Nth request.")
     var sessionExpireAfter: Int?
 
-    @Option(help: "HTTP: a session expires (404) once this old, e.g. 30s.")
-    var sessionTtl: String?
+    @Option(help: "HTTP: a session expires (404) once this old, e.g. 30s.", transform: DurationFlag.parse)
+    var sessionTtl: Duration?
 
     @Option(help: "HTTP: cut each POST's SSE response after this many events (the client resumes with Last-Event-ID).")
     var cutStreamAfter: Int?
 
-    @Option(help: "HTTP, modern era: a comment line on open SSE streams this often, e.g. 15s (a client that left is noticed at the next one, and its request cancelled).")
-    var sseKeepalive = "15s"
+    @Option(help: "HTTP, modern era: a comment line on open SSE streams this often (default 15s; a client that left is noticed at the next one, and its request cancelled).",
+            transform: DurationFlag.parse)
+    var sseKeepalive: Duration = .seconds(15)
 
     @Flag(help: "HTTP: require OAuth access tokens on the MCP endpoint and serve a test authorization server beside it (registration, PKCE, refresh rotation).")
     var oauth = false
 
-    @Option(help: "OAuth: access tokens expire after this long, e.g. 60s (default 1h).")
-    var accessTokenTtl: String?
+    @Option(help: "OAuth: access tokens expire after this long, e.g. 60s (default 1h).", transform: DurationFlag.parse)
+    var accessTokenTtl: Duration?
 
-    @Option(help: "OAuth: refresh tokens expire after this long, e.g. 1h (default 24h).")
-    var refreshTokenTtl: String?
+    @Option(help: "OAuth: refresh tokens expire after this long, e.g. 1h (default 24h).", transform: DurationFlag.parse)
+    var refreshTokenTtl: Duration?
 
     @Option(help: "OAuth: access tokens need this scope on the MCP endpoint (403 insufficient_scope otherwise).")
     var requireScope: String?
 
     @OptionGroup var diagnostics: DiagnosticOptions
 
-    func options() throws -> SandboxOptions {
-        var options = SandboxOptions()
-        options.latency = try DurationFlag.parse(latency, flag: "--latency") ?? options.latency
-        options.retryAfter = try DurationFlag.parse(retryAfter, flag: "--retry-after") ?? options.retryAfter
-        guard (0...1).contains(rateLimitRatio) else { throw ValidationError("--rate-limit-ratio: expected a number from 0 to 1") }
-        guard let point = SandboxOptions.CrashPoint(rawValue: crashPoint) else {
-            throw ValidationError("--crash-point: expected before-apply or after-apply")
+    /// What the parser cannot check by a value's type: ranges, and flags that need or exclude others.
+    func validate() throws {
+        for (ratio, flag) in [(rateLimitRatio, "--rate-limit-ratio"), (crashRatio, "--crash-ratio")] where !(0...1).contains(ratio) {
+            throw ValidationError("\(flag): expected a number from 0 to 1")
         }
-        options.rateLimitRatio = rateLimitRatio
-        options.crashAfter = crashAfter
-        guard (0...1).contains(crashRatio) else { throw ValidationError("--crash-ratio: expected a number from 0 to 1") }
-        options.crashRatio = crashRatio
-        options.faultState = faultState
-        options.crashPoint = point
-        options.malformedAfter = malformedAfter
-        options.invalidResultAfter = invalidResultAfter
-        options.invalidToken = invalidToken
         if let notionError, !NotionErrorHints.codes.contains(notionError) {
             throw ValidationError("--notion-error: expected one of \(NotionErrorHints.codes.joined(separator: ", "))")
         }
+        guard (0...1).contains(http429Ratio), (0...1).contains(http503Ratio), http429Ratio + http503Ratio <= 1 else {
+            throw ValidationError("--http-429-ratio and --http-503-ratio: expected numbers from 0 to 1 that add up to at most 1")
+        }
+        try validateOAuth()
+    }
+
+    private func validateOAuth() throws {
+        guard oauth else {
+            if accessTokenTtl != nil || refreshTokenTtl != nil || requireScope != nil {
+                throw ValidationError("--access-token-ttl, --refresh-token-ttl and --require-scope need --oauth")
+            }
+            return
+        }
+        guard listen != nil else { throw ValidationError("--oauth needs --listen: OAuth is an HTTP mode") }
+        guard authToken == nil else { throw ValidationError("--oauth and --auth-token exclude each other: choose one way to authenticate") }
+        for (flag, ttl) in [("--access-token-ttl", accessTokenTtl), ("--refresh-token-ttl", refreshTokenTtl)] where ttl == .zero {
+            throw ValidationError("\(flag): expected a duration longer than zero")
+        }
+        if let requireScope, requireScope.split(separator: " ").isEmpty {
+            throw ValidationError("--require-scope: expected a scope such as notion:write")
+        }
+    }
+
+    func options() -> SandboxOptions {
+        var options = SandboxOptions()
+        options.latency = latency ?? options.latency
+        options.retryAfter = retryAfter ?? options.retryAfter
+        options.rateLimitRatio = rateLimitRatio
+        options.crashAfter = crashAfter
+        options.crashRatio = crashRatio
+        options.faultState = faultState
+        options.crashPoint = crashPoint
+        options.malformedAfter = malformedAfter
+        options.invalidResultAfter = invalidResultAfter
+        options.invalidToken = invalidToken
         options.notionError = notionError
         options.seed = seed
         options.writeLog = writeLog
@@ -162,58 +186,35 @@ struct SandboxCommand: AsyncParsableCommand {
         options.serverInfoOnlyOnDiscover = serverInfoOnlyOnDiscover
         options.floodNotifications = flood
         options.bigResultBytes = bigResultBytes
-        guard let era = ServedEras(rawValue: protocolEra) else {
-            throw ValidationError("--protocol: expected legacy, modern or dual, got \"\(protocolEra)\"")
-        }
-        options.protocolEra = era
-        guard let chosen = SandboxDialect(rawValue: dialect) else {
-            throw ValidationError("--dialect: expected one of \(SandboxDialect.allCases.map(\.rawValue).joined(separator: ", ")), got \"\(dialect)\"")
-        }
-        options.dialect = chosen
+        options.protocolEra = protocolEra
+        options.dialect = dialect
         return options
     }
 
-    func httpFaults() throws -> SandboxHTTPFaultOptions {
+    func httpFaults() -> SandboxHTTPFaultOptions {
         var faults = SandboxHTTPFaultOptions()
-        guard (0...1).contains(http429Ratio), (0...1).contains(http503Ratio), http429Ratio + http503Ratio <= 1 else {
-            throw ValidationError("--http-429-ratio and --http-503-ratio: expected numbers from 0 to 1 that add up to at most 1")
-        }
         faults.rateLimitRatio = http429Ratio
         faults.unavailableRatio = http503Ratio
-        faults.retryAfterSeconds = Int((try options().retryAfter.milliseconds / 1000).rounded(.up))
+        faults.retryAfterSeconds = Int((options().retryAfter.milliseconds / 1000).rounded(.up))
         faults.retryAfterAsDate = retryAfterDate
         faults.sessionExpiresAfter = sessionExpireAfter
-        faults.sessionLifetime = try DurationFlag.parse(sessionTtl, flag: "--session-ttl")
+        faults.sessionLifetime = sessionTtl
         faults.garbageToolCalls = httpGarbageCalls
         faults.seed = seed
         return faults
     }
 
-    func oauthOptions() throws -> SandboxOAuthOptions? {
-        guard oauth else {
-            if accessTokenTtl != nil || refreshTokenTtl != nil || requireScope != nil {
-                throw ValidationError("--access-token-ttl, --refresh-token-ttl and --require-scope need --oauth")
-            }
-            return nil
-        }
-        guard listen != nil else { throw ValidationError("--oauth needs --listen: OAuth is an HTTP mode") }
-        guard authToken == nil else { throw ValidationError("--oauth and --auth-token exclude each other: choose one way to authenticate") }
+    func oauthOptions() -> SandboxOAuthOptions? {
+        guard oauth else { return nil }
         var options = SandboxOAuthOptions()
-        for (flag, text, keyPath) in [("--access-token-ttl", accessTokenTtl, \SandboxOAuthOptions.accessTokenLifetime),
-                                      ("--refresh-token-ttl", refreshTokenTtl, \SandboxOAuthOptions.refreshTokenLifetime)] {
-            guard let ttl = try DurationFlag.parse(text, flag: flag) else { continue }
-            guard ttl > .zero else { throw ValidationError("\(flag): expected a duration longer than zero, got \"\(text ?? "")\"") }
-            options[keyPath: keyPath] = ttl
-        }
-        if let requireScope {
-            options.requiredScopes = requireScope.split(separator: " ").map(String.init)
-            guard !options.requiredScopes.isEmpty else { throw ValidationError("--require-scope: expected a scope such as notion:write") }
-        }
+        options.accessTokenLifetime = accessTokenTtl ?? options.accessTokenLifetime
+        options.refreshTokenLifetime = refreshTokenTtl ?? options.refreshTokenLifetime
+        if let requireScope { options.requiredScopes = requireScope.split(separator: " ").map(String.init) }
         return options
     }
 
     func run() async throws {
-        let options = try options()
+        let options = options()
         let logger = diagnostics.bootstrap(label: "sandbox")
         ShutdownSignals.ignoreBrokenPipes()
         if let listen {
@@ -230,7 +231,7 @@ struct SandboxCommand: AsyncParsableCommand {
         var settings = try HTTPListenerSettings(listen: listen)
         settings.bearerKey = authToken
         settings.cutStreamsAfterEvents = cutStreamAfter
-        settings.sseKeepAlive = try DurationFlag.parse(sseKeepalive, flag: "--sse-keepalive") ?? settings.sseKeepAlive
+        settings.sseKeepAlive = sseKeepalive
         settings.limits.maxSessions = 1000
         settings.limits.maxConnections = 1000
         // Test clients of the sandbox may hold a fresh session unused for long; only idleness ends one.
@@ -239,7 +240,7 @@ struct SandboxCommand: AsyncParsableCommand {
         settings.servedEras = options.protocolEra
         let address = SandboxOAuthAddress(host: settings.host, mcpPath: settings.path)
         var oauthRoutes: StreamableHTTPServer.RouteInstaller?
-        if let oauthOptions = try oauthOptions() {
+        if let oauthOptions = oauthOptions() {
             let authorization = SandboxOAuthServer(options: oauthOptions)
             settings.authorizer = SandboxOAuthAuthorizer(server: authorization, address: address)
             let routes = SandboxOAuthRoutes(server: authorization, address: address)
@@ -248,7 +249,7 @@ struct SandboxCommand: AsyncParsableCommand {
         }
         try settings.checkExposure(flag: nil)
         let state = try SandboxState(options: options, logger: logger)
-        let faults = SandboxHTTPFaults(options: try httpFaults())
+        let faults = SandboxHTTPFaults(options: httpFaults())
         let server = StreamableHTTPServer(settings: settings, logger: logger, hook: { message, session in
             faults.decide(message, session: session)
         }, extraRoutes: oauthRoutes) { channel in
@@ -263,3 +264,7 @@ struct SandboxCommand: AsyncParsableCommand {
         withExtendedLifetime(signals) {}
     }
 }
+
+extension SandboxOptions.CrashPoint: ExpressibleByArgument {}
+extension ServedEras: ExpressibleByArgument {}
+extension SandboxDialect: ExpressibleByArgument {}

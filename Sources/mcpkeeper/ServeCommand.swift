@@ -29,7 +29,7 @@ struct ServeCommand: AsyncParsableCommand {
     var url: String?
 
     @Option(help: "With --url: auto (Streamable HTTP, else HTTP+SSE), streamable-http, or sse (the 2024-11-05 transport).")
-    var transport: String?
+    var transport: HTTPUpstreamSettings.Transport?
 
     @Option(help: "With --url: send this header upstream, as \"Name: value\" (repeatable).")
     var header: [String] = []
@@ -40,11 +40,12 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Write the request log (JSONL) here; overrides the config's log.path.")
     var log: String?
 
-    @Option(help: "How long the upstream gets to exit after EOF, and again after SIGTERM, e.g. 2s.")
-    var shutdownGrace: String?
+    @Option(help: "How long the upstream gets to exit after EOF, and again after SIGTERM, e.g. 2s.", transform: DurationFlag.parse)
+    var shutdownGrace: Duration?
 
-    @Option(help: "How long the upstream may take to answer a request before it is cancelled and the client told, e.g. 60s; each progress notification restarts it (config timeouts.request).")
-    var requestTimeout: String?
+    @Option(help: "How long the upstream may take to answer a request before it is cancelled and the client told, e.g. 60s; each progress notification restarts it (config timeouts.request).",
+            transform: DurationFlag.parse)
+    var requestTimeout: Duration?
 
     @Flag(help: "Hide and refuse every tool that is not read-only (policy tier \"read\").")
     var readOnly = false
@@ -63,6 +64,12 @@ struct ServeCommand: AsyncParsableCommand {
 
     @Argument(parsing: .postTerminator, help: "The upstream command and its arguments, after `--`.")
     var command: [String] = []
+
+    func validate() throws {
+        if !header.isEmpty, url == nil {
+            throw ValidationError("--header only applies with --url; headers of a config upstream go in its \"headers\"")
+        }
+    }
 
     func run() async throws {
         let logger = diagnostics.bootstrap(label: "mcpkeeper")
@@ -105,7 +112,7 @@ struct ServeCommand: AsyncParsableCommand {
             let (options, target, whoami, rules) = (metricsOptions, plan.upstreamName, plan.whoami, plan.outcomeRules)
             try await listener.serve(listen: listen, plan: plan, pipeline: pipeline, log: requestLog, metrics: metrics, logger: logger,
                                      reloader: reloader) { session in
-                try? options.probeLoop(session: session, target: target, whoami: whoami, rules: rules, live: live)
+                options.probeLoop(session: session, target: target, whoami: whoami, rules: rules, live: live)
             }
         } else {
             try await serveStdio(plan: plan, pipeline: pipeline, log: requestLog, metrics: metrics, live: live, reloader: reloader, logger: logger)
@@ -117,9 +124,9 @@ struct ServeCommand: AsyncParsableCommand {
         var plan = try ServePlan(command: command, url: url, transport: transport, headers: header, configPath: config, upstream: upstream, name: name,
                                  logPath: log, shutdownGrace: shutdownGrace, metrics: metrics, interactiveLogin: interactiveLogin)
         if readOnly { plan.policy.tier = .read }
-        plan.requestTimeout = try DurationFlag.parse(requestTimeout, flag: "--request-timeout") ?? plan.requestTimeout
+        plan.requestTimeout = requestTimeout ?? plan.requestTimeout
         if let schemaProfile { plan.validation.schemaProfile = schemaProfile }
-        if listener.listen != nil { plan.listener = try listener.limits(base: plan.listener) }
+        if listener.listen != nil { plan.listener = listener.limits(base: plan.listener) }
         return plan
     }
 
@@ -140,7 +147,7 @@ struct ServeCommand: AsyncParsableCommand {
                                             reconnectTo: { reloader.plan.target }) { session in
                 reloader.sessions.add(session)
                 Task { await stop.onFire { await session.stop() } }
-                let loop = try? metricsOptions.probeLoop(session: session, target: plan.upstreamName, whoami: plan.whoami,
+                let loop = metricsOptions.probeLoop(session: session, target: plan.upstreamName, whoami: plan.whoami,
                                                   rules: plan.outcomeRules, live: live)
                 probing.withLock { $0 = loop }
             }
@@ -157,6 +164,8 @@ struct ServeCommand: AsyncParsableCommand {
         if case .upstreamEnded = end { throw ExitCode(1) }
     }
 }
+
+extension HTTPUpstreamSettings.Transport: ExpressibleByArgument {}
 
 /// A one-shot stop request that may arrive before or after its action is registered.
 actor StopSignal {

@@ -38,18 +38,15 @@ struct ServePlan {
     var upstreamConfig: UpstreamConfig?
     var warnings: [ConfigProblem] = []
 
-    init(command: [String], url: String?, transport: String?, headers: [String] = [], configPath: String?, upstream: String?, name: String?,
-         logPath: String?, shutdownGrace: String?, metrics: KeeperMetrics = KeeperMetrics(), interactiveLogin: Bool = false) throws {
+    init(command: [String], url: String?, transport: HTTPUpstreamSettings.Transport?, headers: [String] = [], configPath: String?, upstream: String?, name: String?,
+         logPath: String?, shutdownGrace: Duration?, metrics: KeeperMetrics = KeeperMetrics(), interactiveLogin: Bool = false) throws {
         var config: KeeperConfig?
         if let configPath {
             let (loaded, problems) = try ConfigLoader().load(path: configPath, serving: command.isEmpty && url == nil ? upstream : nil)
             config = loaded
             warnings = problems
         }
-        var grace = Duration.seconds(2)
-        if let parsed = try DurationFlag.parse(shutdownGrace, flag: "--shutdown-grace") {
-            grace = parsed
-        }
+        let grace = shutdownGrace ?? .seconds(2)
         var upstreamConfig: UpstreamConfig?
         if let executable = command.first {
             upstreamName = name ?? URL(fileURLWithPath: executable).lastPathComponent
@@ -58,10 +55,7 @@ struct ServePlan {
             target = .child(spec, shutdownGrace: grace)
         } else if let url {
             upstreamName = name ?? URL(string: url)?.host ?? "http"
-            let kinds = HTTPUpstreamSettings.Transport.allCases.map(\.rawValue)
-            guard let kind = HTTPUpstreamSettings.Transport(rawValue: transport ?? "auto") else {
-                throw ValidationError("--transport: expected one of \(kinds.joined(separator: ", "))")
-            }
+            let kind = transport ?? .auto
             let fields = try Self.headerFields(headers)
             // Credentials given as --header (wrapped HTTP entries) are held secrets like any token.
             SecretScrubber.shared.registerEnvironment(fields, names: fields.keys.filter(Redactor.isSecretKey))
@@ -108,9 +102,6 @@ struct ServePlan {
         }
         toolsOptions = (configPath.map { "--config \(Self.quoted($0)) " } ?? "") + "--upstream \(Self.quoted(upstreamName))"
         self.upstreamConfig = upstreamConfig
-        if !headers.isEmpty, url == nil {
-            throw ValidationError("--header only applies with --url; headers of a config upstream go in its \"headers\"")
-        }
         if let logPath {
             var settings = logSettings ?? RequestLogSettings(path: logPath)
             settings.path = logPath

@@ -27,8 +27,8 @@ struct ToolsTarget: ParsableArguments {
     @Option(help: "The upstream (default: default_upstream, else the first).")
     var upstream: String?
 
-    @Option(help: "Give up listing the upstream's tools after this long, e.g. 10s (default: the config's probe.timeout).")
-    var timeout: String?
+    @Option(help: "Give up listing the upstream's tools after this long, e.g. 10s (default: the config's probe.timeout).", transform: DurationFlag.parse)
+    var timeout: Duration?
 
     @Flag(help: "Do not start or contact the upstream; use only what serving sessions held back.")
     var offline = false
@@ -50,7 +50,7 @@ struct ToolsTarget: ParsableArguments {
         var review = ToolsReview(upstream: name, settings: settings, store: store, approvals: try store.load(),
                                  options: "--config \(ServePlan.quoted(config)) --upstream \(ServePlan.quoted(name))")
         guard !offline else { return review }
-        let limit = try DurationFlag.parse(timeout, flag: "--timeout") ?? request.timeout
+        let limit = timeout ?? request.timeout
         do {
             review.listed = try await ToolLister(logger: logger).list(request.plan.upstream, name: name, timeout: limit)
         } catch {

@@ -23,6 +23,7 @@ final class ManualClock: StageClock {
         var holding = false
         var held: [Held] = []
         var nextID = 0
+        var heldWatchers: [(count: Int, continuation: CheckedContinuation<Void, Never>)] = []
     }
 
     private let state: Mutex<State>
@@ -39,6 +40,19 @@ final class ManualClock: StageClock {
 
     /// Sleeps currently parked by `holdSleeps()`.
     var heldCount: Int { state.withLock { $0.held.count } }
+
+    /// Returns once at least `count` sleeps are parked, so a test waits on the state it means to see
+    /// instead of polling for it.
+    func heldSleeps(atLeast count: Int) async {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let reached = state.withLock { s -> Bool in
+                guard s.held.count < count else { return true }
+                s.heldWatchers.append((count, continuation))
+                return false
+            }
+            if reached { continuation.resume() }
+        }
+    }
 
     /// Moves time forward without anyone sleeping.
     func advance(by duration: Duration) {
@@ -87,12 +101,16 @@ final class ManualClock: StageClock {
         guard let id else { return }
         try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
-                let cancelled = state.withLock { s -> Bool in
-                    if Task.isCancelled { return true }
+                let (cancelled, watchers) = state.withLock { s -> (Bool, [CheckedContinuation<Void, Never>]) in
+                    if Task.isCancelled { return (true, []) }
                     s.held.append(Held(id: id, duration: duration, continuation: continuation))
-                    return false
+                    let count = s.held.count
+                    let reached = s.heldWatchers.filter { $0.count <= count }.map(\.continuation)
+                    s.heldWatchers.removeAll { $0.count <= count }
+                    return (false, reached)
                 }
                 if cancelled { continuation.resume(throwing: CancellationError()) }
+                watchers.forEach { $0.resume() }
             }
         } onCancel: {
             let removed = state.withLock { s -> Held? in
