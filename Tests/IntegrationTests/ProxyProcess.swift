@@ -101,6 +101,8 @@ final class ProxyProcess: Sendable {
             if ContinuousClock.now > deadline { return nil }
             try? await Task.sleep(for: .milliseconds(20))
         }
+        // What it wrote last (often why it exited) is read on another thread: let it arrive.
+        _ = await completeStderr(timeout: .seconds(2))
         return process.terminationStatus
     }
 
