@@ -77,6 +77,17 @@ struct ServeCommand: AsyncParsableCommand {
             throw ExitCode(2)
         }
         for warning in plan.warnings { logger.warning("\(warning.path): \(warning.message)") }
+        let traces = TraceExport.start(plan.tracing, environment: ProcessInfo.processInfo.environment, logger: logger)
+        do {
+            try await serve(plan: plan, metrics: metrics, logger: logger)
+        } catch {
+            await traces?.shutdown()
+            throw error
+        }
+        await traces?.shutdown()
+    }
+
+    private func serve(plan: ServePlan, metrics: KeeperMetrics, logger: Logger) async throws {
         let requestLog = try plan.openLog()
         let command = self
         let reloader = ServeReloader(plan: plan, log: requestLog, metrics: metrics, logger: logger) { try command.makePlan(metrics: metrics) }

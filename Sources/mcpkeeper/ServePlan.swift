@@ -37,6 +37,9 @@ struct ServePlan {
     /// The served upstream's entry, so a config reload can tell whether it changed.
     var upstreamConfig: UpstreamConfig?
     var warnings: [ConfigProblem] = []
+    /// The config's `tracing` section, and whether it (or `OTEL_*`) turns traces on.
+    var tracing: TracingSettings?
+    var traced = false
 
     init(command: [String], url: String?, transport: String?, headers: [String] = [], configPath: String?, upstream: String?, name: String?,
          logPath: String?, shutdownGrace: String?, metrics: KeeperMetrics = KeeperMetrics(), interactiveLogin: Bool = false) throws {
@@ -101,6 +104,8 @@ struct ServePlan {
         requestTimeoutMax = config?.requestTimeoutMax ?? requestTimeoutMax
         inputWait = config?.inputWait ?? inputWait
         exposeToNetwork = config?.exposeToNetwork ?? exposeToNetwork
+        tracing = config?.tracing
+        traced = TraceExport.isWanted(tracing, environment: ProcessInfo.processInfo.environment)
         outcomeRules = upstreamConfig?.outcomeRules ?? []
         tools = upstreamConfig?.tools ?? tools
         if tools.quarantine != .off {
