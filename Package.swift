@@ -66,6 +66,7 @@ let package = Package(
                 "KeeperCore",
                 "mcpkeeper",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Hummingbird", package: "hummingbird"),
             ]
         ),
     ]

@@ -151,6 +151,8 @@ struct ServePlan {
     func pipeline(log: RequestLog?, metrics: KeeperMetrics, logger: Logger, clock: any StageClock = SystemStageClock()) -> Pipeline {
         var stages: [any Stage] = []
         let classifier = NotionOutcomeClassifier(rules: outcomeRules)
+        // Traced, the request's span encloses every stage, and the upstream's span is the innermost.
+        if traced { stages.append(TracingStage()) }
         if let log { stages.append(LoggingStage(log: log)) }
         stages.append(MetricsStage(metrics: metrics))
         // Outside everything that names tools: policy, validation and retry see the upstream's own
@@ -177,6 +179,7 @@ struct ServePlan {
             }
             stages.append(PacingStage(bucket: bucket, classifier: classifier, clock: clock))
         }
+        if traced { stages.append(UpstreamSpanStage()) }
         return Pipeline(stages)
     }
 
