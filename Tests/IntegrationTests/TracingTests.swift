@@ -142,6 +142,28 @@ struct TracingTests {
         try Self.expectUpstreamSawItsSpans(spans, messageLog: messages)
     }
 
+    @Test("probe sends one trace: a span for the probe and a child per phase")
+    func probeTrace() async throws {
+        let collector = try await OTLPReceiver.start()
+        defer { collector.stop() }
+        let probe = try ProxyProcess(["probe", "--config", try Self.config(collector: collector).path])
+        #expect(await probe.waitForExit() == 0, "\(probe.stderr)")
+        let spans = collector.spans
+        let root = try #require(spans.first { $0.name == "probe sandbox" }, "\(spans.map(\.name))")
+        #expect(root.parentSpanID.isEmpty)
+        #expect(root.attributes["mcpkeeper.probe.target"] == "sandbox")
+        let phases = spans.filter { $0.parentSpanID == root.spanID && $0.traceID == root.traceID }.map(\.name)
+        #expect(phases.sorted() == ["connect", "initialize", "tools_list", "whoami"])
+    }
+
+    @Test("with the collector unreachable, every call is answered and serve still exits cleanly")
+    func unreachableCollector() async throws {
+        let collector = try await OTLPReceiver.start()
+        collector.stop()
+        let proxy = try ProxyProcess(["serve", "--config", try Self.config(collector: collector, tracing: #"{"endpoint": "http://127.0.0.1:9"}"#).path])
+        try await Self.runCalls(proxy, calls: 2...4)
+    }
+
     @Test("with tracing configured but OTEL_SDK_DISABLED=true, or \"enabled\": false, nothing reaches the collector")
     func disabledTracingSendsNothing() async throws {
         let collector = try await OTLPReceiver.start()
