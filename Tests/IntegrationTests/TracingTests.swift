@@ -5,10 +5,10 @@ import Testing
 @Suite("traces: the proxy's requests as OpenTelemetry spans, exported over OTLP/HTTP")
 struct TracingTests {
     /// The sandbox rate-limiting about half of the calls inside the tool result (seeded, so the same
-    /// calls every run), with fast retries, and traces sent to `collector` as OTLP JSON.
+    /// calls every run), with fast retries, and traces sent to `collector`.
     static func config(collector: OTLPReceiver, tracing: String? = nil) throws -> URL {
         let file = try temporaryDirectory().appendingPathComponent("config.json")
-        let section = tracing ?? #"{"endpoint": "\#(collector.endpoint)", "protocol": "http/json", "service_name": "keeper-under-test"}"#
+        let section = tracing ?? #"{"endpoint": "\#(collector.endpoint)", "service_name": "keeper-under-test"}"#
         let text = """
         {"upstreams": {"sandbox": {"sandbox": {"rate_limit_ratio": 0.5, "retry_after": "10ms", "seed": 5}}},
          "retry": {"max_attempts": 8, "base_delay": "5ms", "max_delay": "100ms", "deadline": "20s", "budget_ratio": 1.0},
@@ -17,6 +17,9 @@ struct TracingTests {
         try Data(text.utf8).write(to: file)
         return file
     }
+
+    /// OTLP as JSON, which the receiver decodes (the standard variable, over the config).
+    static let exportJSON = ["OTEL_EXPORTER_OTLP_PROTOCOL": "http/json"]
 
     /// A W3C traceparent naming the client's trace for request `id`.
     static func traceparent(_ id: Int) -> (header: String, traceID: String, spanID: String) {
@@ -47,7 +50,8 @@ struct TracingTests {
         defer { collector.stop() }
         let messages = try temporaryDirectory().appendingPathComponent("messages.jsonl").path
         let proxy = try ProxyProcess(["serve", "--config", try Self.config(collector: collector).path, "--", try Binary.path(), "sandbox",
-                                      "--rate-limit-ratio", "0.5", "--retry-after", "10ms", "--seed", "5", "--message-log", messages])
+                                      "--rate-limit-ratio", "0.5", "--retry-after", "10ms", "--seed", "5", "--message-log", messages],
+                                     environment: Self.exportJSON)
         try await Self.runCalls(proxy, calls: 2...9)
 
         let spans = collector.spans
@@ -117,7 +121,8 @@ struct TracingTests {
         let (sandbox, sandboxURL) = try await ProxyProcess.listening(["sandbox", "--listen", "http://127.0.0.1:0", "--http-429-ratio", "0.3",
                                                                       "--retry-after", "0s", "--seed", "5", "--message-log", messages])
         let (proxy, url) = try await ProxyProcess.listening(["serve", "--listen", "http://127.0.0.1:0", "--key-file", keyFile,
-                                                             "--config", try Self.config(collector: collector).path, "--url", sandboxURL.absoluteString])
+                                                             "--config", try Self.config(collector: collector).path, "--url", sandboxURL.absoluteString],
+                                                            environment: Self.exportJSON)
         try await stopping([proxy, sandbox]) {
             let key = try String(contentsOfFile: keyFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
             var client = MCPHTTPClient(url: url, bearerKey: key)
@@ -146,7 +151,7 @@ struct TracingTests {
     func probeTrace() async throws {
         let collector = try await OTLPReceiver.start()
         defer { collector.stop() }
-        let probe = try ProxyProcess(["probe", "--config", try Self.config(collector: collector).path])
+        let probe = try ProxyProcess(["probe", "--config", try Self.config(collector: collector).path], environment: Self.exportJSON)
         #expect(await probe.waitForExit() == 0, "\(probe.stderr)")
         let spans = collector.spans
         let root = try #require(spans.first { $0.name == "probe sandbox" }, "\(spans.map(\.name))")
@@ -169,7 +174,7 @@ struct TracingTests {
         let collector = try await OTLPReceiver.start()
         defer { collector.stop() }
         let disabledByEnvironment = try ProxyProcess(["serve", "--config", try Self.config(collector: collector).path],
-                                                     environment: ["OTEL_SDK_DISABLED": "true"])
+                                                     environment: Self.exportJSON.merging(["OTEL_SDK_DISABLED": "true"]) { $1 })
         try await Self.runCalls(disabledByEnvironment, calls: 2...3)
         let disabledByConfig = try ProxyProcess(["serve", "--config", try Self.config(collector: collector, tracing: #"{"enabled": false}"#).path],
                                                 environment: ["OTEL_EXPORTER_OTLP_ENDPOINT": collector.endpoint, "OTEL_EXPORTER_OTLP_PROTOCOL": "http/json"])

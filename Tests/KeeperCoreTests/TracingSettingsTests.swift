@@ -9,22 +9,21 @@ private func load(_ tracing: String) -> (config: KeeperConfig?, problems: [Confi
 
 @Suite("Tracing settings: the config's tracing section and the OTEL_* variables")
 struct TracingSettingsTests {
-    @Test("a tracing section with endpoint, service name and protocol is read")
+    @Test("a tracing section with endpoint and service name is read")
     func readsSection() throws {
-        let (config, problems) = load(#"{"endpoint": "http://127.0.0.1:4318", "service_name": "keeper", "protocol": "http/json"}"#)
+        let (config, problems) = load(#"{"endpoint": "http://127.0.0.1:4318", "service_name": "keeper"}"#)
         #expect(problems.isEmpty, "\(problems)")
         let tracing = try #require(config?.tracing)
         #expect(tracing.enabled)
         #expect(tracing.endpoint == "http://127.0.0.1:4318")
         #expect(tracing.serviceName == "keeper")
-        #expect(tracing.wireProtocol == .json)
     }
 
-    @Test("a bad endpoint, an unknown protocol or key is an error at its JSON path")
+    @Test("a bad endpoint or an unknown key is an error at its JSON path")
     func rejectsMistakes() {
-        let (_, problems) = load(#"{"endpoint": "127.0.0.1:4318", "protocol": "grpc", "sampler": "always_on"}"#)
+        let (_, problems) = load(#"{"endpoint": "127.0.0.1:4318", "protocol": "grpc", "enabled": "yes"}"#)
         let paths = Set(problems.filter { $0.severity == .error }.map(\.path))
-        #expect(paths == ["tracing.endpoint", "tracing.protocol", "tracing.sampler"], "\(problems)")
+        #expect(paths == ["tracing.endpoint", "tracing.protocol", "tracing.enabled"], "\(problems)")
     }
 
     @Test("tracing is off unless the config or the standard variables ask, and OTEL_SDK_DISABLED wins")

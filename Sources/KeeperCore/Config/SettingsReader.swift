@@ -60,7 +60,7 @@ enum SettingsReader {
             config.requestTimeoutMax = s.duration("request_max", problems: &problems) ?? max(config.requestTimeoutMax, config.requestTimeout)
         }
         if let s = root.section("tracing", problems: &problems) {
-            s.rejectUnknownKeys(allowed: ["enabled", "endpoint", "service_name", "protocol"], problems: &problems)
+            s.rejectUnknownKeys(allowed: ["enabled", "endpoint", "service_name"], problems: &problems)
             var tracing = TracingSettings()
             tracing.enabled = s.bool("enabled", problems: &problems) ?? true
             if let endpoint = s.string("endpoint", problems: &problems) {
@@ -71,8 +71,6 @@ enum SettingsReader {
                 }
             }
             tracing.serviceName = s.string("service_name", problems: &problems)
-            let wires = TracingSettings.WireProtocol.allCases.map(\.rawValue)
-            tracing.wireProtocol = s.choice("protocol", wires, problems: &problems).flatMap(TracingSettings.WireProtocol.init)
             config.tracing = tracing
         }
         if let s = root.section("probe", problems: &problems) {

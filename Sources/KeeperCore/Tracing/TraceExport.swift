@@ -45,7 +45,6 @@ public final class TraceExport: Sendable {
         if let endpoint = settings?.endpoint {
             config.traces.otlpExporter.endpoint = (endpoint.hasSuffix("/") ? String(endpoint.dropLast()) : endpoint) + "/v1/traces"
         }
-        if settings?.wireProtocol == .json { config.traces.otlpExporter.protocol = .httpJSON }
         config.traces.otlpExporter.timeout = .seconds(5)
         config.traces.batchSpanProcessor.scheduleDelay = .seconds(1)
         config.traces.batchSpanProcessor.exportTimeout = .seconds(5)
