@@ -18,6 +18,7 @@ public struct TracingStage: Stage {
             span.attributes[MCPSpanAttribute.sessionID] = exchange.session
             span.attributes[MCPSpanAttribute.requestID] = exchange.clientID.description
             span.attributes[MCPSpanAttribute.upstream] = exchange.upstream
+            span.attributes[MCPSpanAttribute.protocolVersion] = exchange.context.tools.protocolVersion.rawValue
             if let tool = exchange.tool {
                 span.attributes[MCPSpanAttribute.toolName] = tool
                 span.attributes[MCPSpanAttribute.operationName] = "execute_tool"
