@@ -37,7 +37,7 @@ struct ServePlan {
     /// The served upstream's entry, so a config reload can tell whether it changed.
     var upstreamConfig: UpstreamConfig?
     var warnings: [ConfigProblem] = []
-    /// The config's `tracing` section, and whether it (or `OTEL_*`) turns traces on.
+    /// The config's `tracing` section; `traced` once serve has bootstrapped a tracer from it (or `OTEL_*`).
     var tracing: TracingSettings?
     var traced = false
 
@@ -105,7 +105,6 @@ struct ServePlan {
         inputWait = config?.inputWait ?? inputWait
         exposeToNetwork = config?.exposeToNetwork ?? exposeToNetwork
         tracing = config?.tracing
-        traced = TraceExport.isWanted(tracing, environment: ProcessInfo.processInfo.environment)
         outcomeRules = upstreamConfig?.outcomeRules ?? []
         tools = upstreamConfig?.tools ?? tools
         if tools.quarantine != .off {
