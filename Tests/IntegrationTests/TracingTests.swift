@@ -169,6 +169,40 @@ struct TracingTests {
         try await Self.runCalls(proxy, calls: 2...4)
     }
 
+    @Test("configured by OTEL_EXPORTER_OTLP_ENDPOINT alone, a refresh after a 401 is a token refresh span in the call's trace, with no token in any attribute")
+    func tokenRefreshSpan() async throws {
+        let collector = try await OTLPReceiver.start()
+        defer { collector.stop() }
+        let setup = try await OAuthLoginTests.setUp()
+        let login = try await OAuthLoginTests.login(setup)
+        #expect(await login.waitForExit() == 0, "\(login.stderr)")
+        let before = try TokenRefreshTests.tokens(setup)
+        let access = try TokenRefreshTests.string(before, "access_token")
+        let proxy = try ProxyProcess(["serve", "--config", setup.config.path],
+                                     environment: Self.exportJSON.merging(["OTEL_EXPORTER_OTLP_ENDPOINT": collector.endpoint]) { $1 })
+        try await stopping([proxy, setup.sandbox]) {
+            proxy.request(1, "initialize", initializeParams)
+            _ = try await proxy.response(to: 1)
+            #expect(try await TokenRefreshTests.postForm(try TokenRefreshTests.string(before, "revocation_endpoint"), [("token", access)]) == 200)
+            proxy.request(2, "tools/call", ["name": "API-get-self", "arguments": [:]])
+            let (me, _) = try await proxy.response(to: 2, timeout: .seconds(15))
+            TokenRefreshTests.expectSuccess(me, proxy.stderr)
+        }
+        let spans = collector.spans
+        // The 401 may come on the proxy's own tools/list for the call (its tool catalog) or on the
+        // call itself: either way the refresh is in the call's trace, under one of its spans.
+        let refresh = try #require(spans.first { $0.name == "token refresh" }, "\(spans.map(\.name))")
+        let request = try #require(spans.first { $0.name == "tools/call API-get-self" })
+        #expect(refresh.traceID == request.traceID)
+        #expect(spans.contains { $0.spanID == refresh.parentSpanID }, "the refresh has a parent span")
+        let after = try TokenRefreshTests.tokens(setup)
+        let secrets = [access, try TokenRefreshTests.string(before, "refresh_token"), try TokenRefreshTests.string(after, "access_token"),
+                       try TokenRefreshTests.string(after, "refresh_token")]
+        for span in spans {
+            #expect(!span.attributes.values.contains { value in secrets.contains { value.contains($0) } }, "\(span.name) names a token")
+        }
+    }
+
     @Test("with tracing configured but OTEL_SDK_DISABLED=true, or \"enabled\": false, nothing reaches the collector")
     func disabledTracingSendsNothing() async throws {
         let collector = try await OTLPReceiver.start()
