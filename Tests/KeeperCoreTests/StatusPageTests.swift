@@ -172,6 +172,16 @@ struct StatusPageTests {
         #expect(html.contains("the tool list changed; now 17 tools (<code>abcdef012345</code>)"), "\(html)")
     }
 
+    @Test("a WARNING probe's reasons are listed, such as tools held back by quarantine")
+    func warningsListed() {
+        let board = StatusBoard(now: { now })
+        var warned = probe("u", at: -30, success: true)
+        warned.warnings = ["1 tool held back by tools.quarantine until approved (API-get-self); review with: mcpkeeper tools diff --upstream u"]
+        board.record(warned)
+        let html = StatusPage.html(board.page(source: "monitor", refreshSeconds: 10))
+        #expect(html.contains("<span class=\"phase\">warning</span>: <span class=\"message\">1 tool held back by tools.quarantine"), "\(html)")
+    }
+
     @Test("the fixed ring keeps the newest elements in order")
     func ring() {
         var ring = FixedRing<Int>(capacity: 3)

@@ -68,6 +68,12 @@ public final class StatusBoard: Sendable {
                 record.errors.append(StatusError(date: result.startedAt, phase: result.failedPhase?.rawValue,
                                                  message: HTMLText.clipped(failure, to: Self.textLimit),
                                                  hint: result.hint.map { HTMLText.clipped($0, to: Self.textLimit) }))
+            } else {
+                // A WARNING's reasons (a rate-limited whoami, tools held back by quarantine) say what to look at.
+                for warning in result.warnings {
+                    record.errors.append(StatusError(date: result.startedAt, phase: "warning",
+                                                     message: HTMLText.clipped(warning, to: Self.textLimit), hint: nil))
+                }
             }
             if result.toolSurfaceChanged {
                 record.changes.append(ToolSurfaceChange(date: result.startedAt, toolCount: result.toolCount, hash: result.toolSurfaceHash))

@@ -92,8 +92,8 @@ public enum StatusPage {
     }
 
     static func errors(_ errors: [StatusError], now: Date) -> String {
-        guard !errors.isEmpty else { return "<h3>Last errors</h3>\n<p class=\"muted\">None.</p>\n" }
-        var html = "<h3>Last errors</h3>\n<ul class=\"errors\">\n"
+        guard !errors.isEmpty else { return "<h3>Last errors and warnings</h3>\n<p class=\"muted\">None.</p>\n" }
+        var html = "<h3>Last errors and warnings</h3>\n<ul class=\"errors\">\n"
         for error in errors.reversed() {
             html += "<li>\(time(error.date, now: now))"
             if let phase = error.phase { html += " <span class=\"phase\">\(HTMLText.escape(phase))</span>" }
