@@ -254,7 +254,7 @@ final class SSEConnection: Sendable {
 extension ProxyProcess {
     /// Starts `mcpkeeper ARGS` and waits for its `listening url=` line.
     static func listening(_ arguments: [String], environment: [String: String] = [:], openFileLimit: Int? = nil,
-                          timeout: Duration = .seconds(10)) async throws -> (ProxyProcess, URL) {
+                          timeout: Duration = .seconds(30)) async throws -> (ProxyProcess, URL) {
         let process = try ProxyProcess(arguments, environment: environment, openFileLimit: openFileLimit)
         do {
             return (process, try await process.listeningURL(timeout: timeout))
@@ -266,7 +266,7 @@ extension ProxyProcess {
     }
 
     /// The URL from the `listening url=…` line on stderr.
-    func listeningURL(timeout: Duration = .seconds(10)) async throws -> URL {
+    func listeningURL(timeout: Duration = .seconds(30)) async throws -> URL {
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {
             if let match = stderr.firstMatch(of: /listening url=(\S+)/), let url = URL(string: String(match.1)) { return url }

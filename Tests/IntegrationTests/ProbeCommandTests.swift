@@ -48,7 +48,7 @@ enum ProbeHarness {
     static func stateFile() throws -> String { try temporaryDirectory().appendingPathComponent("state.json").path }
 
     /// The URL in a `MESSAGE … url=URL` log line on stderr (`monitoring`, `serving metrics`, `listening`).
-    static func loggedURL(_ process: ProxyProcess, after message: String, timeout: Duration = .seconds(10)) async throws -> URL {
+    static func loggedURL(_ process: ProxyProcess, after message: String, timeout: Duration = .seconds(30)) async throws -> URL {
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {
             for line in process.stderr.split(separator: "\n") where line.contains(" \(message)") {
