@@ -26,21 +26,10 @@ extension ProxySession {
         return nil
     }
 
-    /// The link to send on, waiting while one is being established; nil once the session stops or
-    /// while the circuit is open (`circuit` says why).
-    func readyLink() async -> (any UpstreamLink, Int)? {
-        switch link {
-        case .up(let upstream, let linkGeneration, _): return (upstream, linkGeneration)
-        case .stopped: return nil
-        case .connecting:
-            guard !circuit.isOpen else { return nil }
-            return await withCheckedContinuation { linkWaiters.append($0) }
-        }
-    }
-
-    /// The first link after generation `lost` (which has ended or is ending); nil once the session
-    /// stops or the circuit opens.
-    func linkNewer(than lost: Int) async -> (any UpstreamLink, Int)? {
+    /// The link to send on, waiting while one is being established; with `lost`, the first link
+    /// after that generation (which has ended or is ending). Nil once the session stops or while the
+    /// circuit is open (`circuit` says why).
+    func readyLink(after lost: Int = .min) async -> (any UpstreamLink, Int)? {
         switch link {
         case .up(let upstream, let linkGeneration, _) where linkGeneration > lost: return (upstream, linkGeneration)
         case .stopped: return nil

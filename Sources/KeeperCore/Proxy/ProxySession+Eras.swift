@@ -154,7 +154,7 @@ extension ProxySession {
         var reply = try await sendAndAwait(upstream, generation: generation, exchange: exchange, clientID: clientID)
         // A subscription outlives the upstream it was opened on: listening again asks nothing twice.
         if exchange.method == "subscriptions/listen", case .connectionLost = reply.transportError, !Task.isCancelled,
-           let (next, nextGeneration) = await linkNewer(than: generation) {
+           let (next, nextGeneration) = await readyLink(after: generation) {
             logger.info("listening again on the reconnected upstream", metadata: ["upstream": "\(settings.upstreamName)"])
             return try await exchangeOnLink(next, generation: nextGeneration, exchange: exchange, clientID: clientID)
         }
