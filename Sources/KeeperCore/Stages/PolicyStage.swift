@@ -18,7 +18,7 @@ public struct PolicyStage: Stage {
     }
 
     private func refusal(for name: String, annotations: JSONValue?) -> String? {
-        policy.refusal(for: name, annotations: annotations, configured: tools.overrides[name]?.annotations ?? JSONObject())
+        policy.refusal(for: name, annotations: annotations, configured: tools.annotations(of: name))
     }
 
     public func handle(_ exchange: Exchange, next: Next) async throws -> Reply {

@@ -21,6 +21,11 @@ public struct ToolSettings: Sendable, Equatable {
 
     /// The config path of one tool's override, e.g. `upstreams.notion.tools.overrides.API-post-page`.
     public func path(of tool: String) -> String { "\(overridesPath).\(tool)" }
+
+    /// The annotations the config sets for a tool (empty when it sets none), which outrank the server's.
+    public func annotations(of tool: String?) -> JSONObject {
+        tool.flatMap { overrides[$0]?.annotations } ?? JSONObject()
+    }
 }
 
 /// How one tool is shown to the client, from `tools.overrides.NAME`.

@@ -45,7 +45,7 @@ public struct RetryStage: Stage {
         let rateLimitWait = RateLimitWait(minimum: settings.rateLimitWait, cap: settings.maxDelay)
         let start = clock.now
         var waited = Duration.zero
-        let configured = exchange.tool.flatMap { tools.overrides[$0]?.annotations } ?? JSONObject()
+        let configured = tools.annotations(of: exchange.tool)
         var attempt = 1
         while true {
             var reply = try await next(exchange)
