@@ -16,7 +16,7 @@ struct ProbeRequest {
             config = try ConfigLoader().load(path: configPath, serving: command.isEmpty && url == nil ? upstream : nil).0
         }
         let home = ProcessInfo.processInfo.environment["HOME"] ?? "/"
-        stateDirectory = config?.stateDirectory ?? HomePath.expand("~/.mcpkeeper", home: home)
+        stateDirectory = config?.stateDirectory ?? HomePath.defaultStateDirectory(home: home)
         timeout = config?.probe.timeout ?? .seconds(10)
         if let executable = command.first {
             let name = URL(fileURLWithPath: executable).lastPathComponent

@@ -82,7 +82,7 @@ struct ServePlan {
             sandbox.shutdownGrace = grace
             target = try UpstreamLauncher.target(for: sandbox, name: upstreamName)
         }
-        stateDirectory = config?.stateDirectory ?? HomePath.expand("~/.mcpkeeper", home: ProcessInfo.processInfo.environment["HOME"] ?? "/")
+        stateDirectory = config?.stateDirectory ?? HomePath.defaultStateDirectory(home: ProcessInfo.processInfo.environment["HOME"] ?? "/")
         logSettings = config?.log
         validation = config?.validation ?? validation
         policy = config?.policy ?? policy

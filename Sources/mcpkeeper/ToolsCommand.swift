@@ -61,7 +61,7 @@ struct ToolsTarget: ParsableArguments {
 
     /// Without a config: the default state directory's approvals of `name`, nothing listed.
     private func heldBack(_ name: String) throws -> ToolsReview {
-        let stateDirectory = HomePath.expand("~/.mcpkeeper", home: ProcessInfo.processInfo.environment["HOME"] ?? "/")
+        let stateDirectory = HomePath.defaultStateDirectory(home: ProcessInfo.processInfo.environment["HOME"] ?? "/")
         let store = ToolApprovalStore(stateDirectory: stateDirectory, upstream: name)
         var review = ToolsReview(upstream: name, settings: ToolSettings(), store: store, approvals: try store.load(),
                                  options: "--upstream \(ServePlan.quoted(name))")

@@ -58,7 +58,8 @@ public struct ConfigLoader: Sendable {
         root.rejectUnknownKeys(allowed: ["$schema", "default_upstream", "state_dir", "upstreams", "retry", "pacing", "listener", "timeouts",
                                          "validation", "policy", "log", "probe", "token_encryption", "hints"], problems: &problems)
         let home = environment["HOME"] ?? "/"
-        let stateDirectory = HomePath.expand(root.string("state_dir", problems: &problems) ?? "~/.mcpkeeper", home: home)
+        let stateDirectory = root.string("state_dir", problems: &problems).map { HomePath.expand($0, home: home) }
+            ?? HomePath.defaultStateDirectory(home: home)
         var config = KeeperConfig(defaultUpstream: root.string("default_upstream", problems: &problems),
                                   stateDirectory: stateDirectory, upstreams: [])
         if let upstreams = root.section("upstreams", problems: &problems) {
@@ -91,6 +92,9 @@ public struct ConfigLoader: Sendable {
 
 /// `~` and `~/…` against a given home directory (the `HOME` of the environment the config is read in).
 public enum HomePath {
+    /// Where mcpkeeper keeps its state when no config names `state_dir`.
+    public static func defaultStateDirectory(home: String) -> String { expand("~/.mcpkeeper", home: home) }
+
     public static func expand(_ path: String, home: String) -> String {
         var base = Substring(home)
         while base.count > 1, base.hasSuffix("/") { base = base.dropLast() }

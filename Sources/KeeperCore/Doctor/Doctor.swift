@@ -36,7 +36,7 @@ public struct Doctor: Sendable {
     public func run() async -> DoctorReport {
         var findings: [DoctorFinding] = []
         var subjects: [DoctorSubject] = []
-        var stateDirectory = HomePath.expand("~/.mcpkeeper", home: home)
+        var stateDirectory = HomePath.defaultStateDirectory(home: home)
         var timeout = probeTimeout ?? .seconds(10)
         if let configPath {
             let (config, problems) = ConfigLoader(environment: environment).load(path: configPath)
