@@ -120,8 +120,9 @@ public struct Prober: Sendable {
         }
         let version = dialect.version
         result.era = dialect.era
-        result.serverName = dialect.serverInfo(in: info)?["name"]?.stringValue
-        result.serverVersion = dialect.serverInfo(in: info)?["version"]?.stringValue
+        let server = dialect.serverInfo(in: info)
+        result.serverName = server?["name"]?.stringValue
+        result.serverVersion = server?["version"]?.stringValue
         result.protocolVersion = version.rawValue
         result.validationErrors += MCPMessageChecks.checkResult(method: method, result: info, version: version).map { "\(method): \($0)" }
         finish(.initialize)

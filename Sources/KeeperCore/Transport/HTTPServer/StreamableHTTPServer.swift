@@ -151,12 +151,14 @@ public final class StreamableHTTPServer: Sendable {
                                           "Accept must list application/json and text/event-stream")
         }
         var body: ByteBuffer
+        // Read once: a reload may change it meanwhile, and the refusal must name the limit applied.
+        let maxBodyBytes = limits.maxBodyBytes
         do {
             var mutable = request
-            body = try await mutable.collectBody(upTo: limits.maxBodyBytes)
+            body = try await mutable.collectBody(upTo: maxBodyBytes)
         } catch is NIOTooManyBytesError {
             return HTTPErrorResponse.make(.contentTooLarge, code: JSONRPCError.invalidRequestCode,
-                                          "Request body exceeds \(limits.maxBodyBytes) bytes; raise listener.max_body_bytes (or --max-body-bytes) if this is intended")
+                                          "Request body exceeds \(maxBodyBytes) bytes; raise listener.max_body_bytes (or --max-body-bytes) if this is intended")
         }
         let bytes = body.readBytes(length: body.readableBytes) ?? []
         if JSONRPCBatch.isBatch(bytes) { return await batch(bytes, request: request) }
