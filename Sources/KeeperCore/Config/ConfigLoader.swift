@@ -56,7 +56,7 @@ public struct ConfigLoader: Sendable {
 
     private func read(_ root: ConfigReader, problems: inout [ConfigProblem]) -> KeeperConfig {
         root.rejectUnknownKeys(allowed: ["$schema", "default_upstream", "state_dir", "upstreams", "retry", "pacing", "listener", "timeouts",
-                                         "validation", "policy", "log", "probe", "token_encryption", "hints"], problems: &problems)
+                                         "validation", "policy", "log", "probe", "token_encryption", "hints", "tracing"], problems: &problems)
         let home = environment["HOME"] ?? "/"
         let stateDirectory = HomePath.expand(root.string("state_dir", problems: &problems) ?? "~/.mcpkeeper", home: home)
         var config = KeeperConfig(defaultUpstream: root.string("default_upstream", problems: &problems),
