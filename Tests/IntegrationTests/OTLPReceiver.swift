@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import ServiceLifecycle
 import KeeperCore
 import Logging
 import NIOCore
@@ -47,7 +48,10 @@ final class OTLPReceiver: Sendable {
         quiet.logLevel = .critical
         let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
                               onServerRunning: { portSink.yield($0.localAddress?.port ?? 0) }, logger: quiet)
-        let server = Task { try await app.runService() }
+        // No signal handling: runService() would make this test process ignore SIGTERM, and every
+        // process a later test starts would inherit that and outlive its SIGTERM.
+        let group = ServiceGroup(configuration: .init(services: [app], gracefulShutdownSignals: [], logger: quiet))
+        let server = Task { try await group.run() }
         var iterator = ports.makeAsyncIterator()
         guard let port = await iterator.next(), port > 0 else { throw HarnessError("the OTLP receiver did not start") }
         return OTLPReceiver(port: port, server: server, sink: sink)
