@@ -75,7 +75,12 @@ struct ProbeCommand: AsyncParsableCommand {
         let historyPath = stateFile ?? "\(request.stateDirectory)/probes/\(request.plan.target).json"
         var history = ProbeHistory.load(from: historyPath)
         plan.previousToolSurface = history.toolSurfaceHash
+        let traces = TraceExport.start(request.tracing, environment: ProcessInfo.processInfo.environment, logger: logger)
         let result = await Prober(logger: logger).probe(plan)
+        if let traces {
+            ProbeTrace.record(result)
+            await traces.shutdown()
+        }
         history.record(result)
         try? history.save(to: historyPath)
 

@@ -7,6 +7,8 @@ struct ProbeRequest {
     var plan: Prober.Plan
     var timeout: Duration
     var stateDirectory: String
+    /// The config's `tracing` section, for a trace of the probe.
+    var tracing: TracingSettings?
     /// The config upstream's `tools` section (overrides and quarantine); empty for `--url` and `--`.
     var tools = ToolSettings()
 
@@ -18,6 +20,7 @@ struct ProbeRequest {
         let home = ProcessInfo.processInfo.environment["HOME"] ?? "/"
         stateDirectory = config?.stateDirectory ?? HomePath.defaultStateDirectory(home: home)
         timeout = config?.probe.timeout ?? .seconds(10)
+        tracing = config?.tracing
         if let executable = command.first {
             let name = URL(fileURLWithPath: executable).lastPathComponent
             plan = Prober.Plan(target: name, upstream: .child(ChildProcessSpec(executable: executable, arguments: Array(command.dropFirst())),

@@ -75,7 +75,7 @@ struct ServeCommand: AsyncParsableCommand {
         let logger = diagnostics.bootstrap(label: "mcpkeeper")
         ShutdownSignals.ignoreBrokenPipes()
         let metrics = KeeperMetrics()
-        let plan: ServePlan
+        var plan: ServePlan
         do {
             plan = try makePlan(metrics: metrics)
         } catch {
@@ -84,9 +84,26 @@ struct ServeCommand: AsyncParsableCommand {
             throw ExitCode(2)
         }
         for warning in plan.warnings { logger.warning("\(warning.path): \(warning.message)") }
+        let traces = TraceExport.start(plan.tracing, environment: ProcessInfo.processInfo.environment, logger: logger)
+        // Spans only where a tracer was bootstrapped, and the same after any reload (the exporter starts once).
+        plan.traced = traces != nil
+        do {
+            try await serve(plan: plan, metrics: metrics, logger: logger)
+        } catch {
+            await traces?.shutdown()
+            throw error
+        }
+        await traces?.shutdown()
+    }
+
+    private func serve(plan: ServePlan, metrics: KeeperMetrics, logger: Logger) async throws {
         let requestLog = try plan.openLog()
         let command = self
-        let reloader = ServeReloader(plan: plan, log: requestLog, metrics: metrics, logger: logger) { try command.makePlan(metrics: metrics) }
+        let reloader = ServeReloader(plan: plan, log: requestLog, metrics: metrics, logger: logger) { [traced = plan.traced] in
+            var next = try command.makePlan(metrics: metrics)
+            next.traced = traced
+            return next
+        }
         let pipeline = Pipeline([reloader.stages])
         let hangups = ReloadSignal()
         let reloading = Task { [config] in

@@ -37,6 +37,9 @@ struct ServePlan {
     /// The served upstream's entry, so a config reload can tell whether it changed.
     var upstreamConfig: UpstreamConfig?
     var warnings: [ConfigProblem] = []
+    /// The config's `tracing` section; `traced` once serve has bootstrapped a tracer from it (or `OTEL_*`).
+    var tracing: TracingSettings?
+    var traced = false
 
     init(command: [String], url: String?, transport: HTTPUpstreamSettings.Transport?, headers: [String] = [], configPath: String?, upstream: String?, name: String?,
          logPath: String?, shutdownGrace: Duration?, metrics: KeeperMetrics = KeeperMetrics(), interactiveLogin: Bool = false) throws {
@@ -95,6 +98,7 @@ struct ServePlan {
         requestTimeoutMax = config?.requestTimeoutMax ?? requestTimeoutMax
         inputWait = config?.inputWait ?? inputWait
         exposeToNetwork = config?.exposeToNetwork ?? exposeToNetwork
+        tracing = config?.tracing
         outcomeRules = upstreamConfig?.outcomeRules ?? []
         tools = upstreamConfig?.tools ?? tools
         if tools.quarantine != .off {
@@ -137,6 +141,8 @@ struct ServePlan {
     func pipeline(log: RequestLog?, metrics: KeeperMetrics, logger: Logger, clock: any StageClock = SystemStageClock()) -> Pipeline {
         var stages: [any Stage] = []
         let classifier = NotionOutcomeClassifier(rules: outcomeRules)
+        // Traced, the request's span encloses every stage, and the upstream's span is the innermost.
+        if traced { stages.append(TracingStage()) }
         if let log { stages.append(LoggingStage(log: log)) }
         stages.append(MetricsStage(metrics: metrics))
         // Outside everything that names tools: policy, validation and retry see the upstream's own
@@ -163,6 +169,7 @@ struct ServePlan {
             }
             stages.append(PacingStage(bucket: bucket, classifier: classifier, clock: clock))
         }
+        if traced { stages.append(UpstreamSpanStage()) }
         return Pipeline(stages)
     }
 

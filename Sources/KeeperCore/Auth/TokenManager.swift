@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import Tracing
 
 /// Keeps one upstream's access token fresh: refreshes before expiry (60 s before, or a tenth of the
 /// token's lifetime when that is shorter: `OAuthTokens.refreshMargin`) and once after a 401, one
@@ -193,7 +194,7 @@ public actor TokenManager: AuthorizationProvider {
             do { return try await refreshing.value } catch { throw Self.authError(error) }
         }
         let task = Task {
-            let renewed = try await self.refreshUnderLock(rejected: rejected)
+            let renewed = try await withSpan("token refresh", ofKind: .client) { _ in try await self.refreshUnderLock(rejected: rejected) }
             // Kept before any caller resumes: a caller sharing this refresh retries at once, and
             // must send the new token, not the one the upstream just refused.
             self.adopt(renewed)

@@ -56,7 +56,7 @@ public struct ConfigLoader: Sendable {
 
     private func read(_ root: ConfigReader, problems: inout [ConfigProblem]) -> KeeperConfig {
         root.rejectUnknownKeys(allowed: ["$schema", "default_upstream", "state_dir", "upstreams", "retry", "pacing", "listener", "timeouts",
-                                         "validation", "policy", "log", "probe", "token_encryption", "hints"], problems: &problems)
+                                         "validation", "policy", "log", "probe", "token_encryption", "hints", "tracing"], problems: &problems)
         let home = environment["HOME"] ?? "/"
         let stateDirectory = root.string("state_dir", problems: &problems).map { HomePath.expand($0, home: home) }
             ?? HomePath.defaultStateDirectory(home: home)

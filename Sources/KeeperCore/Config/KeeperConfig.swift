@@ -25,6 +25,8 @@ public struct KeeperConfig: Sendable {
     public var listener = ListenerLimits()
     /// `listener.expose_to_network`: whether `serve --listen` may bind beyond loopback.
     public var exposeToNetwork = false
+    /// The `tracing` section: OpenTelemetry traces over OTLP/HTTP (off without it, unless `OTEL_*` asks).
+    public var tracing: TracingSettings?
 
     public func upstream(named name: String) -> UpstreamConfig? {
         upstreams.first(where: { $0.name == name })?.upstream

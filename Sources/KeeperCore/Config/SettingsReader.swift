@@ -1,4 +1,4 @@
-/// Reads the top-level settings: retry, pacing, validation, policy, log, probe and hints.
+/// Reads the top-level settings: retry, pacing, validation, policy, log, tracing, probe and hints.
 enum SettingsReader {
     static func read(_ root: ConfigReader, into config: inout KeeperConfig, home: String, problems: inout [ConfigProblem]) {
         config.hints = root.bool("hints", problems: &problems) ?? config.hints
@@ -58,6 +58,20 @@ enum SettingsReader {
             config.inputWait = s.duration("input_wait", problems: &problems) ?? config.inputWait
             config.requestTimeout = s.duration("request", problems: &problems) ?? config.requestTimeout
             config.requestTimeoutMax = s.duration("request_max", problems: &problems) ?? max(config.requestTimeoutMax, config.requestTimeout)
+        }
+        if let s = root.section("tracing", problems: &problems) {
+            s.rejectUnknownKeys(allowed: ["enabled", "endpoint", "service_name"], problems: &problems)
+            var tracing = TracingSettings()
+            tracing.enabled = s.bool("enabled", problems: &problems) ?? true
+            if let endpoint = s.string("endpoint", problems: &problems) {
+                if endpoint.hasPrefix("http://") || endpoint.hasPrefix("https://") {
+                    tracing.endpoint = endpoint
+                } else {
+                    problems.append(ConfigProblem(.error, s.at("endpoint"), "expected the http:// or https:// URL of an OTLP/HTTP collector, e.g. \"http://127.0.0.1:4318\""))
+                }
+            }
+            tracing.serviceName = s.string("service_name", problems: &problems)
+            config.tracing = tracing
         }
         if let s = root.section("probe", problems: &problems) {
             s.rejectUnknownKeys(allowed: ["interval", "timeout"], problems: &problems)

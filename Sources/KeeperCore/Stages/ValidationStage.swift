@@ -1,4 +1,5 @@
 import Logging
+import Tracing
 
 /// Checks what crosses the proxy: request params for their method, `tools/call` arguments against
 /// the tool's `inputSchema` (an invalid call never reaches the upstream; nor does a call of a tool the
@@ -19,40 +20,9 @@ public struct ValidationStage: Stage {
         let catalog = exchange.context.tools
         // Each message by its own version's rules: a modern request names it, a legacy one has the session's.
         let version = ModernHTTPHeaders.declaredVersion(of: exchange.message).flatMap(MCPProtocolVersion.init) ?? catalog.protocolVersion
-        if settings.requests != .off {
-            var violations = MCPMessageChecks.checkRequest(method: exchange.method, params: exchange.message.params,
-                                                           version: version)
-            if violations.isEmpty {
-                violations = ModernRequestEnvelope.check(method: exchange.method, params: exchange.message.params, version: version)
-            }
-            var kind = "params"
-            if violations.isEmpty, exchange.method == "tools/call", let name = exchange.tool {
-                try? await catalog.refreshIfNeeded(using: exchange.context.upstream)
-                if let unknown = await UnknownToolCheck.refusal(for: name, exchange: exchange) {
-                    metrics.validationFailure(upstream: exchange.upstream, direction: "request", kind: "unknown_tool")
-                    logger.warning("unknown tool", metadata: ["tool": "\(name)", "upstream": "\(exchange.upstream)"])
-                    if settings.requests == .enforce {
-                        var reply = Reply.refused(unknown)
-                        reply.validationErrors = [unknown.message]
-                        return reply
-                    }
-                }
-                if let schema = catalog.tool(named: name)?.input {
-                    violations = schema.validate(exchange.message.params?["arguments"] ?? .object(JSONObject()))
-                    kind = "arguments"
-                }
-            }
-            if !violations.isEmpty {
-                record(violations, exchange: exchange, direction: "request", kind: kind)
-                if settings.requests == .enforce {
-                    var reply = Reply.refused(JSONRPCError(
-                        code: JSONRPCError.invalidParamsCode,
-                        message: Self.summary(kind == "arguments" ? "Invalid arguments for tool \"\(exchange.tool ?? "")\"" : "Invalid params for \(exchange.method)", violations),
-                        data: ["errors": Self.errors(violations)]))
-                    reply.validationErrors = violations.map(\.description)
-                    return reply
-                }
-            }
+        if settings.requests != .off,
+           let refusal = await withSpan("validate request", { span in await checkRequest(exchange, version: version, span: span) }) {
+            return refusal
         }
         var reply = try await next(exchange)
         guard case .upstream(let response) = reply.outcome, let result = response.result else { return reply }
@@ -86,6 +56,47 @@ public struct ValidationStage: Stage {
                 data: ["errors": Self.errors(violations)]), outcome: "rejected")
         }
         return reply
+    }
+
+    /// The refusal of a request that fails its checks in `enforce` mode; nil lets it through.
+    private func checkRequest(_ exchange: Exchange, version: MCPProtocolVersion, span: any Span) async -> Reply? {
+        let catalog = exchange.context.tools
+        var violations = MCPMessageChecks.checkRequest(method: exchange.method, params: exchange.message.params,
+                                                       version: version)
+        if violations.isEmpty {
+            violations = ModernRequestEnvelope.check(method: exchange.method, params: exchange.message.params, version: version)
+        }
+        var kind = "params"
+        if violations.isEmpty, exchange.method == "tools/call", let name = exchange.tool {
+            try? await catalog.refreshIfNeeded(using: exchange.context.upstream)
+            if let unknown = await UnknownToolCheck.refusal(for: name, exchange: exchange) {
+                metrics.validationFailure(upstream: exchange.upstream, direction: "request", kind: "unknown_tool")
+                logger.warning("unknown tool", metadata: ["tool": "\(name)", "upstream": "\(exchange.upstream)"])
+                if settings.requests == .enforce {
+                    var reply = Reply.refused(unknown)
+                    reply.validationErrors = [unknown.message]
+                    span.attributes[MCPSpanAttribute.validationErrors] = reply.validationErrors.count
+                return reply
+                }
+            }
+            if let schema = catalog.tool(named: name)?.input {
+                violations = schema.validate(exchange.message.params?["arguments"] ?? .object(JSONObject()))
+                kind = "arguments"
+            }
+        }
+        if !violations.isEmpty {
+            span.attributes[MCPSpanAttribute.validationErrors] = violations.count
+            record(violations, exchange: exchange, direction: "request", kind: kind)
+            if settings.requests == .enforce {
+                var reply = Reply.refused(JSONRPCError(
+                    code: JSONRPCError.invalidParamsCode,
+                    message: Self.summary(kind == "arguments" ? "Invalid arguments for tool \"\(exchange.tool ?? "")\"" : "Invalid params for \(exchange.method)", violations),
+                    data: ["errors": Self.errors(violations)]))
+                reply.validationErrors = violations.map(\.description)
+                return reply
+            }
+        }
+        return nil
     }
 
     private func record(_ violations: [SchemaViolation], exchange: Exchange, direction: String, kind: String) {

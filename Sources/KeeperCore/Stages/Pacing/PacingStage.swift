@@ -1,3 +1,5 @@
+import Tracing
+
 /// Paces requests to the upstream under its rate limit (Notion documents an average of 3 requests/s):
 /// each attempt takes a token from the upstream's bucket, waiting in line when none is left. Each
 /// answer tells the bucket whether it was a rate limit (in any shape the classifier knows), so the
@@ -15,7 +17,7 @@ public struct PacingStage: Stage {
 
     public func handle(_ exchange: Exchange, next: Next) async throws -> Reply {
         do {
-            try await bucket.acquire()
+            try await withSpan("pacing wait") { _ in try await bucket.acquire() }
         } catch let full as PacingQueueFull {
             return .refused(JSONRPCError(
                 code: JSONRPCError.upstreamUnavailableCode,

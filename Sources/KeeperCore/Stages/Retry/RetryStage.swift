@@ -1,4 +1,5 @@
 import Logging
+import Tracing
 
 /// Retries what the upstream refused or never saw (429, 503 with Retry-After, connect failures, an
 /// expired session, Notion's in-result rate limit) and, for requests that are safe to repeat, what it
@@ -48,49 +49,71 @@ public struct RetryStage: Stage {
         let configured = tools.annotations(of: exchange.tool)
         var attempt = 1
         while true {
-            var reply = try await next(exchange)
-            if reply.notion == nil { reply.notion = classifier.classify(reply, method: exchange.method, now: clock.date) }
-            if let verdict = reply.notion, verdict.outcome != .success {
-                metrics.notionOutcome(upstream: exchange.upstream, verdict)
-            }
-            guard case .retry(let reason, let requested) = RetryClassifier.decide(reply, for: exchange, now: clock.date, configured: configured) else {
-                return annotated(reply, attempts: attempt, waited: waited)
-            }
-            let rateLimited = RetryClassifier.isRateLimit(reason)
-            let delay = requested ?? (rateLimited ? rateLimitWait.delay(attempt: attempt - 1, random: random)
-                                                  : backoff.delay(attempt: attempt - 1, random: random))
-            let refusal: String?
-            if let requested, requested > settings.deadline {
-                refusal = "the upstream asks to wait \(Self.seconds(requested)) s, longer than the \(Self.seconds(settings.deadline)) s retry.deadline"
-            } else if attempt >= settings.maxAttempts {
-                refusal = "it failed \(attempt) times (retry.max_attempts)"
-            } else if clock.now - start + delay > settings.deadline {
-                refusal = "another wait would pass the \(Self.seconds(settings.deadline)) s deadline (retry.deadline)"
-            } else if !budget.tryRetry() {
-                refusal = "the retry budget is spent (more than \(Int(budget.ratio * 100))% of recent requests were retries)"
-            } else {
-                refusal = nil
-            }
-            if let refusal {
-                if finalNotionRateLimit == .upstreamResult, reason == "notion_rate_limited" {
-                    logger.notice("stopped retrying Notion's rate limit", metadata: ["upstream": "\(exchange.upstream)", "tool": "\(exchange.tool ?? "")",
-                                                                                "reason": "\(refusal)", "attempts": "\(attempt)"])
-                    return annotated(reply, attempts: attempt, waited: waited)
+            // Each attempt is a span with what followed it: the answer, or the reason and wait of a retry.
+            let step: AttemptStep = try await withSpan("retry attempt") { span in
+                span.attributes[MCPSpanAttribute.attempt] = attempt
+                var reply = try await next(exchange)
+                if reply.notion == nil { reply.notion = classifier.classify(reply, method: exchange.method, now: clock.date) }
+                if let verdict = reply.notion, verdict.outcome != .success {
+                    metrics.notionOutcome(upstream: exchange.upstream, verdict)
                 }
-                reply = gaveUp(reply, exchange: exchange, reason: refusal, wait: requested, attempts: attempt)
-                return annotated(reply, attempts: attempt, waited: waited)
+                guard case .retry(let reason, let requested) = RetryClassifier.decide(reply, for: exchange, now: clock.date, configured: configured) else {
+                    return .answer(annotated(reply, attempts: attempt, waited: waited))
+                }
+                let rateLimited = RetryClassifier.isRateLimit(reason)
+                let delay = requested ?? (rateLimited ? rateLimitWait.delay(attempt: attempt - 1, random: random)
+                                                      : backoff.delay(attempt: attempt - 1, random: random))
+                let refusal: String?
+                if let requested, requested > settings.deadline {
+                    refusal = "the upstream asks to wait \(Self.seconds(requested)) s, longer than the \(Self.seconds(settings.deadline)) s retry.deadline"
+                } else if attempt >= settings.maxAttempts {
+                    refusal = "it failed \(attempt) times (retry.max_attempts)"
+                } else if clock.now - start + delay > settings.deadline {
+                    refusal = "another wait would pass the \(Self.seconds(settings.deadline)) s deadline (retry.deadline)"
+                } else if !budget.tryRetry() {
+                    refusal = "the retry budget is spent (more than \(Int(budget.ratio * 100))% of recent requests were retries)"
+                } else {
+                    refusal = nil
+                }
+                if let refusal {
+                    if finalNotionRateLimit == .upstreamResult, reason == "notion_rate_limited" {
+                        logger.notice("stopped retrying Notion's rate limit", metadata: ["upstream": "\(exchange.upstream)", "tool": "\(exchange.tool ?? "")",
+                                                                                    "reason": "\(refusal)", "attempts": "\(attempt)"])
+                        return .answer(annotated(reply, attempts: attempt, waited: waited))
+                    }
+                    reply = gaveUp(reply, exchange: exchange, reason: refusal, wait: requested, attempts: attempt)
+                    return .answer(annotated(reply, attempts: attempt, waited: waited))
+                }
+                metrics.retry(upstream: exchange.upstream, reason: reason)
+                metrics.retryWait(upstream: exchange.upstream, reason: reason, delay)
+                if rateLimited { metrics.rateLimited(upstream: exchange.upstream) }
+                let source = requested != nil ? "named" : rateLimited ? "rate_limit_wait" : "backoff"
+                logger.info("retrying", metadata: ["upstream": "\(exchange.upstream)", "method": "\(exchange.method)",
+                                                   "reason": "\(reason)", "rule": "\(reply.notion?.rule ?? NotionVerdict.Rule.none)",
+                                                   "attempt": "\(attempt)", "wait_ms": "\(Int64(delay.milliseconds))", "wait_from": "\(source)"])
+                span.attributes[MCPSpanAttribute.retryReason] = reason
+                span.attributes[MCPSpanAttribute.retryWaitMilliseconds] = Int64(delay.milliseconds)
+                return .wait(delay, reason: reason)
             }
-            metrics.retry(upstream: exchange.upstream, reason: reason)
-            metrics.retryWait(upstream: exchange.upstream, reason: reason, delay)
-            if rateLimited { metrics.rateLimited(upstream: exchange.upstream) }
-            let source = requested != nil ? "named" : rateLimited ? "rate_limit_wait" : "backoff"
-            logger.info("retrying", metadata: ["upstream": "\(exchange.upstream)", "method": "\(exchange.method)",
-                                               "reason": "\(reason)", "rule": "\(reply.notion?.rule ?? NotionVerdict.Rule.none)",
-                                               "attempt": "\(attempt)", "wait_ms": "\(Int64(delay.milliseconds))", "wait_from": "\(source)"])
-            try await clock.sleep(for: delay)
+            let (delay, reason): (Duration, String)
+            switch step {
+            case .answer(let reply): return reply
+            case .wait(let wait, let why): (delay, reason) = (wait, why)
+            }
+            try await withSpan("retry wait") { span in
+                span.attributes[MCPSpanAttribute.retryReason] = reason
+                span.attributes[MCPSpanAttribute.retryWaitMilliseconds] = Int64(delay.milliseconds)
+                try await clock.sleep(for: delay)
+            }
             waited += delay
             attempt += 1
         }
+    }
+
+    /// What an attempt ends in: the reply for the client, or a wait before the next attempt.
+    private enum AttemptStep {
+        case answer(Reply)
+        case wait(Duration, reason: String)
     }
 
     private func annotated(_ reply: Reply, attempts: Int, waited: Duration) -> Reply {

@@ -33,7 +33,7 @@ public final class LegacySSEUpstream: UpstreamLink {
     }
 
     public func send(_ message: JSONRPCMessage) async throws(TransportError) {
-        try await post(message.bytes)
+        try await post(message.bytes, headers: TraceContextCarrier.headers(of: message))
     }
 
     public func sendUnparsed(_ bytes: [UInt8]) async throws(TransportError) {
@@ -58,9 +58,10 @@ public final class LegacySSEUpstream: UpstreamLink {
 
     public func endDescription() async -> String { "its SSE stream ended" }
 
-    private func post(_ body: [UInt8]) async throws(TransportError) {
+    private func post(_ body: [UInt8], headers: [(name: String, value: String)] = []) async throws(TransportError) {
         let endpoint = try await connectedEndpoint()
         var request = try await settings.request(to: endpoint, method: .POST)
+        for header in headers { request.headers.replaceOrAdd(name: header.name, value: header.value) }
         request.headers.replaceOrAdd(name: "Content-Type", value: "application/json")
         request.body = .bytes(ByteBuffer(bytes: body))
         let response = try await execute(request, phase: "response headers")

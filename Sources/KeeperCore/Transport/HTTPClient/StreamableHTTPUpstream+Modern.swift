@@ -3,6 +3,7 @@
 extension StreamableHTTPUpstream {
     func sendModern(_ message: JSONRPCMessage, version: String) async throws(TransportError) {
         let headers = ModernHTTPHeaders.standard(for: message) + message.forwardedHeaders.map { (name: $0.key, value: $0.value) }
+            + TraceContextCarrier.headers(of: message)
         let id = message.kind.requestID
         if let id { state.withLock { _ = $0.modernWaiting.insert(id) } }
         defer { if let id { state.withLock { _ = $0.modernWaiting.remove(id) } } }

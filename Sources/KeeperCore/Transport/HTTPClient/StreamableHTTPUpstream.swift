@@ -56,7 +56,7 @@ public final class StreamableHTTPUpstream: UpstreamLink {
         if case .request(let id, "initialize") = message.kind {
             state.withLock { $0.initializeID = id }
             do {
-                try await post(message.bytes, expecting: id)
+                try await post(message.bytes, expecting: id, headers: TraceContextCarrier.headers(of: message))
             } catch {
                 state.withLock { $0.initializeID = nil }
                 releaseSessionWaiters(settled: true)
@@ -67,7 +67,7 @@ public final class StreamableHTTPUpstream: UpstreamLink {
         // A strict server refuses anything without the session id initialize's answer brings, and
         // the client's next requests can overtake its initialize on the way here.
         await awaitSession()
-        try await post(message.bytes, expecting: message.kind.requestID)
+        try await post(message.bytes, expecting: message.kind.requestID, headers: TraceContextCarrier.headers(of: message))
         if message.method == "notifications/initialized" { startGetStream() }
     }
 

@@ -19,4 +19,6 @@ extension HTTPField.Name {
     static let mcpSessionID = HTTPField.Name("Mcp-Session-Id")!
     static let mcpProtocolVersion = HTTPField.Name("MCP-Protocol-Version")!
     static let lastEventID = HTTPField.Name("Last-Event-ID")!
+    static let traceparent = HTTPField.Name("traceparent")!
+    static let tracestate = HTTPField.Name("tracestate")!
 }

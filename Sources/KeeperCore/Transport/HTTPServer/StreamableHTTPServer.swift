@@ -164,7 +164,8 @@ public final class StreamableHTTPServer: Sendable {
         if JSONRPCBatch.isBatch(bytes) { return await batch(bytes, request: request) }
         let message: JSONRPCMessage
         do {
-            message = try JSONRPCMessage.decode(bytes)
+            message = TraceContextCarrier.carrying(traceparent: request.headers[.traceparent], tracestate: request.headers[.tracestate],
+                                                   into: try JSONRPCMessage.decode(bytes))
         } catch {
             return HTTPErrorResponse.badRequest(error.error.message, code: error.error.code, id: error.id)
         }

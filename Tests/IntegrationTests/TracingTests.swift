@@ -1,0 +1,218 @@
+import Foundation
+import KeeperCore
+import Testing
+
+@Suite("traces: the proxy's requests as OpenTelemetry spans, exported over OTLP/HTTP")
+struct TracingTests {
+    /// The sandbox rate-limiting about half of the calls inside the tool result (seeded, so the same
+    /// calls every run), with fast retries, and traces sent to `collector`.
+    static func config(collector: OTLPReceiver, tracing: String? = nil) throws -> URL {
+        let file = try temporaryDirectory().appendingPathComponent("config.json")
+        let section = tracing ?? #"{"endpoint": "\#(collector.endpoint)", "service_name": "keeper-under-test"}"#
+        let text = """
+        {"upstreams": {"sandbox": {"sandbox": {"rate_limit_ratio": 0.5, "retry_after": "10ms", "seed": 5}}},
+         "retry": {"max_attempts": 8, "base_delay": "5ms", "max_delay": "100ms", "deadline": "20s", "budget_ratio": 1.0},
+         "tracing": \(section)}
+        """
+        try Data(text.utf8).write(to: file)
+        return file
+    }
+
+    /// OTLP as JSON, which the receiver decodes (the standard variable, over the config).
+    static let exportJSON = ["OTEL_EXPORTER_OTLP_PROTOCOL": "http/json"]
+
+    /// A W3C traceparent naming the client's trace for request `id`.
+    static func traceparent(_ id: Int) -> (header: String, traceID: String, spanID: String) {
+        let traceID = String(format: "4bf92f3577b34da6a3ce929d%08x", id)
+        let spanID = String(format: "00f067aa0ba9%04x", id)
+        return ("00-\(traceID)-\(spanID)-01", traceID, spanID)
+    }
+
+    /// Initializes, sends `calls` tools/calls each in its own client trace, and ends the session (which
+    /// flushes the exporter).
+    static func runCalls(_ proxy: ProxyProcess, calls: ClosedRange<Int>) async throws {
+        proxy.request(1, "initialize", initializeParams)
+        _ = try await proxy.response(to: 1)
+        proxy.send(["jsonrpc": "2.0", "method": "notifications/initialized"])
+        for id in calls {
+            proxy.request(id, "tools/call", ["name": "API-get-self", "arguments": [:],
+                                             "_meta": ["traceparent": .string(traceparent(id).header)]])
+            let (reply, _) = try await proxy.response(to: .number(JSONNumber(id)))
+            #expect(reply["result"] != nil, "call \(id): \(reply)")
+        }
+        proxy.closeInput()
+        #expect(await proxy.waitForExit() == 0)
+    }
+
+    @Test("a retried tools/call is one server span in the client's trace, with an attempt span per try, the retry's reason and wait, and an upstream span per attempt")
+    func retriedCallSpanTree() async throws {
+        let collector = try await OTLPReceiver.start()
+        defer { collector.stop() }
+        let messages = try temporaryDirectory().appendingPathComponent("messages.jsonl").path
+        let proxy = try ProxyProcess(["serve", "--config", try Self.config(collector: collector).path, "--", try Binary.path(), "sandbox",
+                                      "--rate-limit-ratio", "0.5", "--retry-after", "10ms", "--seed", "5", "--message-log", messages],
+                                     environment: Self.exportJSON)
+        try await Self.runCalls(proxy, calls: 2...9)
+
+        let spans = collector.spans
+        let requests = spans.filter { $0.name == "tools/call API-get-self" }
+        #expect(requests.count == 8, "one span per call: \(spans.map(\.name))")
+        for request in requests {
+            #expect(request.kind == 2, "a server span")
+            #expect(request.serviceName == "keeper-under-test")
+            #expect(request.attributes["mcp.method.name"] == "tools/call")
+            #expect(request.attributes["gen_ai.tool.name"] == "API-get-self")
+            #expect(request.attributes["mcp.session.id"]?.isEmpty == false)
+            let id = try #require(request.attributes["jsonrpc.request.id"].flatMap { Int($0) })
+            let client = Self.traceparent(id)
+            #expect(request.traceID == client.traceID, "the client's trace is honoured")
+            #expect(request.parentSpanID == client.spanID, "the client's span is the parent")
+        }
+        func children(of span: OTLPReceiver.Span) -> [OTLPReceiver.Span] {
+            spans.filter { $0.parentSpanID == span.spanID && $0.traceID == span.traceID }
+        }
+        let retried = try #require(requests.first { children(of: $0).filter { $0.name == "retry attempt" }.count > 1 },
+                                   "seed 5 rate-limits at least one of eight calls")
+        #expect(retried.attributes["mcpkeeper.outcome"] == "ok")
+        let attempts = children(of: retried).filter { $0.name == "retry attempt" }
+            .sorted { Int($0.attributes["mcpkeeper.retry.attempt"] ?? "") ?? 0 < Int($1.attributes["mcpkeeper.retry.attempt"] ?? "") ?? 0 }
+        #expect(retried.attributes["mcpkeeper.attempts"] == String(attempts.count))
+        for failed in attempts.dropLast() {
+            #expect(failed.attributes["mcpkeeper.retry.reason"] == "notion_rate_limited")
+            #expect((Int(failed.attributes["mcpkeeper.retry.wait_ms"] ?? "") ?? 0) > 0)
+        }
+        #expect(attempts.last?.attributes["mcpkeeper.retry.reason"] == nil, "the last attempt was answered")
+        let waits = children(of: retried).filter { $0.name == "retry wait" }
+        #expect(waits.count == attempts.count - 1)
+        #expect(waits.allSatisfy { $0.attributes["mcpkeeper.retry.reason"] == "notion_rate_limited" })
+        for attempt in attempts {
+            let upstream = children(of: attempt).filter { $0.name == "upstream tools/call" }
+            #expect(upstream.count == 1, "one upstream exchange per attempt")
+            #expect(upstream.first?.kind == 3, "a client span")
+        }
+        #expect(children(of: retried).contains { $0.name == "validate request" })
+        try Self.expectUpstreamSawItsSpans(spans, messageLog: messages)
+        for span in spans {
+            #expect(!span.attributes.keys.contains { $0.contains("argument") || $0.contains("result") }, "no arguments or results: \(span.attributes)")
+        }
+    }
+
+    /// Each tools/call the upstream got names an upstream span in `_meta.traceparent`, and each
+    /// upstream span that was answered is among them.
+    static func expectUpstreamSawItsSpans(_ spans: [OTLPReceiver.Span], messageLog: String,
+                                          sourceLocation: SourceLocation = #_sourceLocation) throws {
+        let calls = try String(contentsOfFile: messageLog, encoding: .utf8).split(separator: "\n")
+            .map { try JSONParser.parse(String($0)) }.filter { $0["method"] == "tools/call" }
+        let sent = calls.map { $0["params"]?["_meta"]?["traceparent"]?.stringValue ?? "none" }
+        let upstreamSpans = spans.filter { $0.name == "upstream tools/call" }
+        let named = Set(upstreamSpans.map { "00-\($0.traceID)-\($0.spanID)-01" })
+        #expect(!calls.isEmpty && sent.allSatisfy(named.contains), "\(sent)", sourceLocation: sourceLocation)
+        for span in upstreamSpans where span.attributes["error.type"] == nil {
+            #expect(sent.contains("00-\(span.traceID)-\(span.spanID)-01"), "the upstream got span \(span.spanID)", sourceLocation: sourceLocation)
+        }
+    }
+
+    @Test("over the HTTP listener, the client's traceparent header is honoured and an HTTP upstream's 429s are retry attempts that pass the context on")
+    func listenerToHTTPUpstream() async throws {
+        let collector = try await OTLPReceiver.start()
+        defer { collector.stop() }
+        let dir = try temporaryDirectory()
+        let (keyFile, messages) = (dir.appendingPathComponent("listener.key").path, dir.appendingPathComponent("messages.jsonl").path)
+        let (sandbox, sandboxURL) = try await ProxyProcess.listening(["sandbox", "--listen", "http://127.0.0.1:0", "--http-429-ratio", "0.3",
+                                                                      "--retry-after", "0s", "--seed", "5", "--message-log", messages])
+        let (proxy, url) = try await ProxyProcess.listening(["serve", "--listen", "http://127.0.0.1:0", "--key-file", keyFile,
+                                                             "--config", try Self.config(collector: collector).path, "--url", sandboxURL.absoluteString],
+                                                            environment: Self.exportJSON)
+        try await stopping([proxy, sandbox]) {
+            let key = try String(contentsOfFile: keyFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+            var client = MCPHTTPClient(url: url, bearerKey: key)
+            try await client.initialize()
+            for id in 2...7 {
+                let reply = try await client.request(.number(JSONNumber(id)), "tools/call", ["name": "API-get-self", "arguments": [:]],
+                                                     headers: ["traceparent": Self.traceparent(id).header])
+                #expect(reply.messages.first?["result"] != nil, "call \(id): \(reply.text)")
+            }
+        }
+        let spans = collector.spans
+        let requests = spans.filter { $0.name == "tools/call API-get-self" }
+        #expect(requests.count == 6, "\(spans.map(\.name))")
+        for request in requests {
+            let id = try #require(request.attributes["jsonrpc.request.id"].flatMap { Int($0) })
+            #expect(request.traceID == Self.traceparent(id).traceID)
+            #expect(request.parentSpanID == Self.traceparent(id).spanID)
+        }
+        let reasons = spans.filter { $0.name == "retry attempt" }.compactMap { $0.attributes["mcpkeeper.retry.reason"] }
+        #expect(!reasons.isEmpty && reasons.allSatisfy { $0 == "http_429" }, "\(reasons)")
+        #expect(spans.contains { $0.name == "upstream tools/call" && $0.attributes["http.response.status_code"] == "429" })
+        try Self.expectUpstreamSawItsSpans(spans, messageLog: messages)
+    }
+
+    @Test("probe sends one trace: a span for the probe and a child per phase")
+    func probeTrace() async throws {
+        let collector = try await OTLPReceiver.start()
+        defer { collector.stop() }
+        let probe = try ProxyProcess(["probe", "--config", try Self.config(collector: collector).path], environment: Self.exportJSON)
+        #expect(await probe.waitForExit() == 0, "\(probe.stderr)")
+        let spans = collector.spans
+        let root = try #require(spans.first { $0.name == "probe sandbox" }, "\(spans.map(\.name))")
+        #expect(root.parentSpanID.isEmpty)
+        #expect(root.attributes["mcpkeeper.probe.target"] == "sandbox")
+        let phases = spans.filter { $0.parentSpanID == root.spanID && $0.traceID == root.traceID }.map(\.name)
+        #expect(phases.sorted() == ["connect", "initialize", "tools_list", "whoami"])
+    }
+
+    @Test("with the collector unreachable, every call is answered and serve still exits cleanly")
+    func unreachableCollector() async throws {
+        let collector = try await OTLPReceiver.start()
+        collector.stop()
+        let proxy = try ProxyProcess(["serve", "--config", try Self.config(collector: collector, tracing: #"{"endpoint": "http://127.0.0.1:9"}"#).path])
+        try await Self.runCalls(proxy, calls: 2...4)
+    }
+
+    @Test("configured by OTEL_EXPORTER_OTLP_ENDPOINT alone, a refresh after a 401 is a token refresh span in the call's trace, with no token in any attribute")
+    func tokenRefreshSpan() async throws {
+        let collector = try await OTLPReceiver.start()
+        defer { collector.stop() }
+        let setup = try await OAuthLoginTests.setUp()
+        let login = try await OAuthLoginTests.login(setup)
+        #expect(await login.waitForExit() == 0, "\(login.stderr)")
+        let before = try TokenRefreshTests.tokens(setup)
+        let access = try TokenRefreshTests.string(before, "access_token")
+        let proxy = try ProxyProcess(["serve", "--config", setup.config.path],
+                                     environment: Self.exportJSON.merging(["OTEL_EXPORTER_OTLP_ENDPOINT": collector.endpoint]) { $1 })
+        try await stopping([proxy, setup.sandbox]) {
+            proxy.request(1, "initialize", initializeParams)
+            _ = try await proxy.response(to: 1)
+            #expect(try await TokenRefreshTests.postForm(try TokenRefreshTests.string(before, "revocation_endpoint"), [("token", access)]) == 200)
+            proxy.request(2, "tools/call", ["name": "API-get-self", "arguments": [:]])
+            let (me, _) = try await proxy.response(to: 2, timeout: .seconds(15))
+            TokenRefreshTests.expectSuccess(me, proxy.stderr)
+        }
+        let spans = collector.spans
+        // The 401 may come on the proxy's own tools/list for the call (its tool catalog) or on the
+        // call itself: either way the refresh is in the call's trace, under one of its spans.
+        let refresh = try #require(spans.first { $0.name == "token refresh" }, "\(spans.map(\.name))")
+        let request = try #require(spans.first { $0.name == "tools/call API-get-self" })
+        #expect(refresh.traceID == request.traceID)
+        #expect(spans.contains { $0.spanID == refresh.parentSpanID }, "the refresh has a parent span")
+        let after = try TokenRefreshTests.tokens(setup)
+        let secrets = [access, try TokenRefreshTests.string(before, "refresh_token"), try TokenRefreshTests.string(after, "access_token"),
+                       try TokenRefreshTests.string(after, "refresh_token")]
+        for span in spans {
+            #expect(!span.attributes.values.contains { value in secrets.contains { value.contains($0) } }, "\(span.name) names a token")
+        }
+    }
+
+    @Test("with tracing configured but OTEL_SDK_DISABLED=true, or \"enabled\": false, nothing reaches the collector")
+    func disabledTracingSendsNothing() async throws {
+        let collector = try await OTLPReceiver.start()
+        defer { collector.stop() }
+        let disabledByEnvironment = try ProxyProcess(["serve", "--config", try Self.config(collector: collector).path],
+                                                     environment: Self.exportJSON.merging(["OTEL_SDK_DISABLED": "true"]) { $1 })
+        try await Self.runCalls(disabledByEnvironment, calls: 2...3)
+        let disabledByConfig = try ProxyProcess(["serve", "--config", try Self.config(collector: collector, tracing: #"{"enabled": false}"#).path],
+                                                environment: ["OTEL_EXPORTER_OTLP_ENDPOINT": collector.endpoint, "OTEL_EXPORTER_OTLP_PROTOCOL": "http/json"])
+        try await Self.runCalls(disabledByConfig, calls: 2...3)
+        #expect(collector.requestCount == 0)
+    }
+}
