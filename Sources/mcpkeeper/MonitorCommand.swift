@@ -32,6 +32,7 @@ struct MonitorCommand: AsyncParsableCommand {
         ShutdownSignals.ignoreBrokenPipes()
         let loaded = try Self.load(config)
         let (host, port) = try MetricsServer.address(listen)
+        let traces = TraceExport.start(loaded.tracing, environment: ProcessInfo.processInfo.environment, logger: logger)
         let runtime = MonitorRuntime(logger: logger)
         await runtime.apply(loaded)
         let reload = ConfigReloadStatus()
@@ -63,6 +64,7 @@ struct MonitorCommand: AsyncParsableCommand {
         }
         let group = ServiceGroup(configuration: .init(services: [app], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
+        await traces?.shutdown()
     }
 
     /// The config, validated as a whole: any error refuses it (at start, and on a reload).

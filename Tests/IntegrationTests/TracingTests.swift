@@ -161,6 +161,33 @@ struct TracingTests {
         #expect(phases.sorted() == ["connect", "initialize", "tools_list", "whoami"])
     }
 
+    @Test("monitor sends a trace of each scheduled probe, while it keeps running")
+    func monitorProbeTraces() async throws {
+        let collector = try await OTLPReceiver.start()
+        defer { collector.stop() }
+        let config = try temporaryDirectory().appendingPathComponent("monitor.json")
+        try Data("""
+        {"upstreams": {"sandbox": {"sandbox": {}}}, "probe": {"interval": "1s", "timeout": "5s"},
+         "tracing": {"endpoint": "\(collector.endpoint)"}}
+        """.utf8).write(to: config)
+        let monitor = try ProxyProcess(["monitor", "--config", config.path, "--listen", "127.0.0.1:0"],
+                                       environment: Self.exportJSON.merging(["HOME": try temporaryDirectory().path]) { $1 })
+        try await stopping([monitor]) {
+            _ = try await ProbeHarness.loggedURL(monitor, after: "monitoring")
+            let deadline = ContinuousClock.now + .seconds(30)
+            while collector.spans.filter({ $0.name == "probe sandbox" }).count < 2, ContinuousClock.now < deadline {
+                try await Task.sleep(for: .milliseconds(100))
+            }
+        }
+        let probes = collector.spans.filter { $0.name == "probe sandbox" }
+        #expect(probes.count >= 2, "\(collector.spans.map(\.name)) \(monitor.stderr)")
+        #expect(Set(probes.map(\.traceID)).count == probes.count, "each probe is a trace of its own")
+        for probe in probes {
+            let phases = collector.spans.filter { $0.parentSpanID == probe.spanID }.map(\.name)
+            #expect(phases.sorted() == ["connect", "initialize", "tools_list", "whoami"], "\(phases)")
+        }
+    }
+
     @Test("with the collector unreachable, every call is answered and serve still exits cleanly")
     func unreachableCollector() async throws {
         let collector = try await OTLPReceiver.start()
