@@ -37,7 +37,7 @@ struct MonitorCommand: AsyncParsableCommand {
         await runtime.apply(loaded)
         let reload = ConfigReloadStatus()
         let server = MetricsServer(host: host, port: port, logger: logger,
-                                   metrics: { await runtime.monitor.exposition() + reload.exposition },
+                                   metrics: { await runtime.monitor.exposition() + reload.exposition + TraceLoss.shared.exposition },
                                    probe: { await runtime.monitor.probeExposition($0) },
                                    status: { runtime.page(notices: [reload.notice].compactMap { $0 }) })
         let targets = runtime.monitor.targets.joined(separator: ",")

@@ -188,12 +188,36 @@ struct TracingTests {
         }
     }
 
-    @Test("with the collector unreachable, every call is answered and serve still exits cleanly")
+    @Test("with the collector unreachable, every call is answered, the lost spans are counted, and serve still exits cleanly")
     func unreachableCollector() async throws {
         let collector = try await OTLPReceiver.start()
         collector.stop()
-        let proxy = try ProxyProcess(["serve", "--config", try Self.config(collector: collector, tracing: #"{"endpoint": "http://127.0.0.1:9"}"#).path])
-        try await Self.runCalls(proxy, calls: 2...4)
+        let proxy = try ProxyProcess(["serve", "--metrics", "127.0.0.1:0",
+                                      "--config", try Self.config(collector: collector, tracing: #"{"endpoint": "http://127.0.0.1:9"}"#).path])
+        let metrics = try await ProbeHarness.loggedURL(proxy, after: "serving metrics")
+        #expect(try await Self.lostSpans(metrics, "export_failed") == 0)
+        #expect(try await Self.lostSpans(metrics, "queue_full") == 0)
+        proxy.request(1, "initialize", initializeParams)
+        _ = try await proxy.response(to: 1)
+        proxy.request(2, "tools/call", ["name": "API-get-self", "arguments": [:]])
+        let (reply, _) = try await proxy.response(to: 2)
+        #expect(reply["result"] != nil, "\(reply)")
+        let deadline = ContinuousClock.now + .seconds(30)
+        var lost = 0
+        while lost == 0, ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(200))
+            lost = try await Self.lostSpans(metrics, "export_failed") ?? 0
+        }
+        #expect(lost >= 2, "the initialize and call spans at least; stderr: \(proxy.stderr)")
+        proxy.closeInput()
+        #expect(await proxy.waitForExit() == 0)
+    }
+
+    /// `mcpkeeper_trace_spans_lost_total` for `reason` on the `/metrics` page at `url`.
+    static func lostSpans(_ url: URL, _ reason: String) async throws -> Int? {
+        let page = try await ProbeHarness.get(url).text
+        let prefix = #"mcpkeeper_trace_spans_lost_total{reason="\#(reason)"} "#
+        return page.split(separator: "\n").first { $0.hasPrefix(prefix) }.flatMap { Int(Double($0.dropFirst(prefix.count)) ?? -1) }
     }
 
     @Test("configured by OTEL_EXPORTER_OTLP_ENDPOINT alone, a refresh after a 401 is a token refresh span in the call's trace, with no token in any attribute")
