@@ -147,6 +147,29 @@ struct TracingTests {
         try Self.expectUpstreamSawItsSpans(spans, messageLog: messages)
     }
 
+    @Test("to a Streamable HTTP upstream, each request carries its upstream span as the traceparent header, the same as in _meta")
+    func traceparentHeaderToHTTPUpstream() async throws {
+        let collector = try await OTLPReceiver.start()
+        defer { collector.stop() }
+        let upstream = try RawHTTPUpstream.minimalMCP()
+        let proxy = try ProxyProcess(["serve", "--config", try Self.config(collector: collector).path,
+                                      "--url", "http://127.0.0.1:\(upstream.port)/mcp", "--transport", "streamable-http"],
+                                     environment: Self.exportJSON)
+        try await Self.runCalls(proxy, calls: 2...3)
+        let calls = upstream.requests.filter { String(decoding: $0.body, as: UTF8.self).contains(#""tools/call""#) }
+        #expect(calls.count == 2, "\(upstream.requests.map(\.head))")
+        let upstreamSpans = Set(collector.spans.filter { $0.name == "upstream tools/call" }.map { "00-\($0.traceID)-\($0.spanID)-01" })
+        for (call, id) in zip(calls, 2...3) {
+            let header = try #require(call.header("traceparent"), "\(call.head)")
+            let meta = try JSONParser.parse(String(decoding: call.body, as: UTF8.self))["params"]?["_meta"]?["traceparent"]?.stringValue
+            #expect(header == meta)
+            #expect(upstreamSpans.contains(header), "the header names the proxy's upstream span: \(header) in \(upstreamSpans)")
+            #expect(header.contains(Self.traceparent(id).traceID), "in the client's trace")
+            #expect(header != Self.traceparent(id).header, "not the client's own span")
+        }
+        withExtendedLifetime(upstream) {}
+    }
+
     @Test("probe sends one trace: a span for the probe and a child per phase")
     func probeTrace() async throws {
         let collector = try await OTLPReceiver.start()
