@@ -170,6 +170,32 @@ struct TracingTests {
         withExtendedLifetime(upstream) {}
     }
 
+    @Test("a 2025-03-26 batch POSTed with a traceparent header: each request in it joins the client's trace")
+    func batchJoinsHeaderTrace() async throws {
+        let collector = try await OTLPReceiver.start()
+        defer { collector.stop() }
+        let keyFile = try temporaryDirectory().appendingPathComponent("listener.key").path
+        let (proxy, url) = try await ProxyProcess.listening(["serve", "--listen", "http://127.0.0.1:0", "--key-file", keyFile,
+                                                             "--config", try Self.config(collector: collector).path],
+                                                            environment: Self.exportJSON)
+        try await stopping([proxy]) {
+            let key = try String(contentsOfFile: keyFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+            var client = MCPHTTPClient(url: url, bearerKey: key)
+            var params = initializeParams.objectValue ?? [:]
+            params["protocolVersion"] = "2025-03-26"
+            try await client.initialize(params: .object(params))
+            let batch = #"[{"jsonrpc":"2.0","id":2,"method":"tools/list"},{"jsonrpc":"2.0","id":3,"method":"ping"}]"#
+            let reply = try await client.post(raw: Array(batch.utf8), headers: ["traceparent": Self.traceparent(9).header])
+            #expect(reply.status == 200, "\(reply.text)")
+        }
+        let requests = collector.spans.filter { ["tools/list", "ping"].contains($0.name) }
+        #expect(requests.count == 2, "\(collector.spans.map(\.name))")
+        for request in requests {
+            #expect(request.traceID == Self.traceparent(9).traceID)
+            #expect(request.parentSpanID == Self.traceparent(9).spanID)
+        }
+    }
+
     @Test("probe sends one trace: a span for the probe and a child per phase")
     func probeTrace() async throws {
         let collector = try await OTLPReceiver.start()
