@@ -13,7 +13,8 @@ struct MonitorCommand: AsyncParsableCommand {
         Prometheus scrapes /metrics for all targets, or /probe?target=NAME for a fresh probe of one
         (multi-target, as with blackbox_exporter). See probes/prometheus/ for scrape configs and alerts.
         /status is an HTML page for people: each target's health, latency, login and last errors.
-        SIGHUP re-reads the config: targets and probe settings change without a restart.
+        SIGHUP re-reads the config (and so does a change to the file, with --watch-config): targets and
+        probe settings change without a restart.
         Example:
           mcpkeeper monitor --config ~/.mcpkeeper/config.json --listen 127.0.0.1:9464
         """
@@ -21,6 +22,9 @@ struct MonitorCommand: AsyncParsableCommand {
 
     @Option(help: "Config file (JSON) whose upstreams are the targets.")
     var config: String
+
+    @Flag(help: "Reload the config when its file changes, as SIGHUP does.")
+    var watchConfig = false
 
     @Option(help: "Serve the endpoints here, e.g. 127.0.0.1:9464.")
     var listen: String
@@ -45,7 +49,7 @@ struct MonitorCommand: AsyncParsableCommand {
             logger.notice("monitoring", metadata: ["url": "http://\(host):\(bound)/metrics", "status": "http://\(host):\(bound)/status",
                                                    "targets": "\(targets)"])
         }
-        let hangups = ReloadSignal()
+        let hangups = ReloadSignal(watching: watchConfig ? config : nil, logger: logger)
         let reloading = Task { [config] in
             for await _ in hangups.requests {
                 do {

@@ -22,6 +22,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Config file (JSON); see config.example.json.")
     var config: String?
 
+    @Flag(help: "Reload the config when its file changes, as SIGHUP does.")
+    var watchConfig = false
+
     @Option(help: "Which upstream of the config to serve.")
     var upstream: String?
 
@@ -69,6 +72,9 @@ struct ServeCommand: AsyncParsableCommand {
         if !header.isEmpty, url == nil {
             throw ValidationError("--header only applies with --url; headers of a config upstream go in its \"headers\"")
         }
+        if watchConfig, config == nil {
+            throw ValidationError("--watch-config needs --config: it reloads that file when it changes")
+        }
     }
 
     func run() async throws {
@@ -105,7 +111,7 @@ struct ServeCommand: AsyncParsableCommand {
             return next
         }
         let pipeline = Pipeline([reloader.stages])
-        let hangups = ReloadSignal()
+        let hangups = ReloadSignal(watching: watchConfig ? config : nil, logger: logger)
         let reloading = Task { [config] in
             for await _ in hangups.requests {
                 guard config != nil else {
