@@ -183,7 +183,11 @@ struct ServePlan {
         let current = reconnectTo ?? { target }
         var settings = ProxySession.Settings(sessionID: SessionID.random(), upstreamName: upstreamName, shutdownGrace: target.shutdownGrace)
         settings.reconnectBackoff = Backoff(base: retry.baseDelay, cap: retry.maxDelay)
-        if !(downstream is StdioChannel) { settings.maxInFlight = listener.maxInFlight }
+        if downstream is StdioChannel {
+            settings.executor = SessionThread(name: "session")
+        } else {
+            settings.maxInFlight = listener.maxInFlight
+        }
         settings.requestTimeout = requestTimeout
         settings.requestTimeoutMax = max(requestTimeoutMax, requestTimeout)
         settings.parkedCallTimeout = inputWait
