@@ -155,7 +155,9 @@ struct ServeCommand: AsyncParsableCommand {
 
     private func serveStdio(plan: ServePlan, pipeline: Pipeline, log: RequestLog?, metrics: KeeperMetrics,
                             live: MetricsOptions.LiveProbeState, reloader: ServeReloader, logger: Logger) async throws {
-        let downstream = StdioChannel()
+        // The one session's event loop: it reads stdin and the child's stdout and runs the session.
+        let thread = SessionThread(name: "session")
+        let downstream = StdioChannel(readingOn: thread)
         let stop = StopSignal()
         let signals = ShutdownSignals { signal in
             logger.notice("stopping", metadata: ["signal": "\(signal)"])
@@ -167,7 +169,7 @@ struct ServeCommand: AsyncParsableCommand {
         do {
             // The one session's next link (after an upstream restart) starts the upstream as the config now says.
             end = try await plan.runSession(downstream: downstream, pipeline: pipeline, log: log, metrics: metrics, logger: logger,
-                                            reconnectTo: { reloader.plan.target }) { session in
+                                            on: thread, reconnectTo: { reloader.plan.target }) { session in
                 reloader.sessions.add(session)
                 Task { await stop.onFire { await session.stop() } }
                 let loop = metricsOptions.probeLoop(session: session, target: plan.upstreamName, whoami: plan.whoami,

@@ -174,27 +174,25 @@ struct ServePlan {
     }
 
     /// One client session against a fresh upstream link, until either side ends.
-    /// One session; `reconnectTo` names the upstream each new link connects to (a reload may change it).
+    /// `on`: the session thread that runs it (stdio); `reconnectTo` names the upstream each new link
+    /// connects to (a reload may change it).
     func runSession(downstream: any MessageChannel, pipeline: Pipeline, log: RequestLog?, metrics: KeeperMetrics,
-                    logger: Logger, reconnectTo: (@Sendable () -> UpstreamTarget)? = nil,
+                    logger: Logger, on thread: SessionThread? = nil, reconnectTo: (@Sendable () -> UpstreamTarget)? = nil,
                     onStart: (ProxySession) -> Void = { _ in }) async throws(SpawnError) -> ProxySession.End {
-        let upstream = try target.connect(name: upstreamName, logger: logger)
+        let upstream = try target.connect(name: upstreamName, logger: logger, readingOn: thread)
         let (target, name) = (self.target, upstreamName)
         let current = reconnectTo ?? { target }
         var settings = ProxySession.Settings(sessionID: SessionID.random(), upstreamName: upstreamName, shutdownGrace: target.shutdownGrace)
         settings.reconnectBackoff = Backoff(base: retry.baseDelay, cap: retry.maxDelay)
-        if downstream is StdioChannel {
-            settings.executor = SessionThread(name: "session")
-        } else {
-            settings.maxInFlight = listener.maxInFlight
-        }
+        settings.executor = thread
+        if !(downstream is StdioChannel) { settings.maxInFlight = listener.maxInFlight }
         settings.requestTimeout = requestTimeout
         settings.requestTimeoutMax = max(requestTimeoutMax, requestTimeout)
         settings.parkedCallTimeout = inputWait
         let session = ProxySession(
             settings: settings,
             downstream: downstream, upstream: upstream, pipeline: pipeline, log: log, logger: logger,
-            connector: { try current().connect(name: name, logger: logger) }, metrics: metrics)
+            connector: { try current().connect(name: name, logger: logger, readingOn: thread) }, metrics: metrics)
         onStart(session)
         metrics.sessions(upstream: upstreamName, delta: 1)
         let watch = quarantine.map { quarantine in
