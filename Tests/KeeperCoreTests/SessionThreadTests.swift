@@ -1,5 +1,8 @@
 import CKeeperSystem
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import KeeperCore
 import Synchronization
 import Testing
@@ -21,6 +24,32 @@ struct SessionThreadTests {
         let record = recorder.seen.withLock { $0 }
         #expect(record.map(\.index) == Array(0..<50))
         #expect(Set(record.map(\.thread)) == ["test session"], "its thread for all of them")
+    }
+
+    @Test("a pipe read by the session thread: lines in order across writes, an oversized line reported, EOF ends the stream and closes the pipe")
+    func readsPipes() async throws {
+        let executor = SessionThread(name: "test reader")
+        var ends: [Int32] = [-1, -1]
+        #expect(keeper_pipe_cloexec(&ends) == 0)
+        let (readEnd, writeEnd) = (ends[0], ends[1])
+        let lines = FileDescriptorReader.lines(fd: readEnd, name: "test pipe", maxLineBytes: 16, on: executor)
+        let consumer = Task(executorPreference: executor) { @Sendable in
+            var seen: [String] = []
+            for await event in lines {
+                switch event {
+                case .line(let bytes): seen.append(String(decoding: bytes, as: UTF8.self) + "@" + Self.threadName())
+                case .oversized(let count): seen.append("oversized \(count)")
+                }
+            }
+            return seen
+        }
+        for chunk in ["one\ntw", "o\n", String(repeating: "x", count: 40) + "\nthree\n"] {
+            #expect(chunk.withCString { write(writeEnd, $0, strlen($0)) } == chunk.utf8.count)
+        }
+        close(writeEnd)
+        let seen = await consumer.value
+        #expect(seen == ["one@test reader", "two@test reader", "oversized 40", "three@test reader"])
+        #expect(fcntl(readEnd, F_GETFD) == -1, "the reader closed its end at EOF")
     }
 
     final class Recorder: Sendable {
