@@ -21,18 +21,17 @@ final class LineQueue: @unchecked Sendable {
     /// queue). Once the consumer has gone, events are dropped so the reader can read on to EOF.
     func put(_ event: ChannelEvent) {
         condition.lock()
-        if let waiter {
-            self.waiter = nil
-            condition.unlock()
-            waiter.resume(returning: event)
-            return
-        }
+        if handedToWaiter(event) { return }
         while !abandoned, buffered > 0, buffered + event.byteCount > limit { condition.wait() }
-        if !abandoned {
-            items.append(event)
-            buffered += event.byteCount
-        }
-        condition.unlock()
+        keep(event)
+    }
+
+    /// Hands on one event without waiting for room: for a reader that stops reading while the
+    /// queue is full (`hasRoom`), so the budget is exceeded by at most one read's lines.
+    func offer(_ event: ChannelEvent) {
+        condition.lock()
+        if handedToWaiter(event) { return }
+        keep(event)
     }
 
     /// Called (from the consumer's thread) when a take makes room again; a session thread that
@@ -46,16 +45,17 @@ final class LineQueue: @unchecked Sendable {
         return abandoned || buffered < limit
     }
 
-    /// Hands on one event without waiting for room: for a reader that stops reading while the
-    /// queue is full (`hasRoom`), so the budget is exceeded by at most one read's lines.
-    func offer(_ event: ChannelEvent) {
-        condition.lock()
-        if let waiter {
-            self.waiter = nil
-            condition.unlock()
-            waiter.resume(returning: event)
-            return
-        }
+    /// With the lock held: gives `event` to a waiting consumer (and unlocks), if one waits.
+    private func handedToWaiter(_ event: ChannelEvent) -> Bool {
+        guard let waiter else { return false }
+        self.waiter = nil
+        condition.unlock()
+        waiter.resume(returning: event)
+        return true
+    }
+
+    /// With the lock held: queues `event` (dropped once the consumer is gone), then unlocks.
+    private func keep(_ event: ChannelEvent) {
         if !abandoned {
             items.append(event)
             buffered += event.byteCount
