@@ -32,6 +32,7 @@ struct SessionThreadTests {
         var ends: [Int32] = [-1, -1]
         #expect(keeper_pipe_cloexec(&ends) == 0)
         let (readEnd, writeEnd) = (ends[0], ends[1])
+        let pipe = Self.identity(readEnd)
         let lines = FileDescriptorReader.lines(fd: readEnd, name: "test pipe", maxLineBytes: 16, on: executor)
         let consumer = Task(executorPreference: executor) { @Sendable in
             var seen: [String] = []
@@ -49,7 +50,8 @@ struct SessionThreadTests {
         close(writeEnd)
         let seen = await consumer.value
         #expect(seen == ["one@test reader", "two@test reader", "oversized 40", "three@test reader"])
-        #expect(fcntl(readEnd, F_GETFD) == -1, "the reader closed its end at EOF")
+        // The number may already name another file of another test: it must not name this pipe.
+        #expect(pipe != nil && Self.identity(readEnd) != pipe, "the reader closed its end at EOF")
     }
 
     final class Recorder: Sendable {
@@ -59,7 +61,14 @@ struct SessionThreadTests {
     static func threadName() -> String {
         var name = [CChar](repeating: 0, count: 32)
         _ = keeper_this_thread_name(&name, name.count)
-        return String(cString: name)
+        return String(decoding: name.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+
+    /// Which file `fd` names (device and inode), nil when it names none.
+    static func identity(_ fd: Int32) -> [UInt64]? {
+        var info = stat()
+        guard fstat(fd, &info) == 0 else { return nil }
+        return [UInt64(info.st_dev), UInt64(info.st_ino)]
     }
 
     /// A hop the code would make to the shared pool without a preference.
