@@ -55,7 +55,7 @@ struct ListenerOptions: ParsableArguments {
             transform: DurationFlag.parse)
     var sseKeepalive: Duration = .seconds(15)
 
-    func settings(listen: String, plan: ServePlan, logger: Logger) throws -> HTTPListenerSettings {
+    func settings(listen: String, plan: ServeSettings, logger: Logger) throws -> HTTPListenerSettings {
         var settings = try HTTPListenerSettings(listen: listen)
         settings.limits = limits(base: plan.listener)
         settings.exposeToNetwork = exposeToNetwork || plan.exposeToNetwork
@@ -103,7 +103,7 @@ struct ListenerOptions: ParsableArguments {
     /// `probe` starts the live probe over a session and is cancelled when that session ends; one
     /// session at a time carries it (the next one takes over). With a `reloader`, each new session
     /// starts from the config as last reloaded, and open sessions are known to it.
-    func serve(listen: String, plan: ServePlan, pipeline: Pipeline, log: RequestLog?, metrics: KeeperMetrics, logger: Logger,
+    func serve(listen: String, plan: ServeSettings, pipeline: Pipeline, log: RequestLog?, metrics: KeeperMetrics, logger: Logger,
                reloader: ServeReloader? = nil, probe: @escaping @Sendable (ProxySession) -> Task<Void, Never>? = { _ in nil }) async throws {
         let prober = Mutex<(owner: String?, task: Task<Void, Never>?)>((nil, nil))
         let settings = try settings(listen: listen, plan: plan, logger: logger)

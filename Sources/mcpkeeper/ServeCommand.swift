@@ -75,7 +75,7 @@ struct ServeCommand: AsyncParsableCommand {
         let logger = diagnostics.bootstrap(label: "mcpkeeper")
         ShutdownSignals.ignoreBrokenPipes()
         let metrics = KeeperMetrics()
-        var plan: ServePlan
+        var plan: ServeSettings
         do {
             plan = try makePlan(metrics: metrics)
         } catch {
@@ -96,7 +96,7 @@ struct ServeCommand: AsyncParsableCommand {
         await traces?.shutdown()
     }
 
-    private func serve(plan: ServePlan, metrics: KeeperMetrics, logger: Logger) async throws {
+    private func serve(plan: ServeSettings, metrics: KeeperMetrics, logger: Logger) async throws {
         let requestLog = try plan.openLog()
         let command = self
         let reloader = ServeReloader(plan: plan, log: requestLog, metrics: metrics, logger: logger) { [traced = plan.traced] in
@@ -137,8 +137,8 @@ struct ServeCommand: AsyncParsableCommand {
     }
 
     /// The plan from the flags and the config file as it is now: at start, and again at each SIGHUP.
-    func makePlan(metrics: KeeperMetrics) throws -> ServePlan {
-        var plan = try ServePlan(command: command, url: url, transport: transport, headers: header, configPath: config, upstream: upstream, name: name,
+    func makePlan(metrics: KeeperMetrics) throws -> ServeSettings {
+        var plan = try ServeSettings(command: command, url: url, transport: transport, headers: header, configPath: config, upstream: upstream, name: name,
                                  logPath: log, shutdownGrace: shutdownGrace, metrics: metrics, interactiveLogin: interactiveLogin)
         if readOnly { plan.policy.tier = .read }
         plan.requestTimeout = requestTimeout ?? plan.requestTimeout
@@ -147,7 +147,7 @@ struct ServeCommand: AsyncParsableCommand {
         return plan
     }
 
-    private func serveStdio(plan: ServePlan, pipeline: Pipeline, log: RequestLog?, metrics: KeeperMetrics,
+    private func serveStdio(plan: ServeSettings, pipeline: Pipeline, log: RequestLog?, metrics: KeeperMetrics,
                             live: MetricsOptions.LiveProbeState, reloader: ServeReloader, logger: Logger) async throws {
         let downstream = StdioChannel()
         let stop = StopSignal()

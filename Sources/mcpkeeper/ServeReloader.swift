@@ -10,14 +10,14 @@ final class ServeReloader: Sendable {
     let stages: SwappableStages
     let sessions = LiveSessions()
     let status = ConfigReloadStatus()
-    private let state: Mutex<(plan: ServePlan, log: RequestLog?)>
-    private let build: @Sendable () throws -> ServePlan
+    private let state: Mutex<(plan: ServeSettings, log: RequestLog?)>
+    private let build: @Sendable () throws -> ServeSettings
     /// The HTTP listener of `serve --listen`, whose limits a reload changes in place.
     private let listener = Mutex<StreamableHTTPServer?>(nil)
     private let metrics: KeeperMetrics
     private let logger: Logger
 
-    init(plan: ServePlan, log: RequestLog?, metrics: KeeperMetrics, logger: Logger, build: @escaping @Sendable () throws -> ServePlan) {
+    init(plan: ServeSettings, log: RequestLog?, metrics: KeeperMetrics, logger: Logger, build: @escaping @Sendable () throws -> ServeSettings) {
         state = Mutex((plan, log))
         stages = SwappableStages(plan.pipeline(log: log, metrics: metrics, logger: logger))
         self.build = build
@@ -30,13 +30,13 @@ final class ServeReloader: Sendable {
     }
 
     /// The plan new sessions start with.
-    var plan: ServePlan { state.withLock { $0.plan } }
+    var plan: ServeSettings { state.withLock { $0.plan } }
     /// The request log the current stages write (flushed at exit).
     var log: RequestLog? { state.withLock { $0.log } }
 
     func reload() async {
         let old = plan
-        let new: ServePlan
+        let new: ServeSettings
         do {
             new = try build()
             guard new.upstreamName == old.upstreamName else {
@@ -86,7 +86,7 @@ struct ReloadChanges {
     /// Whether what a client sees in `tools/list` may differ (so it is told `list_changed`).
     var toolListVisible = false
 
-    init(old: ServePlan, new: ServePlan) {
+    init(old: ServeSettings, new: ServeSettings) {
         if old.policy != new.policy { live.append("policy") }
         if old.validation != new.validation { live.append("validation") }
         if old.retry != new.retry { live.append("retry") }
