@@ -19,7 +19,7 @@ final class ServeReloader: Sendable {
 
     init(plan: ServeSettings, log: RequestLog?, metrics: KeeperMetrics, logger: Logger, build: @escaping @Sendable () throws -> ServeSettings) {
         state = Mutex((plan, log))
-        stages = SwappableStages(plan.pipeline(log: log, metrics: metrics, logger: logger))
+        stages = SwappableStages(.standard(plan, log: log, metrics: metrics, logger: logger))
         self.build = build
         self.metrics = metrics
         self.logger = logger
@@ -58,7 +58,7 @@ final class ServeReloader: Sendable {
                 return
             }
         }
-        stages.replace(with: new.pipeline(log: log, metrics: metrics, logger: logger))
+        stages.replace(with: .standard(new, log: log, metrics: metrics, logger: logger))
         state.withLock { $0 = (new, log) }
         if new.listener != old.listener, let server = listener.withLock({ $0 }) { await server.apply(new.listener) }
         status.succeeded()
