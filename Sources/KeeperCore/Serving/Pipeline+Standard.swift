@@ -21,8 +21,8 @@ extension Pipeline {
     ///
     /// The retry budget and the pacing bucket are made here once, and shared by every session that
     /// runs this pipeline.
-    public static func standard(_ settings: ServeSettings, log: RequestLog?, metrics: KeeperMetrics, logger: Logger,
-                                clock: any StageClock = SystemStageClock()) -> Pipeline {
+    static func standard(_ settings: ServeSettings, log: RequestLog?, metrics: KeeperMetrics, logger: Logger,
+                         clock: any StageClock = SystemStageClock()) -> Pipeline {
         var stages: [any Stage] = []
         let classifier = NotionOutcomeClassifier(rules: settings.outcomeRules)
         let (tools, validation, retry, pacing) = (settings.tools, settings.validation, settings.retry, settings.pacing)

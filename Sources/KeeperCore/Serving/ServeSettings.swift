@@ -4,35 +4,35 @@ import Foundation
 /// mistake is reported up front; a config reload resolves them again.
 public struct ServeSettings: Sendable {
     public var upstreamName: String
-    public var target: UpstreamTarget
-    public var logSettings: RequestLogSettings?
+    var target: UpstreamTarget
+    var logSettings: RequestLogSettings?
     public var validation = ValidationSettings()
     public var policy = PolicySettings()
-    public var retry = RetrySettings()
-    public var pacing = PacingSettings()
+    var retry = RetrySettings()
+    var pacing = PacingSettings()
     /// Whether requests are paced (Notion upstreams, or a config that asks).
-    public var paced = false
+    var paced = false
     /// Whether Notion's in-result errors get `isError` and a remediation (the config's `hints`).
-    public var hints = true
+    var hints = true
     /// The upstream's `outcome_rules`, for the classifier the stages share.
     public var outcomeRules: [NotionOutcomeRule] = []
     public var stateDirectory: String
     /// `serve --listen`'s limits and exposure, from the config's `listener` section.
     public var listener = ListenerLimits()
     public var requestTimeout: Duration = .seconds(60)
-    public var requestTimeoutMax: Duration = .seconds(600)
-    public var inputWait: Duration = .seconds(300)
+    var requestTimeoutMax: Duration = .seconds(600)
+    var inputWait: Duration = .seconds(300)
     public var exposeToNetwork = false
     /// The whoami tool named in the config, for the live probe.
     public var whoami: String?
     /// The upstream's `tools` section: overrides and quarantine.
-    public var tools = ToolSettings()
+    var tools = ToolSettings()
     /// Shared by every session of this upstream; nil when `tools.quarantine` is off.
-    public var quarantine: ToolQuarantine?
+    var quarantine: ToolQuarantine?
     /// The options that name this upstream to `mcpkeeper tools`, for the hints in refusals and logs.
-    public var toolsOptions = ""
+    var toolsOptions = ""
     /// The served upstream's entry, so a config reload can tell whether it changed.
-    public var upstreamConfig: UpstreamConfig?
+    var upstreamConfig: UpstreamConfig?
     public var warnings: [ConfigProblem] = []
     /// The config's `tracing` section; `traced` once serve has bootstrapped a tracer from it (or `OTEL_*`).
     public var tracing: TracingSettings?
@@ -124,7 +124,7 @@ public struct ServeSettings: Sendable {
     }
 
     /// The request log the settings ask for, opened; nil when there is none.
-    public func openLog() throws -> RequestLog? {
+    func openLog() throws -> RequestLog? {
         try logSettings.map { settings throws(FileAccessError) in try RequestLog(settings: settings) }
     }
 }
