@@ -377,18 +377,20 @@ class Runner:
         self.logdir = os.path.join(ROOT, ".build", "bench-logs")
         os.makedirs(self.logdir, exist_ok=True)
         self.spawned: list[Spawned] = []
+        self.sink: TraceSink | None = None
         self.tmp = tempfile.mkdtemp(prefix="mcpkeeper-bench-")
         self.env = dict(os.environ, HOME=self.tmp)  # no ~/.mcpkeeper of the user's: no request log, no keys
 
     def sandbox_cmd(self, *extra: str) -> list[str]:
         return [self.bin, "sandbox", "--big-result-bytes", str(BIG_BYTES), *extra]
 
-    async def spawn(self, name: str, cmd: list[str], stdio: bool, prefix: list[str] | None = None) -> Spawned:
+    async def spawn(self, name: str, cmd: list[str], stdio: bool, prefix: list[str] | None = None,
+                    env: dict[str, str] | None = None) -> Spawned:
         log = open(os.path.join(self.logdir, f"{name}.stderr.log"), "ab")
         proc = await asyncio.create_subprocess_exec(
             *((prefix or []) + cmd), stdin=asyncio.subprocess.PIPE if stdio else asyncio.subprocess.DEVNULL,
             stdout=asyncio.subprocess.PIPE if stdio else asyncio.subprocess.DEVNULL, stderr=log,
-            limit=LINE_LIMIT, start_new_session=True, env=self.env, cwd=self.tmp)
+            limit=LINE_LIMIT, start_new_session=True, env=dict(self.env, **(env or {})), cwd=self.tmp)
         log.close()
         spawned = Spawned(proc, name)
         self.spawned.append(spawned)
@@ -437,10 +439,55 @@ class Runner:
         if spawned in self.spawned:
             self.spawned.remove(spawned)
 
+    async def trace_sink(self) -> "TraceSink":
+        if self.sink is None:
+            self.sink = TraceSink()
+            await self.sink.start()
+        return self.sink
+
     async def stop_all(self) -> None:
         for spawned in list(reversed(self.spawned)):
             await self.stop(spawned, grace=1)
+        if self.sink is not None:
+            self.sink.stop()
         shutil.rmtree(self.tmp, ignore_errors=True)
+
+
+class TraceSink:
+    """An OTLP/HTTP collector that takes every export and keeps nothing but counts, so the traced
+    arrangement measures what exporting costs the proxy, not what a real collector costs."""
+
+    def __init__(self) -> None:
+        self.exports = 0
+        self.server: asyncio.base_events.Server | None = None
+        self.port = 0
+
+    async def start(self) -> None:
+        self.server = await asyncio.start_server(self._serve, "127.0.0.1", 0)
+        self.port = self.server.sockets[0].getsockname()[1]
+
+    @property
+    def endpoint(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            while True:
+                head = await reader.readuntil(b"\r\n\r\n")
+                length = 0
+                for line in head.split(b"\r\n"):
+                    if line.lower().startswith(b"content-length:"):
+                        length = int(line.split(b":", 1)[1])
+                await reader.readexactly(length)
+                self.exports += 1
+                writer.write(b"HTTP/1.1 200 OK\r\nContent-Type: application/x-protobuf\r\nContent-Length: 0\r\n\r\n")
+                await writer.drain()
+        except (asyncio.IncompleteReadError, ConnectionError, asyncio.LimitOverrunError):
+            writer.close()
+
+    def stop(self) -> None:
+        if self.server is not None:
+            self.server.close()
 
 
 @dataclass
@@ -458,6 +505,8 @@ ARRANGEMENTS = [
     # The floor: a C program that only copies bytes between the pipes (Benchmarks/relay.c).
     Arrangement("relay-stdio-stdio", "(r) bare relay stdio->stdio", "stdio", "relay", "direct-stdio"),
     Arrangement("keeper-stdio-stdio", "(b) mcpkeeper stdio->stdio", "stdio", "mcpkeeper", "direct-stdio"),
+    # The same with OpenTelemetry traces exported to a collector that takes them and does nothing.
+    Arrangement("keeper-traced-stdio-stdio", "(b·t) mcpkeeper stdio->stdio, traces on", "stdio", "mcpkeeper", "direct-stdio"),
     Arrangement("keeper-http-stdio", "(c) mcpkeeper HTTP->stdio", "http", "mcpkeeper", "direct-stdio"),
     Arrangement("keeper-stdio-http", "(d) mcpkeeper stdio->HTTP", "stdio", "mcpkeeper", "direct-http"),
     Arrangement("mcpproxy-http-stdio", "(e) mcp-proxy HTTP->stdio", "http", "mcp-proxy", "direct-stdio"),
@@ -495,6 +544,10 @@ class Setup:
         elif a.key == "keeper-stdio-stdio":
             self.stdio = self.measured = await r.spawn(a.key, [r.bin, "serve", *self.keeper_extra, "--", *sandbox], stdio=True,
                                                         prefix=self.proxy_prefix)
+        elif a.key == "keeper-traced-stdio-stdio":
+            sink = await r.trace_sink()
+            self.stdio = self.measured = await r.spawn(a.key, [r.bin, "serve", *self.keeper_extra, "--", *sandbox], stdio=True,
+                                                        prefix=self.proxy_prefix, env={"OTEL_EXPORTER_OTLP_ENDPOINT": sink.endpoint})
         elif a.key == "keeper-http-stdio":
             self.http_port = free_port()
             self.measured = await r.spawn(a.key, [r.bin, "serve", "--listen", f"http://127.0.0.1:{self.http_port}", "--no-auth",
@@ -763,7 +816,7 @@ async def smoke(args: argparse.Namespace) -> int:
     runner = Runner(args)
     failures = 0
     try:
-        for key in ("direct-stdio", "keeper-stdio-stdio", "keeper-http-stdio", "keeper-stdio-http"):
+        for key in ("direct-stdio", "keeper-stdio-stdio", "keeper-traced-stdio-stdio", "keeper-http-stdio", "keeper-stdio-http"):
             a = next(x for x in ARRANGEMENTS if x.key == key)
             setup = Setup(runner, a)
             clients = []
@@ -786,6 +839,11 @@ async def smoke(args: argparse.Namespace) -> int:
                 _, pong = await clients[0].request("ping")
                 if b'"result"' not in pong:
                     raise ProtocolFailure(f"ping: {pong[:200]!r}")
+                if runner.sink is not None and key == "keeper-traced-stdio-stdio":
+                    await setup.stop(clients)
+                    clients = []
+                    if runner.sink.exports == 0:
+                        raise ProtocolFailure("traces on, but the collector got no export")
                 print(f"ok   {a.label} ({(time.perf_counter() - t0) * 1000:.0f} ms)", flush=True)
             except Exception as error:  # noqa: BLE001
                 failures += 1

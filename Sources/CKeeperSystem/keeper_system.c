@@ -1,9 +1,11 @@
-// GNU extensions (posix_spawn_file_actions_addchdir_np, pipe2) are not visible to Swift's Glibc module.
+// GNU extensions (posix_spawn_file_actions_addchdir_np, pipe2, pthread_setname_np) are not visible to Swift's Glibc module.
 #define _GNU_SOURCE
 #include "keeper_system.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
+#include <string.h>
 #include <signal.h>
 #include <spawn.h>
 #include <unistd.h>
@@ -45,4 +47,15 @@ int keeper_spawn(const char *file, char *const argv[], char *const envp[], const
 
 int keeper_pipe_cloexec(int fds[2]) {
     return pipe2(fds, O_CLOEXEC) == 0 ? 0 : errno;
+}
+
+int keeper_name_this_thread(const char *name) {
+    char short_name[16];
+    strncpy(short_name, name, sizeof short_name - 1);
+    short_name[sizeof short_name - 1] = 0;
+    return pthread_setname_np(pthread_self(), short_name);
+}
+
+int keeper_this_thread_name(char *buffer, size_t size) {
+    return pthread_getname_np(pthread_self(), buffer, size);
 }

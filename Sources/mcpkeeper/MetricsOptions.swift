@@ -52,7 +52,7 @@ struct MetricsOptions: ParsableArguments {
         guard let metrics else { return nil }
         let (host, port) = try MetricsServer.address(metrics)
         let server = MetricsServer(host: host, port: port, logger: logger,
-                                   metrics: { registry.exposition() + live.exposition + (reload?.exposition ?? "") },
+                                   metrics: { registry.exposition() + live.exposition + (reload?.exposition ?? "") + TraceLoss.shared.exposition },
                                    status: {
                                        StatusPage.html(registry.board.page(source: "serve", refreshSeconds: Self.statusRefreshSeconds,
                                                                            notices: [reload?.notice].compactMap { $0 }))

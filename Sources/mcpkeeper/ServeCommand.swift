@@ -21,6 +21,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Config file (JSON); see config.example.json.")
     var config: String?
 
+    @Flag(help: "Reload the config when its file changes, as SIGHUP does.")
+    var watchConfig = false
+
     @Option(help: "Which upstream of the config to serve.")
     var upstream: String?
 
@@ -68,6 +71,9 @@ struct ServeCommand: AsyncParsableCommand {
         if !header.isEmpty, url == nil {
             throw ValidationError("--header only applies with --url; headers of a config upstream go in its \"headers\"")
         }
+        if watchConfig, config == nil {
+            throw ValidationError("--watch-config needs --config: it reloads that file when it changes")
+        }
     }
 
     func run() async throws {
@@ -102,7 +108,7 @@ struct ServeCommand: AsyncParsableCommand {
             next.traced = traced
             return next
         }
-        let hangups = ReloadSignal()
+        let hangups = ReloadSignal(watching: watchConfig ? config : nil, logger: logger)
         let reloading = Task { [config] in
             for await _ in hangups.requests {
                 guard config != nil else {
@@ -144,13 +150,15 @@ struct ServeCommand: AsyncParsableCommand {
     }
 
     private func serveStdio(_ upstream: ServedUpstream, logger: Logger, probe: (ProxySession) -> Task<Void, Never>?) async throws {
-        let downstream = StdioChannel()
+        // The one session's event loop: it reads stdin and the child's stdout and runs the session.
+        let thread = SessionThread(name: "session")
+        let downstream = StdioChannel(readingOn: thread)
         let stop = StopSignal()
         let signals = ShutdownSignals { signal in
             logger.notice("stopping", metadata: ["signal": "\(signal)"])
             Task { await stop.fire() }
         }
-        let end = await upstream.runStdioSession(downstream, stop: stop, probe: probe)
+        let end = await upstream.runStdioSession(downstream, on: thread, stop: stop, probe: probe)
         withExtendedLifetime(signals) {}
         _ = downstream.flush(timeout: .seconds(2))
         switch end {

@@ -42,6 +42,34 @@ struct ConfigReloadTests {
         }
     }
 
+    @Test("serve --config --watch-config: saving a policy that denies a tool reloads it with no signal; --watch-config alone is refused")
+    func watchedReload() async throws {
+        let config = try temporaryDirectory().appendingPathComponent("serve.json")
+        try Data(Self.allowAll.utf8).write(to: config)
+        let proxy = try ProxyProcess(["serve", "--config", config.path, "--watch-config"],
+                                     environment: ["HOME": try temporaryDirectory().path])
+        try await stopping([proxy]) {
+            proxy.request(1, "initialize", initializeParams)
+            _ = try await proxy.response(to: 1)
+            proxy.send(["jsonrpc": "2.0", "method": "notifications/initialized"])
+            // Saved the way editors do: a new file renamed over the old one.
+            let saved = config.deletingLastPathComponent().appendingPathComponent("serve.json.new")
+            try Data(Self.denySearch.utf8).write(to: saved)
+            #expect(rename(saved.path, config.path) == 0)
+            var seen: [JSONValue] = []
+            while !seen.contains(where: { $0["method"] == "notifications/tools/list_changed" }) {
+                seen.append(try await proxy.next(timeout: .seconds(15)))
+            }
+            proxy.request(2, "tools/list")
+            let (after, _) = try await proxy.response(to: 2)
+            #expect(!Self.toolNames(after).contains("API-post-search"), "\(after)")
+            #expect(proxy.stderr.contains("the config file changed; reloading it"), "\(proxy.stderr)")
+        }
+        let alone = try ProxyProcess(["serve", "--watch-config"])
+        #expect(await alone.waitForExit() == 64)
+        #expect(alone.stderr.contains("--watch-config needs --config"), "\(alone.stderr)")
+    }
+
     @Test("serve --config: a policy that denies a tool, reloaded by SIGHUP, hides it from the same session's next tools/list after list_changed; a broken config then changes nothing")
     func policyReload() async throws {
         let config = try temporaryDirectory().appendingPathComponent("serve.json")

@@ -198,7 +198,7 @@ extension DeadUpstreamTests {
 extension LyingHTTPUpstreamTests {
     @Test("an upstream whose 401 echoes the token it got: the token reaches neither the client, nor stderr, nor the request log")
     func echoedTokenNeverLeaves() async throws {
-        let upstream = try EchoingUpstream()
+        let upstream = try RawHTTPUpstream.echoingAuthorization()
         let secret = "ntn_" + String(repeating: "Q7", count: 20)
         let log = try temporaryDirectory().appendingPathComponent("requests.jsonl").path
         let proxy = try ProxyProcess(["serve", "--name", "echo", "--log", log, "--url", "http://127.0.0.1:\(upstream.port)/mcp",

@@ -107,7 +107,7 @@ final class ProxyProcess: Sendable {
     }
 
     /// The upstream child's pid, from the proxy's "proxying … pid=N" line on stderr.
-    func childPID(timeout: Duration = .seconds(10)) async throws -> pid_t {
+    func childPID(timeout: Duration = .seconds(30)) async throws -> pid_t {
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {
             if let match = stderr.firstMatch(of: /proxying pid=(\d+)/), let pid = pid_t(match.1) { return pid }

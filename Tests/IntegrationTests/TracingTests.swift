@@ -147,6 +147,55 @@ struct TracingTests {
         try Self.expectUpstreamSawItsSpans(spans, messageLog: messages)
     }
 
+    @Test("to a Streamable HTTP upstream, each request carries its upstream span as the traceparent header, the same as in _meta")
+    func traceparentHeaderToHTTPUpstream() async throws {
+        let collector = try await OTLPReceiver.start()
+        defer { collector.stop() }
+        let upstream = try RawHTTPUpstream.minimalMCP()
+        let proxy = try ProxyProcess(["serve", "--config", try Self.config(collector: collector).path,
+                                      "--url", "http://127.0.0.1:\(upstream.port)/mcp", "--transport", "streamable-http"],
+                                     environment: Self.exportJSON)
+        try await Self.runCalls(proxy, calls: 2...3)
+        let calls = upstream.requests.filter { String(decoding: $0.body, as: UTF8.self).contains(#""tools/call""#) }
+        #expect(calls.count == 2, "\(upstream.requests.map(\.head))")
+        let upstreamSpans = Set(collector.spans.filter { $0.name == "upstream tools/call" }.map { "00-\($0.traceID)-\($0.spanID)-01" })
+        for (call, id) in zip(calls, 2...3) {
+            let header = try #require(call.header("traceparent"), "\(call.head)")
+            let meta = try JSONParser.parse(String(decoding: call.body, as: UTF8.self))["params"]?["_meta"]?["traceparent"]?.stringValue
+            #expect(header == meta)
+            #expect(upstreamSpans.contains(header), "the header names the proxy's upstream span: \(header) in \(upstreamSpans)")
+            #expect(header.contains(Self.traceparent(id).traceID), "in the client's trace")
+            #expect(header != Self.traceparent(id).header, "not the client's own span")
+        }
+        withExtendedLifetime(upstream) {}
+    }
+
+    @Test("a 2025-03-26 batch POSTed with a traceparent header: each request in it joins the client's trace")
+    func batchJoinsHeaderTrace() async throws {
+        let collector = try await OTLPReceiver.start()
+        defer { collector.stop() }
+        let keyFile = try temporaryDirectory().appendingPathComponent("listener.key").path
+        let (proxy, url) = try await ProxyProcess.listening(["serve", "--listen", "http://127.0.0.1:0", "--key-file", keyFile,
+                                                             "--config", try Self.config(collector: collector).path],
+                                                            environment: Self.exportJSON)
+        try await stopping([proxy]) {
+            let key = try String(contentsOfFile: keyFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+            var client = MCPHTTPClient(url: url, bearerKey: key)
+            var params = initializeParams.objectValue ?? [:]
+            params["protocolVersion"] = "2025-03-26"
+            try await client.initialize(params: .object(params))
+            let batch = #"[{"jsonrpc":"2.0","id":2,"method":"tools/list"},{"jsonrpc":"2.0","id":3,"method":"ping"}]"#
+            let reply = try await client.post(raw: Array(batch.utf8), headers: ["traceparent": Self.traceparent(9).header])
+            #expect(reply.status == 200, "\(reply.text)")
+        }
+        let requests = collector.spans.filter { ["tools/list", "ping"].contains($0.name) }
+        #expect(requests.count == 2, "\(collector.spans.map(\.name))")
+        for request in requests {
+            #expect(request.traceID == Self.traceparent(9).traceID)
+            #expect(request.parentSpanID == Self.traceparent(9).spanID)
+        }
+    }
+
     @Test("probe sends one trace: a span for the probe and a child per phase")
     func probeTrace() async throws {
         let collector = try await OTLPReceiver.start()
@@ -161,12 +210,63 @@ struct TracingTests {
         #expect(phases.sorted() == ["connect", "initialize", "tools_list", "whoami"])
     }
 
-    @Test("with the collector unreachable, every call is answered and serve still exits cleanly")
+    @Test("monitor sends a trace of each scheduled probe, while it keeps running")
+    func monitorProbeTraces() async throws {
+        let collector = try await OTLPReceiver.start()
+        defer { collector.stop() }
+        let config = try temporaryDirectory().appendingPathComponent("monitor.json")
+        try Data("""
+        {"upstreams": {"sandbox": {"sandbox": {}}}, "probe": {"interval": "1s", "timeout": "5s"},
+         "tracing": {"endpoint": "\(collector.endpoint)"}}
+        """.utf8).write(to: config)
+        let monitor = try ProxyProcess(["monitor", "--config", config.path, "--listen", "127.0.0.1:0"],
+                                       environment: Self.exportJSON.merging(["HOME": try temporaryDirectory().path]) { $1 })
+        try await stopping([monitor]) {
+            _ = try await ProbeHarness.loggedURL(monitor, after: "monitoring")
+            let deadline = ContinuousClock.now + .seconds(30)
+            while collector.spans.filter({ $0.name == "probe sandbox" }).count < 2, ContinuousClock.now < deadline {
+                try await Task.sleep(for: .milliseconds(100))
+            }
+        }
+        let probes = collector.spans.filter { $0.name == "probe sandbox" }
+        #expect(probes.count >= 2, "\(collector.spans.map(\.name)) \(monitor.stderr)")
+        #expect(Set(probes.map(\.traceID)).count == probes.count, "each probe is a trace of its own")
+        for probe in probes {
+            let phases = collector.spans.filter { $0.parentSpanID == probe.spanID }.map(\.name)
+            #expect(phases.sorted() == ["connect", "initialize", "tools_list", "whoami"], "\(phases)")
+        }
+    }
+
+    @Test("with the collector unreachable, every call is answered, the lost spans are counted, and serve still exits cleanly")
     func unreachableCollector() async throws {
         let collector = try await OTLPReceiver.start()
         collector.stop()
-        let proxy = try ProxyProcess(["serve", "--config", try Self.config(collector: collector, tracing: #"{"endpoint": "http://127.0.0.1:9"}"#).path])
-        try await Self.runCalls(proxy, calls: 2...4)
+        let proxy = try ProxyProcess(["serve", "--metrics", "127.0.0.1:0",
+                                      "--config", try Self.config(collector: collector, tracing: #"{"endpoint": "http://127.0.0.1:9"}"#).path])
+        let metrics = try await ProbeHarness.loggedURL(proxy, after: "serving metrics")
+        #expect(try await Self.lostSpans(metrics, "export_failed") == 0)
+        #expect(try await Self.lostSpans(metrics, "queue_full") == 0)
+        proxy.request(1, "initialize", initializeParams)
+        _ = try await proxy.response(to: 1)
+        proxy.request(2, "tools/call", ["name": "API-get-self", "arguments": [:]])
+        let (reply, _) = try await proxy.response(to: 2)
+        #expect(reply["result"] != nil, "\(reply)")
+        let deadline = ContinuousClock.now + .seconds(30)
+        var lost = 0
+        while lost == 0, ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(200))
+            lost = try await Self.lostSpans(metrics, "export_failed") ?? 0
+        }
+        #expect(lost >= 2, "the initialize and call spans at least; stderr: \(proxy.stderr)")
+        proxy.closeInput()
+        #expect(await proxy.waitForExit() == 0)
+    }
+
+    /// `mcpkeeper_trace_spans_lost_total` for `reason` on the `/metrics` page at `url`.
+    static func lostSpans(_ url: URL, _ reason: String) async throws -> Int? {
+        let page = try await ProbeHarness.get(url).text
+        let prefix = #"mcpkeeper_trace_spans_lost_total{reason="\#(reason)"} "#
+        return page.split(separator: "\n").first { $0.hasPrefix(prefix) }.flatMap { Int(Double($0.dropFirst(prefix.count)) ?? -1) }
     }
 
     @Test("configured by OTEL_EXPORTER_OTLP_ENDPOINT alone, a refresh after a 401 is a token refresh span in the call's trace, with no token in any attribute")

@@ -12,4 +12,10 @@ int keeper_spawn(const char *file, char *const argv[], char *const envp[], const
 /// pipe2(O_CLOEXEC): both ends close on exec, so no child inherits a descriptor it was not given.
 int keeper_pipe_cloexec(int fds[2]);
 
+/// Names the calling thread (at most 15 bytes are kept), for top -H, perf and /proc. Returns 0 or an errno value.
+int keeper_name_this_thread(const char *name);
+
+/// The calling thread's name, into `buffer` of `size` bytes. Returns 0 or an errno value.
+int keeper_this_thread_name(char *buffer, size_t size);
+
 #endif

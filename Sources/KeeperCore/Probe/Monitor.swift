@@ -67,9 +67,7 @@ public actor Monitor {
             result.status = .unknown
             result.failedPhase = .connect
             result.failure = reason
-            histories[name, default: ProbeHistory()].record(result)
-            last[name] = result
-            board.record(result)
+            finish(result, of: name)
             return result
         }
         guard var plan = plans[name] else { return nil }
@@ -81,10 +79,17 @@ public actor Monitor {
         running[name] = task
         let result = await task.value
         running[name] = nil
+        finish(result, of: name)
+        return result
+    }
+
+    /// A probe's result kept for `/metrics` and the status page, and sent as a trace (a no-op
+    /// unless tracing is configured).
+    private func finish(_ result: ProbeResult, of name: String) {
         histories[name, default: ProbeHistory()].record(result)
         last[name] = result
         board.record(result)
-        return result
+        ProbeTrace.record(result)
     }
 
     /// Every target's last probe, as `/metrics` serves it.

@@ -42,12 +42,14 @@ extension ProxySession {
     /// Reads a link until it ends, then fails what was sent on it: a handshake replayed on a link
     /// whose process has already exited must not wait for an answer that cannot come.
     func pump(_ upstream: any UpstreamLink, generation linkGeneration: Int) -> Task<Void, Never> {
-        Task {
-            await pumpUpstream(upstream)
-            let reason = await upstream.endDescription()
-            linkEnds[linkGeneration] = reason
-            linkLost(linkGeneration, reason: reason)
-        }
+        Task(executorPreference: settings.executor) { await self.pumpUntilEnd(upstream, generation: linkGeneration) }
+    }
+
+    private func pumpUntilEnd(_ upstream: any UpstreamLink, generation linkGeneration: Int) async {
+        await pumpUpstream(upstream)
+        let reason = await upstream.endDescription()
+        linkEnds[linkGeneration] = reason
+        linkLost(linkGeneration, reason: reason)
     }
 
     /// A start of the upstream failed; past the threshold the circuit opens and waiting requests are answered.

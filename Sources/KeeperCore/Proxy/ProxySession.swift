@@ -32,6 +32,8 @@ public actor ProxySession: UpstreamRequester {
         /// Client requests waiting for answers at once; more are refused at once, so a client that
         /// floods requests at a stuck upstream cannot make the proxy hold them all.
         public var maxInFlight = 256
+        /// Where the session's pumps and requests run, when not on the shared pool (`SessionThread`).
+        public var executor: (any TaskExecutor)?
 
         public init(sessionID: String, upstreamName: String, shutdownGrace: Duration = .seconds(2)) {
             self.sessionID = sessionID
@@ -101,7 +103,7 @@ public actor ProxySession: UpstreamRequester {
     /// Runs until the client closes its side (or `stop()`); the upstream is reconnected whenever it
     /// dies in between. Without a connector, a dead upstream ends the session.
     public func run() async -> End {
-        let clientPump = Task { await pumpDownstream() }
+        let clientPump = Task(executorPreference: settings.executor) { await self.pumpDownstream() }
         let watchdog = Task { await watchDeadlines() }
         defer {
             clientPump.cancel()
@@ -253,7 +255,7 @@ public actor ProxySession: UpstreamRequester {
             Task { await answerClient(.error(id: id, error)) }
             return
         }
-        let task = Task { await runExchange(exchange) }
+        let task = Task(executorPreference: settings.executor) { await self.runExchange(exchange) }
         inFlight[id] = InFlightRequest(task: task, upstreamID: nil, isSubscription: method == "subscriptions/listen")
     }
 

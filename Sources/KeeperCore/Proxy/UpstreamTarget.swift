@@ -6,10 +6,11 @@ public enum UpstreamTarget: Sendable {
     case http(HTTPUpstreamSettings)
 
     /// A fresh link: a new child process, or a new HTTP client (its own upstream session).
-    public func connect(name: String, logger: Logger) throws(SpawnError) -> any UpstreamLink {
+    /// `readingOn`: a child's stdout is read by that session thread.
+    public func connect(name: String, logger: Logger, readingOn session: SessionThread? = nil) throws(SpawnError) -> any UpstreamLink {
         switch self {
         case .child(let spec, _):
-            return try ChildProcessChannel(name: name, spec: spec, diagnostics: .shared)
+            return try ChildProcessChannel(name: name, spec: spec, diagnostics: .shared, readingOn: session)
         case .http(let settings):
             switch settings.transport {
             case .auto: return FallbackHTTPUpstream(name: name, settings: settings, logger: logger)

@@ -8,15 +8,16 @@ extension ServedUpstream {
         case unstartable
     }
 
-    /// Serve's one client session, over stdio (`downstream`). `stop` ends it gracefully; `probe`
-    /// starts the live probe over it, cancelled when it ends. When the upstream cannot start, each
-    /// request is answered with the reason until the client leaves or `stop` fires.
-    public func runStdioSession(_ downstream: any MessageChannel, stop: StopSignal,
+    /// Serve's one client session, over stdio (`downstream`), run on `thread` (its event loop, which
+    /// reads the pipes). `stop` ends it gracefully; `probe` starts the live probe over it, cancelled
+    /// when it ends. When the upstream cannot start, each request is answered with the reason until
+    /// the client leaves or `stop` fires.
+    public func runStdioSession(_ downstream: any MessageChannel, on thread: SessionThread? = nil, stop: StopSignal,
                                 probe: (ProxySession) -> Task<Void, Never>?) async -> StdioEnd {
         let probing = Mutex<Task<Void, Never>?>(nil)
         defer { probing.withLock { $0?.cancel() } }
         do {
-            let end = try await runSession(downstream: downstream, fromListener: false) { session in
+            let end = try await runSession(downstream: downstream, fromListener: false, on: thread) { session in
                 sessions.add(session)
                 Task { await stop.onFire { await session.stop() } }
                 let loop = probe(session)

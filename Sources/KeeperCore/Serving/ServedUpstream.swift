@@ -6,7 +6,8 @@ import Synchronization
 /// client sessions open now.
 public final class ServedUpstream: Sendable {
     /// Opens a link to an upstream: a child process or an HTTP client (tests: an in-memory link).
-    typealias Connect = @Sendable (UpstreamTarget, _ name: String, Logger) throws(SpawnError) -> any UpstreamLink
+    /// `SessionThread`: the stdio session's, which reads a child's stdout.
+    typealias Connect = @Sendable (UpstreamTarget, _ name: String, Logger, SessionThread?) throws(SpawnError) -> any UpstreamLink
 
     /// How the last config reload went, for `/metrics` and the status page.
     public let reloadStatus = ConfigReloadStatus()
@@ -28,8 +29,8 @@ public final class ServedUpstream: Sendable {
     /// `resolve` gives the settings again when the config is reloaded.
     public convenience init(settings: ServeSettings, metrics: KeeperMetrics, logger: Logger,
                             resolve: @escaping @Sendable () throws -> ServeSettings) throws {
-        try self.init(settings: settings, metrics: metrics, logger: logger, resolve: resolve) { target, name, logger throws(SpawnError) in
-            try target.connect(name: name, logger: logger)
+        try self.init(settings: settings, metrics: metrics, logger: logger, resolve: resolve) { target, name, logger, thread throws(SpawnError) in
+            try target.connect(name: name, logger: logger, readingOn: thread)
         }
     }
 

@@ -5,8 +5,9 @@ import Synchronization
 import Tracing
 
 /// The OTLP/HTTP span exporter, running in the background once tracing is configured. Spans wait in
-/// a bounded queue (2048, dropped and counted when full) and go out in batches with a timeout, so an
-/// unreachable collector never delays a request; at exit the queue gets a bounded time to drain.
+/// a bounded queue (2048, dropped and counted when full; see `TraceLoss`) and go out in batches with
+/// a timeout, so an unreachable collector never delays a request; at exit the queue gets a bounded
+/// time to drain.
 public final class TraceExport: Sendable {
     private let group: ServiceGroup
     private let running: Task<Void, Never>
@@ -36,7 +37,7 @@ public final class TraceExport: Sendable {
     static func configuration(_ settings: TracingSettings?, logger: Logger) -> OTel.Configuration {
         var config = OTel.Configuration.default
         config.serviceName = settings?.serviceName ?? "mcpkeeper"
-        config.diagnosticLogger = .custom(logger)
+        config.diagnosticLogger = .custom(TraceLoss.shared.counting(into: logger))
         config.propagators = [.traceContext]
         config.logs.enabled = false
         config.metrics.enabled = false

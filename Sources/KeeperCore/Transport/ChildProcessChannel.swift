@@ -13,11 +13,13 @@ public final class ChildProcessChannel: MessageChannel {
     /// Set when mcpkeeper itself ends the child, so its exit is not reported as a failure.
     private let closing = Mutex(false)
 
-    public init(name: String, spec: ChildProcessSpec, diagnostics: StandardError, maxLineBytes: Int = 64 << 20) throws(SpawnError) {
+    /// `readingOn`: the session thread that reads the child's stdout (its stderr keeps a thread of its own).
+    public init(name: String, spec: ChildProcessSpec, diagnostics: StandardError, maxLineBytes: Int = 64 << 20,
+                readingOn session: SessionThread? = nil) throws(SpawnError) {
         self.name = name
         process = try ChildProcess.spawn(spec)
         command = ([spec.executable] + spec.arguments).joined(separator: " ")
-        inbound = FileDescriptorReader.lines(fd: process.stdoutFD, name: "\(name) stdout", maxLineBytes: maxLineBytes)
+        inbound = FileDescriptorReader.lines(fd: process.stdoutFD, name: "\(name) stdout", maxLineBytes: maxLineBytes, on: session)
         input = FileDescriptorWriter(fd: process.stdinFD, name: "\(name) stdin", limit: 8 << 20)
         let stderrLines = FileDescriptorReader.lines(fd: process.stderrFD, name: "\(name) stderr", maxLineBytes: 64 << 10)
         // Once the child is gone its stdin pipe is useless; close our end so replaced children leak nothing.

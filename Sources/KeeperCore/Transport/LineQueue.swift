@@ -21,13 +21,41 @@ final class LineQueue: @unchecked Sendable {
     /// queue). Once the consumer has gone, events are dropped so the reader can read on to EOF.
     func put(_ event: ChannelEvent) {
         condition.lock()
-        if let waiter {
-            self.waiter = nil
-            condition.unlock()
-            waiter.resume(returning: event)
-            return
-        }
+        if handedToWaiter(event) { return }
         while !abandoned, buffered > 0, buffered + event.byteCount > limit { condition.wait() }
+        keep(event)
+    }
+
+    /// Hands on one event without waiting for room: for a reader that stops reading while the
+    /// queue is full (`hasRoom`), so the budget is exceeded by at most one read's lines.
+    func offer(_ event: ChannelEvent) {
+        condition.lock()
+        if handedToWaiter(event) { return }
+        keep(event)
+    }
+
+    /// Called (from the consumer's thread) when a take makes room again; a session thread that
+    /// stopped reading a full queue's pipe reads it again.
+    var onRoom: (@Sendable () -> Void)?
+
+    /// Whether the budget has room for more (or the consumer is gone, so lines are dropped anyway).
+    var hasRoom: Bool {
+        condition.lock()
+        defer { condition.unlock() }
+        return abandoned || buffered < limit
+    }
+
+    /// With the lock held: gives `event` to a waiting consumer (and unlocks), if one waits.
+    private func handedToWaiter(_ event: ChannelEvent) -> Bool {
+        guard let waiter else { return false }
+        self.waiter = nil
+        condition.unlock()
+        waiter.resume(returning: event)
+        return true
+    }
+
+    /// With the lock held: queues `event` (dropped once the consumer is gone), then unlocks.
+    private func keep(_ event: ChannelEvent) {
         if !abandoned {
             items.append(event)
             buffered += event.byteCount
@@ -56,8 +84,10 @@ final class LineQueue: @unchecked Sendable {
                     items.removeAll(keepingCapacity: true)
                     head = 0
                 }
+                let freed = buffered < limit && buffered + event.byteCount >= limit
                 condition.signal()
                 condition.unlock()
+                if freed { onRoom?() }
                 continuation.resume(returning: event)
             } else if finished || abandoned {
                 condition.unlock()
@@ -71,6 +101,7 @@ final class LineQueue: @unchecked Sendable {
 
     /// The consumer is gone: drop what is queued and never wait for room again.
     func abandon() {
+        defer { onRoom?() }
         condition.lock()
         abandoned = true
         items.removeAll()

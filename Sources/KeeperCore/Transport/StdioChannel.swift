@@ -9,8 +9,9 @@ public final class StdioChannel: MessageChannel {
     public let inbound: AsyncStream<ChannelEvent>
     private let output: FileDescriptorWriter
 
-    public init(maxLineBytes: Int = 64 << 20) {
-        inbound = FileDescriptorReader.lines(fd: STDIN_FILENO, name: "stdin", maxLineBytes: maxLineBytes)
+    /// `readingOn`: the session thread that reads stdin, instead of a reader thread.
+    public init(maxLineBytes: Int = 64 << 20, readingOn session: SessionThread? = nil) {
+        inbound = FileDescriptorReader.lines(fd: STDIN_FILENO, name: "stdin", maxLineBytes: maxLineBytes, on: session)
         output = FileDescriptorWriter(fd: STDOUT_FILENO, name: "stdout", limit: 8 << 20)
     }
 

@@ -52,7 +52,7 @@ private struct ServedSession {
         let metrics = KeeperMetrics()
         let connector = MemoryConnector(name: "fake")
         upstream = try ServedUpstream(settings: try config.settings(metrics: metrics), metrics: metrics, logger: quiet,
-                                      resolve: { try config.settings(metrics: metrics) }) { _, _, _ in connector.connect() }
+                                      resolve: { try config.settings(metrics: metrics) }) { _, _, _, _ in connector.connect() }
         let downstream = MemoryChannel(name: "client")
         client = downstream.peer
         running = Task { [upstream] in await upstream.runStdioSession(downstream, stop: StopSignal()) { _ in nil } }

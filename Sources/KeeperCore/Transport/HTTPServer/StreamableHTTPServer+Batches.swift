@@ -11,7 +11,11 @@ extension StreamableHTTPServer {
         guard case .array(let items)? = try? JSONParser.parse(bytes), !items.isEmpty else {
             return HTTPErrorResponse.badRequest("A batch must be a non-empty JSON array of JSON-RPC messages")
         }
-        let messages = items.map { try? JSONRPCMessage.decode(Array($0.serialized().utf8)) }
+        // One traceparent header for the whole POST: every request in it joins that trace.
+        let (parent, state) = (request.headers[.traceparent], request.headers[.tracestate])
+        let messages = items.map { item in
+            (try? JSONRPCMessage.decode(Array(item.serialized().utf8))).map { TraceContextCarrier.carrying(traceparent: parent, tracestate: state, into: $0) }
+        }
         guard let sessionID = request.headers[.mcpSessionID], let session = await table.session(sessionID) else {
             return HTTPErrorResponse.badRequest("A batch needs a session: send initialize on its own first, then the Mcp-Session-Id it returns")
         }
