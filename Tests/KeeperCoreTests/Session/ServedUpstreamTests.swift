@@ -1,8 +1,12 @@
 @testable import KeeperCore
+import Foundation
 import Logging
 import Testing
 
 private let quiet = Logger(label: "served-upstream-tests", factory: { _ in SwiftLogNoOpLogHandler() })
+
+/// The config's upstreams: one command upstream, whose links the tests make in memory.
+private let fakeUpstream = #""upstreams": {"fake": {"command": "/bin/false"}}"#
 
 /// A legacy upstream played in the test: it accepts the handshake, lists `delete-page` and `search`
 /// (both read-only, so only a deny rule can refuse them), and answers every call, noting its name.
@@ -88,7 +92,7 @@ struct ServedUpstreamTests {
     @Test("A tool the config's policy denies is refused, and the call never reaches the upstream")
     func configuredPolicyRefusesTheCall() async throws {
         let config = try ServeConfigFile(#"""
-        {"state_dir": "STATE_DIR", "policy": {"deny": ["delete-*"]}, "upstreams": {"fake": {"command": "/bin/false"}}}
+        {"state_dir": "STATE_DIR", "policy": {"deny": ["delete-*"]}, \#(fakeUpstream)}
         """#)
         let session = try await ServedSession(config)
         #expect(isDenied(try await session.call("delete-page", id: 1), tool: "delete-page"))
@@ -99,22 +103,38 @@ struct ServedUpstreamTests {
 
     @Test("A reload rebuilds the stages from the new config: the open session's next call meets the new policy, and a bad config keeps it")
     func reloadAppliesTheNewPolicy() async throws {
-        let upstreams = #""upstreams": {"fake": {"command": "/bin/false"}}"#
-        let config = try ServeConfigFile(#"{"state_dir": "STATE_DIR", \#(upstreams)}"#)
+        let config = try ServeConfigFile(#"{"state_dir": "STATE_DIR", \#(fakeUpstream)}"#)
         let session = try await ServedSession(config)
         #expect(try await session.call("delete-page", id: 1).result != nil)
 
-        try config.rewrite(#"{"state_dir": "STATE_DIR", "policy": {"deny": ["delete-*"]}, \#(upstreams)}"#)
+        try config.rewrite(#"{"state_dir": "STATE_DIR", "policy": {"deny": ["delete-*"]}, \#(fakeUpstream)}"#)
         await session.upstream.reload()
         // A policy change may change the tool list, so the open session is told.
         _ = try await session.client.receive("notifications/tools/list_changed")
         #expect(isDenied(try await session.call("delete-page", id: 2), tool: "delete-page"))
 
-        try config.rewrite(#"{"state_dir": "STATE_DIR", "policy": {"deny": "delete-*"}, \#(upstreams)}"#)
+        try config.rewrite(#"{"state_dir": "STATE_DIR", "policy": {"deny": "delete-*"}, \#(fakeUpstream)}"#)
         await session.upstream.reload()
         #expect(session.upstream.reloadStatus.notice != nil)
         #expect(isDenied(try await session.call("delete-page", id: 3), tool: "delete-page"))
         #expect(session.fake.takeCalls() == ["delete-page"])
         _ = await session.finish()
+    }
+
+    @Test("An upstream that cannot start: each request is answered with why, until the client leaves")
+    func unstartableUpstream() async throws {
+        let config = try ServeConfigFile(#"{"state_dir": "STATE_DIR", \#(fakeUpstream)}"#)
+        let upstream = try ServedUpstream(settings: try config.settings(), metrics: KeeperMetrics(), logger: quiet,
+                                          resolve: { try config.settings() }) { _, _, _, _ throws(SpawnError) in
+            throw SpawnError(executable: "/bin/false", errno: ENOENT)
+        }
+        let downstream = MemoryChannel(name: "client")
+        let running = Task { await upstream.runStdioSession(downstream, stop: StopSignal()) { _ in nil } }
+        downstream.peer.send(legacyInitialize())
+        let answer = try await downstream.peer.receive()
+        #expect(answer.id == RequestID(0))
+        #expect(answer.body["error"]?["message"]?.stringValue?.contains("upstream 'fake' cannot be started") == true)
+        downstream.peer.closeInput()
+        #expect(await running.value == .unstartable)
     }
 }
