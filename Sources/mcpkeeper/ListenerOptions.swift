@@ -59,9 +59,7 @@ struct ListenerOptions: ParsableArguments {
         settings.limits = limits(base: served.listener)
         settings.exposeToNetwork = exposeToNetwork || served.exposeToNetwork
         settings.allowedOrigins = allowOrigin
-        settings.servedEras = .dual
         settings.sseKeepAlive = sseKeepalive
-        settings.supportedVersions = MCPProtocolVersion.allCases.reversed().map(\.rawValue)
         if !noAuth {
             let path = keyFile ?? "\(served.stateDirectory)/listener.key"
             let (key, created) = try ListenerKey.loadOrCreate(at: path)

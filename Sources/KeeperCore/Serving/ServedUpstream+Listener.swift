@@ -3,10 +3,14 @@ import Synchronization
 extension ServedUpstream {
     /// `serve --listen`: a Streamable HTTP server whose every client session is a `ProxySession`
     /// with its own upstream link, started from the settings as last reloaded; a reload changes the
-    /// server's limits in place. `probe` starts the live probe over a session and is cancelled when
-    /// that session ends; one session at a time carries it (the next one takes over).
-    public func listener(_ settings: HTTPListenerSettings,
+    /// server's limits in place. It serves clients of both protocol eras, whatever the upstream
+    /// speaks (the session bridges). `probe` starts the live probe over a session and is cancelled
+    /// when that session ends; one session at a time carries it (the next one takes over).
+    public func listener(_ listening: HTTPListenerSettings,
                          probe: @escaping @Sendable (ProxySession) -> Task<Void, Never>?) -> StreamableHTTPServer {
+        var settings = listening
+        settings.servedEras = .dual
+        settings.supportedVersions = MCPProtocolVersion.allCases.reversed().map(\.rawValue)
         let prober = Mutex<(owner: String?, task: Task<Void, Never>?)>((nil, nil))
         let (metrics, logger) = (self.metrics, self.logger)
         let server = StreamableHTTPServer(settings: settings, logger: logger, undeliverable: { metrics.undeliverable(method: $0) }) { [self] channel in
