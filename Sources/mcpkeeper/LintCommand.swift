@@ -57,7 +57,7 @@ struct LintCommand: AsyncParsableCommand {
         }
         let findings = SchemaLint.lint(tools: tools)
         let surface = ToolSurfaceReport(settings: request.tools, quarantine: request.plan.quarantine, tools: tools,
-                                        options: "--config \(config.map(ServePlan.quoted) ?? "F") --upstream \(ServePlan.quoted(request.plan.target))")
+                                        options: "--config \(config.map(ShellWord.quoted) ?? "F") --upstream \(ShellWord.quoted(request.plan.target))")
         switch format {
         case .text: print(Self.text(findings, tools: tools) + surface.text, terminator: "")
         case .json:

@@ -2,7 +2,6 @@ import ArgumentParser
 import Foundation
 import KeeperCore
 import Logging
-import Synchronization
 
 /// `serve --listen`: the proxy as a Streamable HTTP MCP server, one upstream link per client session.
 struct ListenerOptions: ParsableArguments {
@@ -55,16 +54,14 @@ struct ListenerOptions: ParsableArguments {
             transform: DurationFlag.parse)
     var sseKeepalive: Duration = .seconds(15)
 
-    func settings(listen: String, plan: ServePlan, logger: Logger) throws -> HTTPListenerSettings {
+    func settings(listen: String, served: ServeSettings, logger: Logger) throws -> HTTPListenerSettings {
         var settings = try HTTPListenerSettings(listen: listen)
-        settings.limits = limits(base: plan.listener)
-        settings.exposeToNetwork = exposeToNetwork || plan.exposeToNetwork
+        settings.limits = limits(base: served.listener)
+        settings.exposeToNetwork = exposeToNetwork || served.exposeToNetwork
         settings.allowedOrigins = allowOrigin
-        settings.servedEras = .dual
         settings.sseKeepAlive = sseKeepalive
-        settings.supportedVersions = MCPProtocolVersion.allCases.reversed().map(\.rawValue)
         if !noAuth {
-            let path = keyFile ?? "\(plan.stateDirectory)/listener.key"
+            let path = keyFile ?? "\(served.stateDirectory)/listener.key"
             let (key, created) = try ListenerKey.loadOrCreate(at: path)
             settings.bearerKey = key
             SecretScrubber.shared.register(key)
@@ -100,39 +97,12 @@ struct ListenerOptions: ParsableArguments {
         return limits
     }
 
-    /// `probe` starts the live probe over a session and is cancelled when that session ends; one
-    /// session at a time carries it (the next one takes over). With a `reloader`, each new session
-    /// starts from the config as last reloaded, and open sessions are known to it.
-    func serve(listen: String, plan: ServePlan, pipeline: Pipeline, log: RequestLog?, metrics: KeeperMetrics, logger: Logger,
-               reloader: ServeReloader? = nil, probe: @escaping @Sendable (ProxySession) -> Task<Void, Never>? = { _ in nil }) async throws {
-        let prober = Mutex<(owner: String?, task: Task<Void, Never>?)>((nil, nil))
-        let settings = try settings(listen: listen, plan: plan, logger: logger)
-        let plan = { var plan = plan; plan.listener = settings.limits; return plan }()
-        let server = StreamableHTTPServer(settings: settings, logger: logger, undeliverable: { metrics.undeliverable(method: $0) }) { channel in
-            do {
-                let id = (channel as? HTTPSessionChannel)?.sessionID ?? "stateless"
-                let current = reloader?.plan ?? plan
-                var started: ProxySession?
-                defer { if let started { reloader?.sessions.remove(started) } }
-                _ = try await current.runSession(downstream: channel, pipeline: pipeline, log: log, metrics: metrics, logger: logger,
-                                                 reconnectTo: { reloader?.plan.target ?? current.target }) { session in
-                    reloader?.sessions.add(session)
-                    started = session
-                    prober.withLock { state in
-                        guard state.task == nil else { return }
-                        state = (id, probe(session))
-                    }
-                }
-                prober.withLock { state in
-                    guard state.owner == id else { return }
-                    state.task?.cancel()
-                    state = (nil, nil)
-                }
-            } catch {
-                logger.error("cannot start the upstream for a new session", metadata: ["error": "\(error)"])
-            }
-        }
-        reloader?.attach(server)
+    /// Serves `upstream` over Streamable HTTP at `listen` until a signal stops it; `probe` starts
+    /// the live probe over a session (see `ServedUpstream.listener`).
+    func serve(listen: String, upstream: ServedUpstream, logger: Logger,
+               probe: @escaping @Sendable (ProxySession) -> Task<Void, Never>?) async throws {
+        let settings = try settings(listen: listen, served: upstream.settings, logger: logger)
+        let server = upstream.listener(settings, probe: probe)
         let signals = ShutdownSignals { signal in
             logger.notice("stopping", metadata: ["signal": "\(signal)"])
             Task { await server.shutdown() }

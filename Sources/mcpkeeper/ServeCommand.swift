@@ -2,7 +2,6 @@ import ArgumentParser
 import Foundation
 import KeeperCore
 import Logging
-import Synchronization
 
 struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -81,20 +80,20 @@ struct ServeCommand: AsyncParsableCommand {
         let logger = diagnostics.bootstrap(label: "mcpkeeper")
         ShutdownSignals.ignoreBrokenPipes()
         let metrics = KeeperMetrics()
-        var plan: ServePlan
+        var settings: ServeSettings
         do {
-            plan = try makePlan(metrics: metrics)
+            settings = try makeSettings(metrics: metrics)
         } catch {
             StandardError.shared.write("mcpkeeper: \(error)\n")
             _ = StandardError.shared.flush(timeout: .seconds(1))
             throw ExitCode(2)
         }
-        for warning in plan.warnings { logger.warning("\(warning.path): \(warning.message)") }
-        let traces = TraceExport.start(plan.tracing, environment: ProcessInfo.processInfo.environment, logger: logger)
+        for warning in settings.warnings { logger.warning("\(warning.path): \(warning.message)") }
+        let traces = TraceExport.start(settings.tracing, environment: ProcessInfo.processInfo.environment, logger: logger)
         // Spans only where a tracer was bootstrapped, and the same after any reload (the exporter starts once).
-        plan.traced = traces != nil
+        settings.traced = traces != nil
         do {
-            try await serve(plan: plan, metrics: metrics, logger: logger)
+            try await serve(settings: settings, metrics: metrics, logger: logger)
         } catch {
             await traces?.shutdown()
             throw error
@@ -102,15 +101,13 @@ struct ServeCommand: AsyncParsableCommand {
         await traces?.shutdown()
     }
 
-    private func serve(plan: ServePlan, metrics: KeeperMetrics, logger: Logger) async throws {
-        let requestLog = try plan.openLog()
+    private func serve(settings: ServeSettings, metrics: KeeperMetrics, logger: Logger) async throws {
         let command = self
-        let reloader = ServeReloader(plan: plan, log: requestLog, metrics: metrics, logger: logger) { [traced = plan.traced] in
-            var next = try command.makePlan(metrics: metrics)
+        let upstream = try ServedUpstream(settings: settings, metrics: metrics, logger: logger) { [traced = settings.traced] in
+            var next = try command.makeSettings(metrics: metrics)
             next.traced = traced
             return next
         }
-        let pipeline = Pipeline([reloader.stages])
         let hangups = ReloadSignal(watching: watchConfig ? config : nil, logger: logger)
         let reloading = Task { [config] in
             for await _ in hangups.requests {
@@ -118,43 +115,41 @@ struct ServeCommand: AsyncParsableCommand {
                     logger.notice("SIGHUP: nothing to reload (serve was started without --config)")
                     continue
                 }
-                await reloader.reload()
+                await upstream.reload()
             }
         }
         defer { reloading.cancel() }
-        metrics.board.register(plan.upstreamName)
+        metrics.board.register(settings.upstreamName)
         let live = MetricsOptions.LiveProbeState(board: metrics.board)
-        let metricsServer = try metricsOptions.start(registry: metrics, live: live, reload: config == nil ? nil : reloader.status, logger: logger)
+        let metricsServer = try metricsOptions.start(registry: metrics, live: live, reload: config == nil ? nil : upstream.reloadStatus, logger: logger)
         defer { metricsServer?.cancel() }
         defer {
-            requestLog?.flush()
-            reloader.log?.flush()
+            upstream.flushLogs()
             _ = StandardError.shared.flush(timeout: .seconds(1))
         }
+        let (options, name, whoami, rules) = (metricsOptions, settings.upstreamName, settings.whoami, settings.outcomeRules)
+        let probe: @Sendable (ProxySession) -> Task<Void, Never>? = { session in
+            options.probeLoop(session: session, target: name, whoami: whoami, rules: rules, live: live)
+        }
         if let listen = listener.listen {
-            let (options, target, whoami, rules) = (metricsOptions, plan.upstreamName, plan.whoami, plan.outcomeRules)
-            try await listener.serve(listen: listen, plan: plan, pipeline: pipeline, log: requestLog, metrics: metrics, logger: logger,
-                                     reloader: reloader) { session in
-                options.probeLoop(session: session, target: target, whoami: whoami, rules: rules, live: live)
-            }
+            try await listener.serve(listen: listen, upstream: upstream, logger: logger, probe: probe)
         } else {
-            try await serveStdio(plan: plan, pipeline: pipeline, log: requestLog, metrics: metrics, live: live, reloader: reloader, logger: logger)
+            try await serveStdio(upstream, logger: logger, probe: probe)
         }
     }
 
-    /// The plan from the flags and the config file as it is now: at start, and again at each SIGHUP.
-    func makePlan(metrics: KeeperMetrics) throws -> ServePlan {
-        var plan = try ServePlan(command: command, url: url, transport: transport, headers: header, configPath: config, upstream: upstream, name: name,
-                                 logPath: log, shutdownGrace: shutdownGrace, metrics: metrics, interactiveLogin: interactiveLogin)
-        if readOnly { plan.policy.tier = .read }
-        plan.requestTimeout = requestTimeout ?? plan.requestTimeout
-        if let schemaProfile { plan.validation.schemaProfile = schemaProfile }
-        if listener.listen != nil { plan.listener = listener.limits(base: plan.listener) }
-        return plan
+    /// The settings from the flags and the config file as it is now: at start, and again at each SIGHUP.
+    func makeSettings(metrics: KeeperMetrics) throws -> ServeSettings {
+        var settings = try ServeSettings(command: command, url: url, transport: transport, headers: header, configPath: config, upstream: upstream, name: name,
+                                         logPath: log, shutdownGrace: shutdownGrace, metrics: metrics, interactiveLogin: interactiveLogin)
+        if readOnly { settings.policy.tier = .read }
+        settings.requestTimeout = requestTimeout ?? settings.requestTimeout
+        if let schemaProfile { settings.validation.schemaProfile = schemaProfile }
+        if listener.listen != nil { settings.listener = listener.limits(base: settings.listener) }
+        return settings
     }
 
-    private func serveStdio(plan: ServePlan, pipeline: Pipeline, log: RequestLog?, metrics: KeeperMetrics,
-                            live: MetricsOptions.LiveProbeState, reloader: ServeReloader, logger: Logger) async throws {
+    private func serveStdio(_ upstream: ServedUpstream, logger: Logger, probe: (ProxySession) -> Task<Void, Never>?) async throws {
         // The one session's event loop: it reads stdin and the child's stdout and runs the session.
         let thread = SessionThread(name: "session")
         let downstream = StdioChannel(readingOn: thread)
@@ -163,48 +158,14 @@ struct ServeCommand: AsyncParsableCommand {
             logger.notice("stopping", metadata: ["signal": "\(signal)"])
             Task { await stop.fire() }
         }
-        let end: ProxySession.End
-        let probing = Mutex<Task<Void, Never>?>(nil)
-        defer { probing.withLock { $0?.cancel() } }
-        do {
-            // The one session's next link (after an upstream restart) starts the upstream as the config now says.
-            end = try await plan.runSession(downstream: downstream, pipeline: pipeline, log: log, metrics: metrics, logger: logger,
-                                            on: thread, reconnectTo: { reloader.plan.target }) { session in
-                reloader.sessions.add(session)
-                Task { await stop.onFire { await session.stop() } }
-                let loop = metricsOptions.probeLoop(session: session, target: plan.upstreamName, whoami: plan.whoami,
-                                                  rules: plan.outcomeRules, live: live)
-                probing.withLock { $0 = loop }
-            }
-        } catch {
-            logger.critical("\(error)")
-            let answering = Task { await UnstartableUpstream.answer(downstream, upstream: plan.upstreamName, reason: "\(error)") }
-            await stop.onFire { answering.cancel() }
-            await answering.value
-            _ = downstream.flush(timeout: .seconds(2))
-            throw ExitCode(1)
-        }
+        let end = await upstream.runStdioSession(downstream, on: thread, stop: stop, probe: probe)
         withExtendedLifetime(signals) {}
         _ = downstream.flush(timeout: .seconds(2))
-        if case .upstreamEnded = end { throw ExitCode(1) }
+        switch end {
+        case .unstartable, .session(.upstreamEnded): throw ExitCode(1)
+        case .session(.clientClosed): break
+        }
     }
 }
 
 extension HTTPUpstreamSettings.Transport: ExpressibleByArgument {}
-
-/// A one-shot stop request that may arrive before or after its action is registered.
-actor StopSignal {
-    private var fired = false
-    private var action: (@Sendable () async -> Void)?
-
-    func fire() async {
-        guard !fired else { return }
-        fired = true
-        await action?()
-    }
-
-    func onFire(_ action: @escaping @Sendable () async -> Void) async {
-        self.action = action
-        if fired { await action() }
-    }
-}

@@ -48,7 +48,7 @@ struct ToolsTarget: ParsableArguments {
         let settings = loaded?.upstream(named: name)?.tools ?? ToolSettings()
         let store = ToolApprovalStore(stateDirectory: request.stateDirectory, upstream: name)
         var review = ToolsReview(upstream: name, settings: settings, store: store, approvals: try store.load(),
-                                 options: "--config \(ServePlan.quoted(config)) --upstream \(ServePlan.quoted(name))")
+                                 options: "--config \(ShellWord.quoted(config)) --upstream \(ShellWord.quoted(name))")
         guard !offline else { return review }
         let limit = timeout ?? request.timeout
         do {
@@ -64,7 +64,7 @@ struct ToolsTarget: ParsableArguments {
         let stateDirectory = HomePath.defaultStateDirectory(home: ProcessInfo.processInfo.environment["HOME"] ?? "/")
         let store = ToolApprovalStore(stateDirectory: stateDirectory, upstream: name)
         var review = ToolsReview(upstream: name, settings: ToolSettings(), store: store, approvals: try store.load(),
-                                 options: "--upstream \(ServePlan.quoted(name))")
+                                 options: "--upstream \(ShellWord.quoted(name))")
         review.configured = false
         return review
     }

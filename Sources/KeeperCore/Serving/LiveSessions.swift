@@ -1,4 +1,3 @@
-import KeeperCore
 import Synchronization
 
 /// The client sessions open right now, so a reload can tell each one its tool list changed.

@@ -1,0 +1,5 @@
+/// A reload that validated but cannot be applied without a restart.
+struct ReloadRefusal: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
