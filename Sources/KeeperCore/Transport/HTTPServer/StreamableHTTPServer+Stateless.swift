@@ -92,10 +92,17 @@ extension StreamableHTTPServer {
         return headers
     }
 
+    /// Whether an answer the session wrote (valid JSON: it decoded it, or made it) is an error
+    /// response, found by skipping over its members rather than parsing a result of any size.
+    static func isError(_ bytes: [UInt8]) -> Bool {
+        let spans = JSONSpans(bytes)
+        return spans.member("error", of: spans.root) != nil
+    }
+
     /// The HTTP status the modern era gives an answer: 400 for its protocol errors and for a request
     /// that fails validation (invalid request or params, `_meta` included), 404 for an unknown method.
     static func status(ofAnswer bytes: [UInt8]) -> HTTPResponse.Status {
-        guard let message = try? JSONRPCMessage.decode(bytes), case .errorResponse(_, let error) = message.kind else { return .ok }
+        guard isError(bytes), let message = try? JSONRPCMessage.decode(bytes), case .errorResponse(_, let error) = message.kind else { return .ok }
         switch error.code {
         case JSONRPCError.headerMismatchCode, JSONRPCError.missingClientCapabilityCode, JSONRPCError.unsupportedProtocolVersionCode,
              JSONRPCError.invalidRequestCode, JSONRPCError.invalidParamsCode:

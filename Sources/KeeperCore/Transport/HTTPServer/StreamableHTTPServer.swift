@@ -258,7 +258,7 @@ public final class StreamableHTTPServer: Sendable {
         session.receive(message)
         switch await stream.start() {
         case .json(let bytes):
-            let refused = (try? JSONRPCMessage.decode(bytes)).map { if case .errorResponse = $0.kind { true } else { false } } ?? false
+            let refused = Self.isError(bytes)
             return (Response(status: .ok, headers: [.contentType: "application/json"],
                              body: ResponseBody(byteBuffer: ByteBuffer(bytes: bytes))), refused)
         case .sse:
