@@ -26,6 +26,14 @@ struct ConfigReloadTests {
         }
     }
 
+    /// Reads the client's messages until `notifications/tools/list_changed` arrives.
+    static func waitForListChanged(_ proxy: ProxyProcess) async throws {
+        var seen: [JSONValue] = []
+        while !seen.contains(where: { $0["method"] == "notifications/tools/list_changed" }) {
+            seen.append(try await proxy.next(timeout: .seconds(15)))
+        }
+    }
+
     /// `serve --config --listen` with every tool allowed, and an initialized HTTP session to it.
     static func listening(_ body: (URL, ProxyProcess, MCPHTTPClient) async throws -> Void) async throws {
         let config = try temporaryDirectory().appendingPathComponent("serve.json")
@@ -56,10 +64,7 @@ struct ConfigReloadTests {
             let saved = config.deletingLastPathComponent().appendingPathComponent("serve.json.new")
             try Data(Self.denySearch.utf8).write(to: saved)
             #expect(rename(saved.path, config.path) == 0)
-            var seen: [JSONValue] = []
-            while !seen.contains(where: { $0["method"] == "notifications/tools/list_changed" }) {
-                seen.append(try await proxy.next(timeout: .seconds(15)))
-            }
+            try await Self.waitForListChanged(proxy)
             proxy.request(2, "tools/list")
             let (after, _) = try await proxy.response(to: 2)
             #expect(!Self.toolNames(after).contains("API-post-search"), "\(after)")
@@ -88,10 +93,7 @@ struct ConfigReloadTests {
 
             try Data(Self.denySearch.utf8).write(to: config)
             kill(proxy.process.processIdentifier, SIGHUP)
-            var seen: [JSONValue] = []
-            while !seen.contains(where: { $0["method"] == "notifications/tools/list_changed" }) {
-                seen.append(try await proxy.next(timeout: .seconds(15)))
-            }
+            try await Self.waitForListChanged(proxy)
             proxy.request(3, "tools/list")
             let (after, _) = try await proxy.response(to: 3)
             #expect(!Self.toolNames(after).contains("API-post-search"), "\(after)")
