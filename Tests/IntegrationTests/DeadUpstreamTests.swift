@@ -53,12 +53,12 @@ struct DeadUpstreamTests {
             #expect(reply["error"] != nil, "\(reply)")
             let deadline = ContinuousClock.now + .seconds(10)
             while !proxy.stderr.contains("keeps failing to start"), ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(50)) }
-            let began = ContinuousClock.now
             proxy.request(2, "tools/list")
             let (down, _) = try await proxy.response(to: 2, timeout: .seconds(5))
+            // Answered by the open circuit at once (only it says "is down since"), not after waiting
+            // for a start: proven by the message, not by a clock a loaded machine can stretch.
             #expect(Self.errorMessage(down).contains("is down since"), "\(down)")
             #expect(Self.errorMessage(down).contains("exited with status 3"), "\(down)")
-            #expect(ContinuousClock.now - began < .seconds(3), "answered at once, not after a wait")
             try await Task.sleep(for: .milliseconds(300))
             // Backoff from 250 ms doubling (full jitter): a handful of starts in these seconds, never a storm.
             #expect(Self.startCount(starts) <= 12, "started \(Self.startCount(starts)) times")
