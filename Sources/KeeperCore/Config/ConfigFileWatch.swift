@@ -17,7 +17,7 @@ public final class ConfigFileWatch {
         let queue = DispatchQueue(label: "mcpkeeper.config-watch")
         timer = DispatchSource.makeTimerSource(queue: queue)
         nonisolated(unsafe) var settling = ConfigFileSettling(initial: FileFingerprint.of(path))
-        let milliseconds = Int(interval.components.seconds * 1000 + interval.components.attoseconds / 1_000_000_000_000_000)
+        let milliseconds = Int(interval.milliseconds)
         timer.schedule(deadline: .now() + .milliseconds(milliseconds), repeating: .milliseconds(milliseconds))
         timer.setEventHandler {
             // Only this serial queue touches `settling`.
