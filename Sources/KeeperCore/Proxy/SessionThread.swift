@@ -43,12 +43,7 @@ public final class SessionThread: TaskExecutor, @unchecked Sendable {
 
     public func enqueue(_ job: consuming ExecutorJob) {
         let job = UnownedJob(job)
-        lock.lock()
-        jobs.append(job)
-        let wake = polling
-        polling = false
-        lock.unlock()
-        if wake { nudge() }
+        changeThenWake { jobs.append(job) }
     }
 
     /// Lines read from `fd` by this thread, bounded like `FileDescriptorReader.lines`; the reader
@@ -56,24 +51,22 @@ public final class SessionThread: TaskExecutor, @unchecked Sendable {
     func lines(fd: Int32, maxLineBytes: Int, bufferLimit: Int) -> LineQueue {
         let queue = LineQueue(limit: bufferLimit)
         queue.onRoom = { [weak self] in self?.wakeIfPolling() }
-        lock.lock()
-        added.append(PipeReader(fd: fd, framer: LineFramer(maxLineBytes: maxLineBytes), queue: queue))
-        let wake = polling
-        polling = false
-        lock.unlock()
-        if wake { nudge() }
+        let reader = PipeReader(fd: fd, framer: LineFramer(maxLineBytes: maxLineBytes), queue: queue)
+        changeThenWake { added.append(reader) }
         return queue
     }
 
-    private func wakeIfPolling() {
+    private func wakeIfPolling() { changeThenWake {} }
+
+    /// Makes `change` under the lock, then wakes the loop if it is waiting in `poll` (from the
+    /// loop's own thread it never is, so its own enqueues cost no write).
+    private func changeThenWake(_ change: () -> Void) {
         lock.lock()
+        change()
         let wake = polling
         polling = false
         lock.unlock()
-        if wake { nudge() }
-    }
-
-    private func nudge() {
+        guard wake else { return }
         var byte: UInt8 = 1
         _ = write(wakeWrite, &byte, 1)
     }
