@@ -4,6 +4,8 @@ struct EraState {
     var client: ProtocolEra?
     /// The latest `_meta` of a modern client: the proxy's own requests carry it.
     var clientMeta: JSONValue?
+    /// The version that `_meta` declares, which the proxy's own requests speak with it.
+    var clientVersion: MCPProtocolVersion?
     /// The link these per-link facts describe.
     var linkGeneration = 0
     /// The current link's era, learned once per link.

@@ -8,7 +8,7 @@ extension ProxySession {
     func exchangeOnLink(_ upstream: any UpstreamLink, generation linkGeneration: Int, exchange: Exchange,
                         clientID: RequestID?) async throws -> Reply {
         eras.enterLink(linkGeneration)
-        let clientIsModern = ModernHTTPHeaders.declaredVersion(of: exchange.message) != nil
+        let clientIsModern = exchange.era == .modern
         switch eras.upstream {
         case .known(.legacy) where !clientIsModern, .unknown where !clientIsModern && exchange.method != "initialize":
             return try await sendAndAwait(upstream, generation: linkGeneration, exchange: exchange, clientID: clientID)
@@ -108,7 +108,7 @@ extension ProxySession {
     private func probe(_ upstream: any UpstreamLink, generation: Int, meta: JSONValue?) async -> ProtocolEra {
         var probeMeta = meta?.objectValue ?? EraTranslation.modernMeta(fromInitialize: nil)
         probeMeta[ModernMeta.protocolVersion] = .string(EraTranslation.modernVersion)
-        let exchange = ownExchange("server/discover", params: ["_meta": .object(probeMeta)])
+        let exchange = ownExchange("server/discover", params: ["_meta": .object(probeMeta)], protocolVersion: .v2026_07_28)
         return await Task { await probe(upstream, generation: generation, with: exchange, clientID: nil).era }.value
     }
 
@@ -188,6 +188,7 @@ extension ProxySession {
     func noteModernClient(_ message: JSONRPCMessage) {
         eras.client = eras.client ?? .modern
         guard let meta = message.params?["_meta"]?.objectValue else { return }
+        eras.clientVersion = meta[ModernMeta.protocolVersion]?.stringValue.flatMap(MCPProtocolVersion.init)
         var kept = JSONObject()
         for key in [ModernMeta.protocolVersion, ModernMeta.clientCapabilities, ModernMeta.clientInfo] { kept[key] = meta[key] }
         eras.clientMeta = .object(kept)

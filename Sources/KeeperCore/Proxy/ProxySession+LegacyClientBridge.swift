@@ -31,7 +31,7 @@ extension ProxySession {
     private func bridgeInitialize(_ upstream: any UpstreamLink, generation: Int, exchange: Exchange) async throws -> Reply {
         let meta = EraTranslation.modernMeta(fromInitialize: exchange.message.params)
         eras.modernBridge.meta = meta
-        let discover = ownExchange("server/discover", params: ["_meta": .object(meta)])
+        let discover = ownExchange("server/discover", params: ["_meta": .object(meta)], protocolVersion: .v2026_07_28)
         var reply = try await sendAndAwait(upstream, generation: generation, exchange: discover, clientID: nil)
         guard case .upstream(let response) = reply.outcome else { return reply }
         guard let result = response.result else {
@@ -120,7 +120,7 @@ extension ProxySession {
         }
         guard !filter.isEmpty else { return }
         let exchange = ownExchange("subscriptions/listen", params: ["_meta": .object(bridgedMeta), "notifications": .object(filter)],
-                                   id: Self.ownListenID)
+                                   id: Self.ownListenID, protocolVersion: .v2026_07_28)
         eras.modernBridge.listen = Task { _ = try? await self.forward(exchange, for: nil) }
     }
 

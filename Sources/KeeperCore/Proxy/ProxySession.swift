@@ -168,10 +168,12 @@ public actor ProxySession: UpstreamRequester {
         for request in inFlight.values { await request.task.value }
     }
 
-    /// A request of the proxy's own, ready for the upstream (which gives it an id of its own when sent).
-    func ownExchange(_ method: String, params: JSONValue?, id: RequestID = RequestID(0)) -> Exchange {
+    /// A request of the proxy's own, ready for the upstream (which gives it an id of its own when sent);
+    /// `protocolVersion` is the modern version its `_meta` declares, if it declares one.
+    func ownExchange(_ method: String, params: JSONValue?, id: RequestID = RequestID(0),
+                     protocolVersion: MCPProtocolVersion? = nil) -> Exchange {
         Exchange(message: .request(id: id, method: method, params: params), clientID: id, method: method, session: settings.sessionID,
-                 upstream: settings.upstreamName, receivedAt: .now, context: context)
+                 upstream: settings.upstreamName, receivedAt: .now, context: context, protocolVersion: protocolVersion)
     }
 
     /// The stages' view of this session. Built per exchange, so the session holds no reference to itself.
@@ -205,9 +207,12 @@ public actor ProxySession: UpstreamRequester {
         }
         switch message.kind {
         case .request(let id, let method):
-            if let version = ModernHTTPHeaders.declaredVersion(of: message) {
-                guard MCPProtocolVersion(rawValue: version)?.isModern == true else {
-                    await answerClient(Self.unsupportedVersion(version, id: id))
+            // The request's era is decided here, once: it rides on the exchange from now on.
+            let declared = ModernHTTPHeaders.declaredVersion(of: message)
+            let version = declared.flatMap(MCPProtocolVersion.init)
+            if let declared {
+                guard version?.isModern == true else {
+                    await answerClient(Self.unsupportedVersion(declared, id: id))
                     return
                 }
                 noteModernClient(message)
@@ -217,7 +222,7 @@ public actor ProxySession: UpstreamRequester {
             }
             var request = message
             request.forwardedHeaders = downstream.forwardedHeaders(forRequest: id)
-            startExchange(request, id: id, method: method)
+            startExchange(request, id: id, method: method, protocolVersion: version)
         case .notification(let method):
             if method == "notifications/initialized" {
                 handshake?.initialized = true
@@ -238,9 +243,9 @@ public actor ProxySession: UpstreamRequester {
         }
     }
 
-    private func startExchange(_ message: JSONRPCMessage, id: RequestID, method: String) {
+    private func startExchange(_ message: JSONRPCMessage, id: RequestID, method: String, protocolVersion: MCPProtocolVersion?) {
         let exchange = Exchange(message: message, clientID: id, method: method, session: settings.sessionID,
-                                upstream: settings.upstreamName, receivedAt: .now, context: context)
+                                upstream: settings.upstreamName, receivedAt: .now, context: context, protocolVersion: protocolVersion)
         guard inFlight[id] == nil else {
             let error = JSONRPCError.invalidRequest("id \(id) is already used by a request in flight; use a new id per request")
             Task { await answerClient(.error(id: id, error)) }
@@ -276,7 +281,10 @@ public actor ProxySession: UpstreamRequester {
     /// client's, without the client-facing stages.
     public func request(_ method: String, params: JSONValue?) async throws -> JSONRPCMessage {
         var exchange = ownExchange(method, params: params)
-        if eras.client == .modern, let meta = eras.clientMeta?.objectValue { exchange.message = EraTranslation.addingMeta(meta, to: exchange.message) }
+        if eras.client == .modern, let meta = eras.clientMeta?.objectValue {
+            exchange.message = EraTranslation.addingMeta(meta, to: exchange.message)
+            exchange.protocolVersion = eras.clientVersion
+        }
         switch try await forward(exchange, for: nil).outcome {
         case .upstream(let response): return response
         case .proxy(let error, _): throw error
