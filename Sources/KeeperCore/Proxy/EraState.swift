@@ -14,8 +14,8 @@ struct EraState {
     var probeKillsUpstream = false
     /// A modern client on a legacy upstream: the upstream session the proxy opened for it (per link).
     var legacySession = LegacySessionState.none
-    /// A legacy client on a modern upstream: what the client's `initialize` declared (for the session).
-    var modernBridge = ModernUpstreamBridge()
+    /// What a modern upstream's `server/discover` said of it.
+    var modernServer = ModernServerFacts()
     /// A modern client on a legacy upstream: its `subscriptions/listen` requests, served by the proxy.
     var subscriptions: [RequestID: BridgedSubscription] = [:]
     /// A modern client on a legacy upstream: calls during which the upstream may ask the client something.
@@ -52,19 +52,10 @@ enum LegacySessionState {
     case ready(JSONValue)
 }
 
-struct ModernUpstreamBridge {
-    /// The `_meta` each request gains: version, the client's capabilities and identity.
-    var meta: JSONObject?
-    var serverCapabilities: JSONValue?
-    /// The upstream's identity from its `server/discover`, for results that leave it out.
+struct ModernServerFacts {
+    var capabilities: JSONValue?
+    /// The upstream's identity, for results that leave it out.
     var serverInfo: JSONValue?
-    /// Set by the client's `logging/setLevel`; sent as `_meta` logLevel on each request.
-    var logLevel: JSONValue?
-    /// Resources the client subscribed to; the upstream's subscription stream asks for them.
-    var resourceURIs: [String] = []
-    /// The proxy's own `subscriptions/listen` on the upstream, and the id it went out under.
-    var listen: Task<Void, Never>?
-    var listenID: RequestID?
 }
 
 /// A modern client's subscription, answered by the proxy from a legacy upstream's notifications.

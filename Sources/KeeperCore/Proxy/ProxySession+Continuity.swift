@@ -155,7 +155,7 @@ extension ProxySession {
         linkWaiters.forEach { $0.resume(returning: (upstream, newGeneration)) }
         linkWaiters.removeAll()
         if case .known(.modern) = eras.upstream, eras.client != .modern {
-            Task { await restartUpstreamListen() }
+            Task { await legacyClientBridge.restartListen(session: self) }
         }
         if tools.isComplete {
             let before = tools.fingerprint

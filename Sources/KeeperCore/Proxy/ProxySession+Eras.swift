@@ -31,7 +31,7 @@ extension ProxySession {
         case (true, .legacy):
             return try await bridgeModernClient(upstream, generation: linkGeneration, exchange: exchange, clientID: clientID)
         case (false, .modern):
-            return try await bridgeLegacyClient(upstream, generation: linkGeneration, exchange: exchange, clientID: clientID)
+            return try await legacyClientBridge.exchange(exchange, on: upstream, generation: linkGeneration, clientID: clientID, session: self)
         case (false, .legacy):
             return try await sendAndAwait(upstream, generation: linkGeneration, exchange: exchange, clientID: clientID)
         }
@@ -60,7 +60,7 @@ extension ProxySession {
         let era: ProtocolEra = refusedOnTheWire && !eras.probeKillsUpstream ? await probe(upstream, generation: generation, meta: meta) : .legacy
         settleEra(era, generation: generation)
         guard era == .modern else { return reply }
-        return try await bridgeLegacyClient(upstream, generation: generation, exchange: exchange, clientID: clientID)
+        return try await legacyClientBridge.exchange(exchange, on: upstream, generation: generation, clientID: clientID, session: self)
     }
 
     /// A modern client's own `server/discover` on a link of unknown era is the probe: a modern answer
@@ -132,8 +132,8 @@ extension ProxySession {
         case .upstream(let response):
             guard EraTranslation.showsModernServer(response) else { return (.legacy, reply) }
             if let result = response.result {
-                eras.modernBridge.serverCapabilities = result["capabilities"]
-                eras.modernBridge.serverInfo = result["_meta"]?[ModernMeta.serverInfo]
+                eras.modernServer.capabilities = result["capabilities"]
+                eras.modernServer.serverInfo = result["_meta"]?[ModernMeta.serverInfo]
             }
             return (.modern, reply)
         case .proxy:
@@ -167,7 +167,7 @@ extension ProxySession {
     private func finishedModern(_ reply: Reply, exchange: Exchange) -> Reply {
         guard case .upstream(let response) = reply.outcome, response.result != nil else { return reply }
         var reply = reply
-        var answer = EraTranslation.withResultType(response, method: exchange.method).withServerInfo(eras.modernBridge.serverInfo)
+        var answer = EraTranslation.withResultType(response, method: exchange.method).withServerInfo(eras.modernServer.serverInfo)
         if exchange.method == "subscriptions/listen", answer.result?["_meta"]?[ModernMeta.subscriptionID] != nil {
             answer = answer.replacingMeta(ModernMeta.subscriptionID, with: exchange.clientID.json)
         }
@@ -203,7 +203,7 @@ extension ProxySession {
             request.task.cancel()
             await answerClient(.response(id: id, result: ["resultType": "complete", "_meta": [ModernMeta.subscriptionID: id.json]]))
         }
-        eras.modernBridge.listen?.cancel()
+        legacyClientBridge.endListen()
     }
 }
 

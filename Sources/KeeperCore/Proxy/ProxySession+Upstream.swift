@@ -142,12 +142,12 @@ extension ProxySession {
                 return message.replacingParam("requestId", with: downstreamID.json)
             }
             // The server ended a subscription: the client hears it under its own id, with no answer to follow.
-            guard let pending = toUpstream.peek(upstreamID), pending.exchange.clientID != Self.ownListenID, upstreamModern else { return nil }
+            guard let pending = toUpstream.peek(upstreamID), pending.exchange.clientID != LegacyClientBridge.ownListenID, upstreamModern else { return nil }
             abandon(upstreamID)
             return message.replacingParam("requestId", with: pending.exchange.clientID.json)
         }
         guard upstreamModern else { return message }
-        if eras.client != .modern { return legacyView(of: message) }
+        if eras.client != .modern { return legacyClientBridge.clientView(of: message) }
         guard let subscription = message.params?["_meta"]?[ModernMeta.subscriptionID].flatMap(RequestID.init),
               let pending = toUpstream.peek(subscription) else { return message }
         return message.replacingMeta(ModernMeta.subscriptionID, with: pending.exchange.clientID.json)

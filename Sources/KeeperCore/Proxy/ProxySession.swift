@@ -73,6 +73,7 @@ public actor ProxySession: UpstreamRequester {
     /// every new link, so the upstream sees the same client each time.
     var handshake: (params: JSONValue?, initialized: Bool)?
     var eras = EraState()
+    let legacyClientBridge = LegacyClientBridge()
     lazy var circuit = UpstreamCircuit(threshold: settings.circuitThreshold)
     /// The reconnection under way, cancelled by `stop()` so a stop never waits out a backoff.
     var reconnecting: Task<LivePump?, Never>?
@@ -296,7 +297,7 @@ public actor ProxySession: UpstreamRequester {
             _ = await withCheckedContinuation { eras.upstream = .learning(waiters + [$0]) }
         }
         if case .known(.modern) = eras.upstream {
-            await restartUpstreamListen()
+            await legacyClientBridge.restartListen(session: self)
             return
         }
         await forwardClientNotification(message, method: "notifications/initialized")
@@ -333,6 +334,22 @@ public actor ProxySession: UpstreamRequester {
             entry.errorCode = error.code
         }
         log?.record(entry)
+    }
+
+    /// Asks the client something on the proxy's own behalf (a bridge relaying an upstream's question)
+    /// and waits for its answer, whichever link is up by then.
+    func askClient(_ method: String, params: JSONValue?) async -> JSONRPCMessage {
+        await withCheckedContinuation { continuation in
+            let id = toClient.allocate(PendingClientAnswer(upstreamID: RequestID(0), method: method, generation: -1, sentAt: .now,
+                                                           bridge: continuation))
+            Task { await answerClient(.request(id: id, method: method, params: params)) }
+        }
+    }
+
+    /// Tells the upstream to stop working on a request of the proxy's own, if it is still waiting.
+    func cancelOwnRequest(_ ownID: RequestID) async {
+        guard let (id, _) = toUpstream.all.first(where: { $0.entry.exchange.clientID == ownID }) else { return }
+        try? await link.upstream?.send(.notification(method: "notifications/cancelled", params: ["requestId": id.json]))
     }
 
     // MARK: helpers
