@@ -181,7 +181,7 @@ extension ProxySession {
     public func announceToolListChange() async {
         let notification = JSONRPCMessage.notification(method: "notifications/tools/list_changed")
         if eras.client == .modern {
-            await notifySubscribers(notification)
+            await modernClientBridge.notifySubscribers(notification, session: self)
         } else {
             await answerClient(notification)
         }

@@ -7,6 +7,7 @@ extension ProxySession {
     /// One request on one link (replays use the new link before it is announced as ready).
     func exchangeOnLink(_ upstream: any UpstreamLink, generation linkGeneration: Int, exchange: Exchange,
                         clientID: RequestID?) async throws -> Reply {
+        if linkGeneration > eras.linkGeneration { modernClientBridge.linkReplaced() }
         eras.enterLink(linkGeneration)
         let clientIsModern = exchange.era == .modern
         switch eras.upstream {
@@ -29,7 +30,7 @@ extension ProxySession {
         case (true, .modern):
             return try await passModern(upstream, generation: linkGeneration, exchange: exchange, clientID: clientID)
         case (true, .legacy):
-            return try await bridgeModernClient(upstream, generation: linkGeneration, exchange: exchange, clientID: clientID)
+            return try await modernClientBridge.exchange(exchange, on: upstream, generation: linkGeneration, clientID: clientID, session: self)
         case (false, .modern):
             return try await legacyClientBridge.exchange(exchange, on: upstream, generation: linkGeneration, clientID: clientID, session: self)
         case (false, .legacy):
@@ -52,7 +53,7 @@ extension ProxySession {
         }
         if case .upstream(let response) = reply.outcome, let result = response.result {
             settleEra(.legacy, generation: generation)
-            if eras.client == .modern { eras.legacySession = .ready(result) }
+            if eras.client == .modern { modernClientBridge.sessionOpened(result) }
             return reply
         }
         let meta = JSONValue.object(EraTranslation.modernMeta(fromInitialize: exchange.message.params))
@@ -77,7 +78,7 @@ extension ProxySession {
             return finishedModern(reply, exchange: exchange)
         }
         try Task.checkCancellation()
-        return try await bridgeModernClient(upstream, generation: generation, exchange: exchange, clientID: clientID)
+        return try await modernClientBridge.exchange(exchange, on: upstream, generation: generation, clientID: clientID, session: self)
     }
 
     /// The link's era: known, being learned by another request (then waited for), or probed now with
@@ -197,8 +198,8 @@ extension ProxySession {
     /// Shutdown does not wait for subscriptions (they run until cancelled): each ends with the
     /// graceful completion the modern era defines, and its upstream request is cancelled.
     func endSubscriptions() async {
-        for id in Array(eras.subscriptions.keys) { endSubscription(id) }
-        for (id, request) in inFlight where request.isSubscription && eras.subscriptions[id] == nil {
+        for id in Array(modernClientBridge.subscriptions.keys) { modernClientBridge.endSubscription(id) }
+        for (id, request) in inFlight where request.isSubscription && modernClientBridge.subscriptions[id] == nil {
             inFlight[id] = nil
             request.task.cancel()
             await answerClient(.response(id: id, result: ["resultType": "complete", "_meta": [ModernMeta.subscriptionID: id.json]]))

@@ -104,7 +104,7 @@ extension ProxySession {
             logger.error("upstream reported an error without an id", metadata: ["code": "\(error.code)", "message": "\(error.message)"])
         case .request(let id, let method):
             if eras.client == .modern, case .known(.legacy) = eras.upstream {
-                await bridgeUpstreamRequest(message, id: id, method: method, upstream: upstream)
+                await modernClientBridge.serverRequest(message, id: id, method: method, upstream: upstream, session: self)
                 return
             }
             let downstreamID = toClient.allocate(PendingClientAnswer(upstreamID: id, method: method, generation: generation, sentAt: .now))
@@ -125,16 +125,7 @@ extension ProxySession {
         switch eras.upstream {
         case .known(.modern): upstreamModern = true
         case .known(.legacy) where eras.client == .modern:
-            switch method {
-            case "notifications/progress": return message
-            case "notifications/message": return eras.legacyLogLevel == nil ? nil : message
-            case "notifications/cancelled":
-                if let id = message.params?["requestId"].flatMap(RequestID.init) { withdrawUpstreamRequest(id) }
-                return nil
-            default:
-                await notifySubscribers(message)
-                return nil
-            }
+            return await modernClientBridge.clientView(of: message, method: method, session: self)
         default: upstreamModern = false
         }
         if method == "notifications/cancelled", let upstreamID = message.params?["requestId"].flatMap(RequestID.init) {

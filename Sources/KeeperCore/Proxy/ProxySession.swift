@@ -74,6 +74,7 @@ public actor ProxySession: UpstreamRequester {
     var handshake: (params: JSONValue?, initialized: Bool)?
     var eras = EraState()
     let legacyClientBridge = LegacyClientBridge()
+    let modernClientBridge = ModernClientBridge()
     lazy var circuit = UpstreamCircuit(threshold: settings.circuitThreshold)
     /// The reconnection under way, cancelled by `stop()` so a stop never waits out a backoff.
     var reconnecting: Task<LivePump?, Never>?
@@ -351,6 +352,11 @@ public actor ProxySession: UpstreamRequester {
         guard let (id, _) = toUpstream.all.first(where: { $0.entry.exchange.clientID == ownID }) else { return }
         try? await link.upstream?.send(.notification(method: "notifications/cancelled", params: ["requestId": id.json]))
     }
+
+    // Entry points for a bridge's cancellation handlers and tasks, which cannot hold the bridge itself.
+    func endBridgedSubscription(_ id: RequestID) { modernClientBridge.endSubscription(id) }
+    func bridgedCallFinished(_ key: Int, _ reply: Reply) { modernClientBridge.callFinished(key, reply) }
+    func cancelBridgedCall(_ key: Int) async { await modernClientBridge.cancelCall(key, upstream: link.upstream) }
 
     // MARK: helpers
 
