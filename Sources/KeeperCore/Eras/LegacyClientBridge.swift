@@ -5,7 +5,7 @@
 ///
 /// It lives on its session's actor (each method runs isolated to the session it is given) and
 /// outlives links: what the client set up (log level, resource subscriptions) holds on the next one.
-final class LegacyClientBridge {
+final class LegacyClientBridge: EraAdapter {
     static let ownListenID = RequestID.string("mcpkeeper-listen")
     /// Input-required rounds one call may take before the proxy gives up on it.
     static let maxInputRounds = 8
@@ -138,10 +138,23 @@ final class LegacyClientBridge {
         listen?.cancel()
     }
 
+    /// The client's handshake is complete: the proxy's subscription stands in for what a legacy
+    /// server would have sent unasked (a modern server does not know `notifications/initialized`).
+    func clientInitialized(_ message: JSONRPCMessage, session: isolated ProxySession) async {
+        await restartListen(session: session)
+    }
+
+    func linkAnnounced(session: isolated ProxySession) {
+        Task { await session.eras.legacyClient.restartListen(session: session) }
+    }
+
     /// A notification from a modern upstream, as a legacy client takes it: no subscription bookkeeping.
-    func clientView(of notification: JSONRPCMessage) -> JSONRPCMessage? {
-        if notification.method == "notifications/subscriptions/acknowledged" { return nil }
-        guard notification.params?["_meta"]?[ModernMeta.subscriptionID] != nil else { return notification }
-        return notification.replacingMeta(ModernMeta.subscriptionID, with: nil)
+    func clientView(of message: JSONRPCMessage, method: String, session: isolated ProxySession) async -> JSONRPCMessage? {
+        if method == "notifications/cancelled", let id = message.params?["requestId"].flatMap(RequestID.init) {
+            return session.cancelledByUpstream(message, id: id, endsRequest: session.clientID(ofUpstreamRequest: id) != Self.ownListenID)
+        }
+        if method == "notifications/subscriptions/acknowledged" { return nil }
+        guard message.params?["_meta"]?[ModernMeta.subscriptionID] != nil else { return message }
+        return message.replacingMeta(ModernMeta.subscriptionID, with: nil)
     }
 }

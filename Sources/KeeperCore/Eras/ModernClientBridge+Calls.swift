@@ -158,6 +158,12 @@ extension ModernClientBridge {
     /// asked for (Streamable HTTP says which, by the stream it came on), else the one call still
     /// running. With several running and no link to one, it is refused, never guessed.
     func serverRequest(_ message: JSONRPCMessage, id: RequestID, method: String, upstream: any UpstreamLink,
+                       session: isolated ProxySession) async -> Bool {
+        await relay(message, id: id, method: method, upstream: upstream, session: session)
+        return true
+    }
+
+    private func relay(_ message: JSONRPCMessage, id: RequestID, method: String, upstream: any UpstreamLink,
                        session: isolated ProxySession) async {
         if method == "ping" {
             try? await upstream.send(.response(id: id, result: .object(JSONObject())))

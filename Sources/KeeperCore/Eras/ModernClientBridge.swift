@@ -9,7 +9,7 @@ import Foundation
 /// It lives on its session's actor (each method runs isolated to the session it is given). The
 /// upstream session it opened and the log level it set belong to one link; subscriptions and calls
 /// belong to the client.
-final class ModernClientBridge {
+final class ModernClientBridge: EraAdapter {
     enum LegacySession {
         case none
         case starting([CheckedContinuation<JSONValue?, Never>])

@@ -130,7 +130,7 @@ extension ProxySession {
     private func replayHandshake(on upstream: any UpstreamLink, generation newGeneration: Int) async -> Bool {
         guard let handshake else { return true }
         let exchange = ownExchange("initialize", params: handshake.params)
-        let reply = try? await exchangeOnLink(upstream, generation: newGeneration, exchange: exchange, clientID: nil)
+        let reply = try? await eras.exchange(exchange, on: upstream, generation: newGeneration, clientID: nil, session: self)
         guard case .upstream(let response) = reply?.outcome, let result = response.result else {
             logger.error("the replayed initialize failed", metadata: ["upstream": "\(settings.upstreamName)"])
             return false
@@ -139,9 +139,7 @@ extension ProxySession {
             logger.warning("the reconnected upstream negotiated another protocol version",
                            metadata: ["was": "\(tools.protocolVersion.rawValue)", "now": "\(version)"])
         }
-        if handshake.initialized, case .known(.legacy) = eras.upstream {
-            try? await upstream.send(.notification(method: "notifications/initialized"))
-        }
+        if handshake.initialized { await eras.adapter(forClient: .legacy)?.initializedReplayed(on: upstream, session: self) }
         return true
     }
 
@@ -154,9 +152,7 @@ extension ProxySession {
         logger.notice("upstream reconnected", metadata: ["upstream": "\(settings.upstreamName)", "generation": "\(newGeneration)"])
         linkWaiters.forEach { $0.resume(returning: (upstream, newGeneration)) }
         linkWaiters.removeAll()
-        if case .known(.modern) = eras.upstream, eras.client != .modern {
-            Task { await legacyClientBridge.restartListen(session: self) }
-        }
+        eras.linkAdapter.linkAnnounced(session: self)
         if tools.isComplete {
             let before = tools.fingerprint
             tools.markStale()
@@ -179,11 +175,6 @@ extension ProxySession {
     /// subscription that asked for tool list changes. Public for a config reload that changed
     /// what the policy lets the client see.
     public func announceToolListChange() async {
-        let notification = JSONRPCMessage.notification(method: "notifications/tools/list_changed")
-        if eras.client == .modern {
-            await modernClientBridge.notifySubscribers(notification, session: self)
-        } else {
-            await answerClient(notification)
-        }
+        await eras.announceToolListChange(session: self)
     }
 }

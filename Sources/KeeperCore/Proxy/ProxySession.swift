@@ -72,9 +72,7 @@ public actor ProxySession: UpstreamRequester {
     /// The client's `initialize` params and whether it sent `notifications/initialized`: replayed on
     /// every new link, so the upstream sees the same client each time.
     var handshake: (params: JSONValue?, initialized: Bool)?
-    var eras = EraState()
-    let legacyClientBridge = LegacyClientBridge()
-    let modernClientBridge = ModernClientBridge()
+    let eras = EraNegotiation()
     lazy var circuit = UpstreamCircuit(threshold: settings.circuitThreshold)
     /// The reconnection under way, cancelled by `stop()` so a stop never waits out a backoff.
     var reconnecting: Task<LivePump?, Never>?
@@ -153,7 +151,7 @@ public actor ProxySession: UpstreamRequester {
     }
 
     private func finishThenClose() async -> String {
-        await endSubscriptions()
+        await eras.endSubscriptions(session: self)
         let deadline = clock.now + settings.drainTimeout
         while !inFlight.isEmpty, clock.now < deadline {
             try? await Task.sleep(for: .milliseconds(5))
@@ -214,27 +212,20 @@ public actor ProxySession: UpstreamRequester {
             let version = declared.flatMap(MCPProtocolVersion.init)
             if let declared {
                 guard version?.isModern == true else {
-                    await answerClient(Self.unsupportedVersion(declared, id: id))
+                    await answerClient(EraNegotiation.unsupportedVersion(declared, id: id))
                     return
                 }
-                noteModernClient(message)
             } else if method == "initialize" {
                 handshake = (message.params, false)
-                eras.client = eras.client ?? .legacy
             }
+            eras.clientSent(message, version: version)
             var request = message
             request.forwardedHeaders = downstream.forwardedHeaders(forRequest: id)
             startExchange(request, id: id, method: method, protocolVersion: version)
         case .notification(let method):
             if method == "notifications/initialized" {
                 handshake?.initialized = true
-                if case .learning = eras.upstream {
-                    // Sent before initialize's answer: whether it goes on depends on the era that answer
-                    // shows. Waiting for that here would stop the client reader (pings, cancellations, EOF).
-                    Task { await forwardInitialized(message, afterLearning: true) }
-                } else {
-                    await forwardInitialized(message, afterLearning: false)
-                }
+                await eras.clientInitialized(message, session: self)
                 return
             }
             await forwardClientNotification(message, method: method)
@@ -282,29 +273,14 @@ public actor ProxySession: UpstreamRequester {
     /// A request of the proxy's own (its tool list, a ping): the same path to the upstream as a
     /// client's, without the client-facing stages.
     public func request(_ method: String, params: JSONValue?) async throws -> JSONRPCMessage {
-        var exchange = ownExchange(method, params: params)
-        if eras.client == .modern, let meta = eras.clientMeta?.objectValue {
-            exchange.message = EraTranslation.addingMeta(meta, to: exchange.message)
-            exchange.protocolVersion = eras.clientVersion
-        }
+        let exchange = eras.speakingForClient(ownExchange(method, params: params))
         switch try await forward(exchange, for: nil).outcome {
         case .upstream(let response): return response
         case .proxy(let error, _): throw error
         }
     }
 
-    private func forwardInitialized(_ message: JSONRPCMessage, afterLearning: Bool) async {
-        if afterLearning, case .learning(let waiters) = eras.upstream {
-            _ = await withCheckedContinuation { eras.upstream = .learning(waiters + [$0]) }
-        }
-        if case .known(.modern) = eras.upstream {
-            await legacyClientBridge.restartListen(session: self)
-            return
-        }
-        await forwardClientNotification(message, method: "notifications/initialized")
-    }
-
-    private func forwardClientNotification(_ message: JSONRPCMessage, method: String) async {
+    func forwardClientNotification(_ message: JSONRPCMessage, method: String) async {
         var outgoing = message
         if method == "notifications/cancelled", let clientID = message.params?["requestId"].flatMap(RequestID.init) {
             guard let request = inFlight[clientID] else { return }
@@ -354,9 +330,9 @@ public actor ProxySession: UpstreamRequester {
     }
 
     // Entry points for a bridge's cancellation handlers and tasks, which cannot hold the bridge itself.
-    func endBridgedSubscription(_ id: RequestID) { modernClientBridge.endSubscription(id) }
-    func bridgedCallFinished(_ key: Int, _ reply: Reply) { modernClientBridge.callFinished(key, reply) }
-    func cancelBridgedCall(_ key: Int) async { await modernClientBridge.cancelCall(key, upstream: link.upstream) }
+    func endBridgedSubscription(_ id: RequestID) { eras.modernClient.endSubscription(id) }
+    func bridgedCallFinished(_ key: Int, _ reply: Reply) { eras.modernClient.callFinished(key, reply) }
+    func cancelBridgedCall(_ key: Int) async { await eras.modernClient.cancelCall(key, upstream: link.upstream) }
 
     // MARK: helpers
 
