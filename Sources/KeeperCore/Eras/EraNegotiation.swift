@@ -60,8 +60,8 @@ final class EraNegotiation {
             return
         }
         client = client ?? .modern
+        clientVersion = version
         guard let meta = message.params?["_meta"]?.objectValue else { return }
-        clientVersion = meta[ModernMeta.protocolVersion]?.stringValue.flatMap(MCPProtocolVersion.init)
         var kept = JSONObject()
         for key in [ModernMeta.protocolVersion, ModernMeta.clientCapabilities, ModernMeta.clientInfo] { kept[key] = meta[key] }
         clientMeta = .object(kept)
