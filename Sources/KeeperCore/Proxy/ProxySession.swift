@@ -8,6 +8,9 @@ import Logging
 /// Requests from the client get proxy-assigned upstream ids (so the proxy can issue requests of its
 /// own, and re-send after a reconnect, without collisions); server-initiated requests get
 /// proxy-assigned client-side ids the same way.
+///
+/// Protocol eras are not its concern: `eras` learns each link's era and picks the `EraAdapter`
+/// that everything crossing the link goes through.
 public actor ProxySession: UpstreamRequester {
     public struct Settings: Sendable {
         public var sessionID: String
@@ -328,11 +331,6 @@ public actor ProxySession: UpstreamRequester {
         guard let (id, _) = toUpstream.all.first(where: { $0.entry.exchange.clientID == ownID }) else { return }
         try? await link.upstream?.send(.notification(method: "notifications/cancelled", params: ["requestId": id.json]))
     }
-
-    // Entry points for a bridge's cancellation handlers and tasks, which cannot hold the bridge itself.
-    func endBridgedSubscription(_ id: RequestID) { eras.modernClient.endSubscription(id) }
-    func bridgedCallFinished(_ key: Int, _ reply: Reply) { eras.modernClient.callFinished(key, reply) }
-    func cancelBridgedCall(_ key: Int) async { await eras.modernClient.cancelCall(key, upstream: link.upstream) }
 
     // MARK: helpers
 
