@@ -25,7 +25,7 @@ private func success(_ text: String = #"{"object":"list","results":[]}"#) -> Rep
     Reply(.upstream(.response(id: RequestID(101), result: textResult(text))))
 }
 
-/// What the proxy's terminal step returns when the transport fails (ProxySession.exchangeOnLink / linkLost).
+/// What the proxy's terminal step returns when the transport fails (EraNegotiation.exchange / ProxySession.linkLost).
 private func failure(_ error: TransportError, for exchange: Exchange) -> Reply {
     var reply = Reply(.proxy(UpstreamFailure.delivery(error, upstream: exchange.upstream, method: exchange.method,
                                                       tool: exchange.tool), outcome: "failed"))

@@ -132,7 +132,7 @@ extension ProxySession {
     private func replayHandshake(on upstream: any UpstreamLink, generation newGeneration: Int) async -> Bool {
         guard let handshake else { return true }
         let exchange = ownExchange("initialize", params: handshake.params)
-        let reply = try? await exchangeOnLink(upstream, generation: newGeneration, exchange: exchange, clientID: nil)
+        let reply = try? await eras.exchange(exchange, on: upstream, generation: newGeneration, clientID: nil, session: self)
         guard case .upstream(let response) = reply?.outcome, let result = response.result else {
             logger.error("the replayed initialize failed", metadata: ["upstream": "\(settings.upstreamName)"])
             return false
@@ -141,9 +141,7 @@ extension ProxySession {
             logger.warning("the reconnected upstream negotiated another protocol version",
                            metadata: ["was": "\(tools.protocolVersion.rawValue)", "now": "\(version)"])
         }
-        if handshake.initialized, case .known(.legacy) = eras.upstream {
-            try? await upstream.send(.notification(method: "notifications/initialized"))
-        }
+        if handshake.initialized { await eras.adapter(forClient: .legacy)?.initializedReplayed(on: upstream, session: self) }
         return true
     }
 
@@ -156,9 +154,7 @@ extension ProxySession {
         logger.notice("upstream reconnected", metadata: ["upstream": "\(settings.upstreamName)", "generation": "\(newGeneration)"])
         linkWaiters.forEach { $0.resume(returning: (upstream, newGeneration)) }
         linkWaiters.removeAll()
-        if case .known(.modern) = eras.upstream, eras.client != .modern {
-            Task { await restartUpstreamListen() }
-        }
+        eras.linkAdapter.linkAnnounced(session: self)
         if tools.isComplete {
             let before = tools.fingerprint
             tools.markStale()
@@ -181,11 +177,6 @@ extension ProxySession {
     /// subscription that asked for tool list changes. Public for a config reload that changed
     /// what the policy lets the client see.
     public func announceToolListChange() async {
-        let notification = JSONRPCMessage.notification(method: "notifications/tools/list_changed")
-        if eras.client == .modern {
-            await notifySubscribers(notification)
-        } else {
-            await answerClient(notification)
-        }
+        await eras.announceToolListChange(session: self)
     }
 }

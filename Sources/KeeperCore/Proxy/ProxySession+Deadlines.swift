@@ -7,7 +7,7 @@ extension ProxySession {
         while !Task.isCancelled {
             do { try await clock.sleep(for: tick) } catch { return }
             expireOverdue()
-            await expireParkedCalls()
+            await eras.modernClient.expireParkedCalls(session: self)
         }
     }
 

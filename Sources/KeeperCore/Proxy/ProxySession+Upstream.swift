@@ -13,10 +13,10 @@ extension ProxySession {
             return Reply(.proxy(UpstreamFailure.notSent(upstream: settings.upstreamName, reason: "the session is closing",
                                                         method: exchange.method, tool: exchange.tool), outcome: "failed"))
         }
-        return try await exchangeOnLink(upstream, generation: linkGeneration, exchange: exchange, clientID: clientID)
+        return try await eras.exchange(exchange, on: upstream, generation: linkGeneration, clientID: clientID, session: self)
     }
 
-    /// One request on one link as it is, under a fresh id, and its reply (eras are `exchangeOnLink`'s concern).
+    /// One request on one link as it is, under a fresh id, and its reply (eras are `EraNegotiation`'s concern).
     func sendAndAwait(_ upstream: any UpstreamLink, generation linkGeneration: Int, exchange: Exchange,
                       clientID: RequestID?) async throws -> Reply {
         let now = clock.now
@@ -103,54 +103,33 @@ extension ProxySession {
         case .errorResponse(nil, let error):
             logger.error("upstream reported an error without an id", metadata: ["code": "\(error.code)", "message": "\(error.message)"])
         case .request(let id, let method):
-            if eras.client == .modern, case .known(.legacy) = eras.upstream {
-                await bridgeUpstreamRequest(message, id: id, method: method, upstream: upstream)
-                return
-            }
+            if await eras.linkAdapter.serverRequest(message, id: id, method: method, upstream: upstream, session: self) { return }
             let downstreamID = toClient.allocate(PendingClientAnswer(upstreamID: id, method: method, generation: generation, sentAt: .now))
             await answerClient(message.withID(downstreamID))
         case .notification(let method):
             if method == "notifications/tools/list_changed" { tools.markStale() }
             if method == "notifications/progress" { progressed(message) }
-            guard let outgoing = await clientView(of: message, method: method) else { return }
+            guard let outgoing = await eras.linkAdapter.clientView(of: message, method: method, session: self) else { return }
             await answerClient(outgoing)
             recordNotification(outgoing, direction: .upstreamToClient)
         }
     }
 
-    /// An upstream notification as the client is to see it, nil when it is not for the client:
-    /// re-addressed to the client's ids, and translated when the eras differ.
-    private func clientView(of message: JSONRPCMessage, method: String) async -> JSONRPCMessage? {
-        let upstreamModern: Bool
-        switch eras.upstream {
-        case .known(.modern): upstreamModern = true
-        case .known(.legacy) where eras.client == .modern:
-            switch method {
-            case "notifications/progress": return message
-            case "notifications/message": return eras.legacyLogLevel == nil ? nil : message
-            case "notifications/cancelled":
-                if let id = message.params?["requestId"].flatMap(RequestID.init) { withdrawUpstreamRequest(id) }
-                return nil
-            default:
-                await notifySubscribers(message)
-                return nil
-            }
-        default: upstreamModern = false
+    /// The upstream cancelled a request: one it had asked the client is re-addressed to the client's
+    /// id; with `endsRequest`, so is one of the client's (a subscription the server ended), which the
+    /// client hears under its own id, with no answer to follow. Otherwise it is not for the client.
+    func cancelledByUpstream(_ message: JSONRPCMessage, id upstreamID: RequestID, endsRequest: Bool) -> JSONRPCMessage? {
+        if let downstreamID = toClient.take(where: { $0.upstreamID == upstreamID }) {
+            return message.replacingParam("requestId", with: downstreamID.json)
         }
-        if method == "notifications/cancelled", let upstreamID = message.params?["requestId"].flatMap(RequestID.init) {
-            if let downstreamID = toClient.take(where: { $0.upstreamID == upstreamID }) {
-                return message.replacingParam("requestId", with: downstreamID.json)
-            }
-            // The server ended a subscription: the client hears it under its own id, with no answer to follow.
-            guard let pending = toUpstream.peek(upstreamID), pending.exchange.clientID != Self.ownListenID, upstreamModern else { return nil }
-            abandon(upstreamID)
-            return message.replacingParam("requestId", with: pending.exchange.clientID.json)
-        }
-        guard upstreamModern else { return message }
-        if eras.client != .modern { return legacyView(of: message) }
-        guard let subscription = message.params?["_meta"]?[ModernMeta.subscriptionID].flatMap(RequestID.init),
-              let pending = toUpstream.peek(subscription) else { return message }
-        return message.replacingMeta(ModernMeta.subscriptionID, with: pending.exchange.clientID.json)
+        guard endsRequest, let pending = toUpstream.peek(upstreamID) else { return nil }
+        abandon(upstreamID)
+        return message.replacingParam("requestId", with: pending.exchange.clientID.json)
+    }
+
+    /// The client's id for a request waiting on the upstream under `upstreamID`.
+    func clientID(ofUpstreamRequest upstreamID: RequestID) -> RequestID? {
+        toUpstream.peek(upstreamID)?.exchange.clientID
     }
 
     /// Hands a reply to the request's waiter, or keeps it until the sender starts waiting.

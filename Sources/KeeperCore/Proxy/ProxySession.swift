@@ -8,6 +8,9 @@ import Logging
 /// Requests from the client get proxy-assigned upstream ids (so the proxy can issue requests of its
 /// own, and re-send after a reconnect, without collisions); server-initiated requests get
 /// proxy-assigned client-side ids the same way.
+///
+/// Protocol eras are not its concern: `eras` learns each link's era and picks the `EraAdapter`
+/// that everything crossing the link goes through.
 public actor ProxySession: UpstreamRequester {
     public struct Settings: Sendable {
         public var sessionID: String
@@ -74,7 +77,7 @@ public actor ProxySession: UpstreamRequester {
     /// The client's `initialize` params and whether it sent `notifications/initialized`: replayed on
     /// every new link, so the upstream sees the same client each time.
     var handshake: (params: JSONValue?, initialized: Bool)?
-    var eras = EraState()
+    let eras = EraNegotiation()
     lazy var circuit = UpstreamCircuit(threshold: settings.circuitThreshold)
     /// The reconnection under way, cancelled by `stop()` so a stop never waits out a backoff.
     var reconnecting: Task<LivePump?, Never>?
@@ -153,7 +156,7 @@ public actor ProxySession: UpstreamRequester {
     }
 
     private func finishThenClose() async -> String {
-        await endSubscriptions()
+        await eras.endSubscriptions(session: self)
         let deadline = clock.now + settings.drainTimeout
         while !inFlight.isEmpty, clock.now < deadline {
             try? await Task.sleep(for: .milliseconds(5))
@@ -170,10 +173,12 @@ public actor ProxySession: UpstreamRequester {
         for request in inFlight.values { await request.task.value }
     }
 
-    /// A request of the proxy's own, ready for the upstream (which gives it an id of its own when sent).
-    func ownExchange(_ method: String, params: JSONValue?, id: RequestID = RequestID(0)) -> Exchange {
+    /// A request of the proxy's own, ready for the upstream (which gives it an id of its own when sent);
+    /// `protocolVersion` is the modern version its `_meta` declares, if it declares one.
+    func ownExchange(_ method: String, params: JSONValue?, id: RequestID = RequestID(0),
+                     protocolVersion: MCPProtocolVersion? = nil) -> Exchange {
         Exchange(message: .request(id: id, method: method, params: params), clientID: id, method: method, session: settings.sessionID,
-                 upstream: settings.upstreamName, receivedAt: .now, context: context)
+                 upstream: settings.upstreamName, receivedAt: .now, context: context, protocolVersion: protocolVersion)
     }
 
     /// The stages' view of this session. Built per exchange, so the session holds no reference to itself.
@@ -207,29 +212,25 @@ public actor ProxySession: UpstreamRequester {
         }
         switch message.kind {
         case .request(let id, let method):
-            if let version = ModernHTTPHeaders.declaredVersion(of: message) {
-                guard MCPProtocolVersion(rawValue: version)?.isModern == true else {
-                    await answerClient(Self.unsupportedVersion(version, id: id))
+            // The request's era is decided here, once: it rides on the exchange from now on.
+            let declared = ModernHTTPHeaders.declaredVersion(of: message)
+            let version = declared.flatMap(MCPProtocolVersion.init)
+            if let declared {
+                guard version?.isModern == true else {
+                    await answerClient(EraNegotiation.unsupportedVersion(declared, id: id))
                     return
                 }
-                noteModernClient(message)
             } else if method == "initialize" {
                 handshake = (message.params, false)
-                eras.client = eras.client ?? .legacy
             }
+            eras.clientSent(message, version: version)
             var request = message
             request.forwardedHeaders = downstream.forwardedHeaders(forRequest: id)
-            startExchange(request, id: id, method: method)
+            startExchange(request, id: id, method: method, protocolVersion: version)
         case .notification(let method):
             if method == "notifications/initialized" {
                 handshake?.initialized = true
-                if case .learning = eras.upstream {
-                    // Sent before initialize's answer: whether it goes on depends on the era that answer
-                    // shows. Waiting for that here would stop the client reader (pings, cancellations, EOF).
-                    Task { await forwardInitialized(message, afterLearning: true) }
-                } else {
-                    await forwardInitialized(message, afterLearning: false)
-                }
+                await eras.clientInitialized(message, session: self)
                 return
             }
             await forwardClientNotification(message, method: method)
@@ -240,9 +241,9 @@ public actor ProxySession: UpstreamRequester {
         }
     }
 
-    private func startExchange(_ message: JSONRPCMessage, id: RequestID, method: String) {
+    private func startExchange(_ message: JSONRPCMessage, id: RequestID, method: String, protocolVersion: MCPProtocolVersion?) {
         let exchange = Exchange(message: message, clientID: id, method: method, session: settings.sessionID,
-                                upstream: settings.upstreamName, receivedAt: .now, context: context)
+                                upstream: settings.upstreamName, receivedAt: .now, context: context, protocolVersion: protocolVersion)
         guard inFlight[id] == nil else {
             let error = JSONRPCError.invalidRequest("id \(id) is already used by a request in flight; use a new id per request")
             Task { await answerClient(.error(id: id, error)) }
@@ -277,26 +278,14 @@ public actor ProxySession: UpstreamRequester {
     /// A request of the proxy's own (its tool list, a ping): the same path to the upstream as a
     /// client's, without the client-facing stages.
     public func request(_ method: String, params: JSONValue?) async throws -> JSONRPCMessage {
-        var exchange = ownExchange(method, params: params)
-        if eras.client == .modern, let meta = eras.clientMeta?.objectValue { exchange.message = EraTranslation.addingMeta(meta, to: exchange.message) }
+        let exchange = eras.speakingForClient(ownExchange(method, params: params))
         switch try await forward(exchange, for: nil).outcome {
         case .upstream(let response): return response
         case .proxy(let error, _): throw error
         }
     }
 
-    private func forwardInitialized(_ message: JSONRPCMessage, afterLearning: Bool) async {
-        if afterLearning, case .learning(let waiters) = eras.upstream {
-            _ = await withCheckedContinuation { eras.upstream = .learning(waiters + [$0]) }
-        }
-        if case .known(.modern) = eras.upstream {
-            await restartUpstreamListen()
-            return
-        }
-        await forwardClientNotification(message, method: "notifications/initialized")
-    }
-
-    private func forwardClientNotification(_ message: JSONRPCMessage, method: String) async {
+    func forwardClientNotification(_ message: JSONRPCMessage, method: String) async {
         var outgoing = message
         if method == "notifications/cancelled", let clientID = message.params?["requestId"].flatMap(RequestID.init) {
             guard let request = inFlight[clientID] else { return }
@@ -327,6 +316,22 @@ public actor ProxySession: UpstreamRequester {
             entry.errorCode = error.code
         }
         log?.record(entry)
+    }
+
+    /// Asks the client something on the proxy's own behalf (a bridge relaying an upstream's question)
+    /// and waits for its answer, whichever link is up by then.
+    func askClient(_ method: String, params: JSONValue?) async -> JSONRPCMessage {
+        await withCheckedContinuation { continuation in
+            let id = toClient.allocate(PendingClientAnswer(upstreamID: RequestID(0), method: method, generation: -1, sentAt: .now,
+                                                           bridge: continuation))
+            Task { await answerClient(.request(id: id, method: method, params: params)) }
+        }
+    }
+
+    /// Tells the upstream to stop working on a request of the proxy's own, if it is still waiting.
+    func cancelOwnRequest(_ ownID: RequestID) async {
+        guard let (id, _) = toUpstream.all.first(where: { $0.entry.exchange.clientID == ownID }) else { return }
+        try? await link.upstream?.send(.notification(method: "notifications/cancelled", params: ["requestId": id.json]))
     }
 
     // MARK: helpers

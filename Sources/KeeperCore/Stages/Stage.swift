@@ -8,11 +8,14 @@ public struct Exchange: Sendable {
     public var session: String
     public var upstream: String
     public var receivedAt: ContinuousClock.Instant
+    /// The version a modern request declares in its `_meta`, read once when the request is decoded;
+    /// nil for a legacy request, which speaks the version its session negotiated.
+    public var protocolVersion: MCPProtocolVersion?
     /// The session's shared state: its upstream (for the proxy's own requests) and tool list.
     public var context: SessionContext
 
     public init(message: JSONRPCMessage, clientID: RequestID, method: String, session: String, upstream: String,
-                receivedAt: ContinuousClock.Instant, context: SessionContext) {
+                receivedAt: ContinuousClock.Instant, context: SessionContext, protocolVersion: MCPProtocolVersion? = nil) {
         self.message = message
         self.clientID = clientID
         self.method = method
@@ -21,7 +24,11 @@ public struct Exchange: Sendable {
         self.upstream = upstream
         self.receivedAt = receivedAt
         self.context = context
+        self.protocolVersion = protocolVersion
     }
+
+    /// The era the request speaks, as its client sent it.
+    public var era: ProtocolEra { protocolVersion?.isModern == true ? .modern : .legacy }
 }
 
 /// How an exchange ended, with what the stages learned on the way (for the log and metrics).

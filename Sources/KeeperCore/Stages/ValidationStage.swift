@@ -19,7 +19,7 @@ public struct ValidationStage: Stage {
     public func handle(_ exchange: Exchange, next: Next) async throws -> Reply {
         let catalog = exchange.context.tools
         // Each message by its own version's rules: a modern request names it, a legacy one has the session's.
-        let version = ModernHTTPHeaders.declaredVersion(of: exchange.message).flatMap(MCPProtocolVersion.init) ?? catalog.protocolVersion
+        let version = exchange.protocolVersion ?? catalog.protocolVersion
         if settings.requests != .off,
            let refusal = await withSpan("validate request", { span in await checkRequest(exchange, version: version, span: span) }) {
             return refusal
