@@ -82,9 +82,10 @@ enum EraTranslation {
     /// A result for a modern client: `resultType` is required, and a legacy result is always complete.
     /// Cacheable results from a legacy server, which made no promise, are stale at once and private.
     static func withResultType(_ response: JSONRPCMessage, method: String) -> JSONRPCMessage {
-        guard var result = response.result?.objectValue else { return response }
+        guard let outline = response.resultOutline?.objectValue else { return response }
         let cacheable = cacheableMethods.contains(method)
-        guard result["resultType"] == nil || cacheable && (result["ttlMs"] == nil || result["cacheScope"] == nil) else { return response }
+        guard outline["resultType"] == nil || cacheable && (outline["ttlMs"] == nil || outline["cacheScope"] == nil),
+              var result = response.result?.objectValue else { return response }
         if result["resultType"] == nil { result["resultType"] = "complete" }
         if cacheable {
             if result["ttlMs"] == nil { result["ttlMs"] = 0 }
@@ -95,7 +96,7 @@ enum EraTranslation {
 
     /// A result for a legacy client: `resultType: complete` is the modern era's bookkeeping.
     static func withoutResultType(_ response: JSONRPCMessage) -> JSONRPCMessage {
-        guard var result = response.result?.objectValue, result["resultType"] == "complete" else { return response }
+        guard response.resultOutline?["resultType"] == "complete", var result = response.result?.objectValue else { return response }
         result["resultType"] = nil
         return response.replacingResult(.object(result))
     }

@@ -12,17 +12,17 @@ final class ModernPassThrough: EraAdapter {
             session.logger.info("listening again on the reconnected upstream", metadata: ["upstream": "\(session.settings.upstreamName)"])
             return try await session.eras.exchange(exchange, on: next, generation: nextGeneration, clientID: clientID, session: session)
         }
-        guard case .upstream(let response) = reply.outcome, response.result != nil else { return reply }
+        guard case .upstream(let response) = reply.outcome, response.resultOutline != nil else { return reply }
         if upstream.carriesHeaders, exchange.method == "tools/list" { reply.outcome = .upstream(withoutUnusableTools(response, session: session)) }
         return finished(reply, exchange: exchange, serverInfo: session.eras.modernServer.serverInfo)
     }
 
     /// A modern upstream's answer as the modern client gets it.
     func finished(_ reply: Reply, exchange: Exchange, serverInfo: JSONValue?) -> Reply {
-        guard case .upstream(let response) = reply.outcome, response.result != nil else { return reply }
+        guard case .upstream(let response) = reply.outcome, response.resultOutline != nil else { return reply }
         var reply = reply
         var answer = EraTranslation.withResultType(response, method: exchange.method).withServerInfo(serverInfo)
-        if exchange.method == "subscriptions/listen", answer.result?["_meta"]?[ModernMeta.subscriptionID] != nil {
+        if exchange.method == "subscriptions/listen", answer.resultOutline?["_meta"]?[ModernMeta.subscriptionID] != nil {
             answer = answer.replacingMeta(ModernMeta.subscriptionID, with: exchange.clientID.json)
         }
         reply.outcome = .upstream(answer)

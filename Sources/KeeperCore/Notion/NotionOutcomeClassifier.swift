@@ -58,7 +58,13 @@ public struct NotionOutcomeClassifier: Sendable {
     /// A response: its result or its error.
     public func classify(_ message: JSONRPCMessage, now: Date) -> NotionVerdict {
         if case .errorResponse(_, let error) = message.kind { return classify(error: error, now: now) }
-        return message.result.map { classify(result: $0, now: now) } ?? .success
+        // The outline leaves out only long texts no search reads (status text is at most 4 KB,
+        // JSON-looking text is kept), so a success there is a success; anything else is read again
+        // whole, for its messages. The user's rules may match any text: they get the whole result.
+        guard rules.isEmpty, let outline = message.resultOutline else { return message.result.map { classify(result: $0, now: now) } ?? .success }
+        let verdict = classify(result: outline, now: now)
+        guard verdict.outcome != .success, let whole = message.result else { return verdict }
+        return classify(result: whole, now: now)
     }
 
     /// An HTTP upstream's refusal, with its `Retry-After` header.

@@ -12,6 +12,9 @@ public struct JSONParseError: Error, Sendable, Equatable, CustomStringConvertibl
 /// `\u` escapes must form valid scalars (a lone surrogate has no Swift `String` form, so it is an error
 /// rather than a silent U+FFFD). The byte range of each top-level member's value is recorded, so the
 /// proxy can rewrite a message's `id` by splicing bytes instead of re-encoding the whole body.
+///
+/// One top-level member can be read as an outline (see `OutlinedMember`): validated in full, but
+/// its long document-like strings are not decoded, so a 50 KB tool result costs a scan, not a tree.
 public struct JSONParser {
     public static let defaultMaxDepth = 256
 
@@ -19,6 +22,21 @@ public struct JSONParser {
     public struct Document: Sendable {
         public var value: JSONValue
         public var topLevelRanges: [String: Range<Int>]
+        /// How many strings of the outlined member were left out of `value` (read as "").
+        public var elidedStrings = 0
+    }
+
+    /// A top-level member whose strings longer than `elidingOver` bytes read as "" in the parsed
+    /// value, unless they begin with `{`, `[` or an escape (text that may hold JSON, which the
+    /// Notion classifier reads). They are still checked: escapes, control characters, UTF-8.
+    public struct OutlinedMember: Sendable {
+        public let name: String
+        public let elidingOver: Int
+
+        public init(name: String, elidingOver: Int) {
+            self.name = name
+            self.elidingOver = elidingOver
+        }
     }
 
     public static func parse(_ bytes: some Collection<UInt8>, maxDepth: Int = defaultMaxDepth) throws(JSONParseError) -> JSONValue {
@@ -29,16 +47,18 @@ public struct JSONParser {
         try parseDocument(Array(text.utf8), maxDepth: maxDepth).value
     }
 
-    public static func parseDocument(_ bytes: some Collection<UInt8>, maxDepth: Int = defaultMaxDepth) throws(JSONParseError) -> Document {
+    public static func parseDocument(_ bytes: some Collection<UInt8>, maxDepth: Int = defaultMaxDepth,
+                                     outlining outlined: OutlinedMember? = nil) throws(JSONParseError) -> Document {
         let array = bytes as? [UInt8] ?? Array(bytes)
         let result: Result<Document, JSONParseError> = array.withUnsafeBufferPointer { buffer in
-            var parser = Cursor(bytes: buffer, maxDepth: maxDepth)
+            var parser = JSONCursor(bytes: buffer, maxDepth: maxDepth)
+            parser.outlined = outlined
             do throws(JSONParseError) {
                 parser.skipWhitespace()
                 let value = try parser.parseValue(depth: 0, recordTopLevel: true)
                 parser.skipWhitespace()
                 if parser.index != buffer.count { throw parser.error("unexpected text after the JSON value") }
-                return .success(Document(value: value, topLevelRanges: parser.topLevelRanges))
+                return .success(Document(value: value, topLevelRanges: parser.topLevelRanges, elidedStrings: parser.elided))
             } catch {
                 return .failure(error)
             }
@@ -47,11 +67,15 @@ public struct JSONParser {
     }
 }
 
-private struct Cursor {
+struct JSONCursor {
     let bytes: UnsafeBufferPointer<UInt8>
     let maxDepth: Int
     var index = 0
     var topLevelRanges: [String: Range<Int>] = [:]
+    var outlined: JSONParser.OutlinedMember?
+    /// The byte limit over which strings are elided: set while inside the outlined member.
+    var eliding: Int?
+    var elided = 0
 
     init(bytes: UnsafeBufferPointer<UInt8>, maxDepth: Int) {
         self.bytes = bytes
@@ -74,7 +98,9 @@ private struct Cursor {
         switch bytes[index] {
         case UInt8(ascii: "{"): return try parseObject(depth: depth + 1, recordTopLevel: recordTopLevel)
         case UInt8(ascii: "["): return try parseArray(depth: depth + 1)
-        case UInt8(ascii: "\""): return .string(try parseString())
+        case UInt8(ascii: "\""):
+            if let eliding, try skipLongString(over: eliding) { return .string("") }
+            return .string(try parseString())
         case UInt8(ascii: "t"): try expectLiteral("true"); return .bool(true)
         case UInt8(ascii: "f"): try expectLiteral("false"); return .bool(false)
         case UInt8(ascii: "n"): try expectLiteral("null"); return .null
@@ -115,7 +141,10 @@ private struct Cursor {
             index += 1
             skipWhitespace()
             let start = index
+            let outlining = recordTopLevel && key == outlined?.name
+            if outlining { eliding = outlined?.elidingOver }
             let value = try parseValue(depth: depth)
+            if outlining { eliding = nil }
             if recordTopLevel { topLevelRanges[key] = start..<index }
             members.append((key, value))
             skipWhitespace()
@@ -152,7 +181,7 @@ private struct Cursor {
 
     mutating func parseNumber() throws(JSONParseError) -> JSONNumber {
         let start = index
-        while index < bytes.count, Cursor.isNumberByte(bytes[index]) { index += 1 }
+        while index < bytes.count, JSONCursor.isNumberByte(bytes[index]) { index += 1 }
         let slice = Array(bytes[start..<index])
         guard JSONNumber.isValid(slice) else {
             throw JSONParseError(offset: start, reason: "invalid number")

@@ -11,7 +11,7 @@ extension JSONRPCMessage {
     public static func decode(_ bytes: [UInt8]) throws(MessageDecodingError) -> JSONRPCMessage {
         let document: JSONParser.Document
         do {
-            document = try JSONParser.parseDocument(bytes)
+            document = try JSONParser.parseDocument(bytes, outlining: .init(name: "result", elidingOver: LazyResult.elidingOver))
         } catch {
             throw MessageDecodingError(id: nil, error: .parseError(error.description))
         }
@@ -23,7 +23,8 @@ extension JSONRPCMessage {
             throw MessageDecodingError(id: nil, error: .invalidRequest("a message must be a JSON object, got \(document.value.typeName)"))
         }
         let kind = try classify(body)
-        return JSONRPCMessage(kind: kind, body: body, wire: bytes, idRange: document.topLevelRanges["id"])
+        let lazyResult = document.elidedStrings > 0 ? document.topLevelRanges["result"].map { LazyResult(wire: bytes, range: $0) } : nil
+        return JSONRPCMessage(kind: kind, body: body, wire: bytes, idRange: document.topLevelRanges["id"], lazyResult: lazyResult)
     }
 
     static func classify(_ body: JSONObject) throws(MessageDecodingError) -> Kind {

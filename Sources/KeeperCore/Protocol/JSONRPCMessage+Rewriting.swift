@@ -29,7 +29,7 @@ extension JSONRPCMessage {
 
     /// A modern result with the server's identity in `_meta`, where the result does not name one already.
     func withServerInfo(_ serverInfo: JSONValue?) -> JSONRPCMessage {
-        guard let serverInfo, result != nil, result?["_meta"]?[ModernMeta.serverInfo] == nil else { return self }
+        guard let serverInfo, let outline = resultOutline, outline["_meta"]?[ModernMeta.serverInfo] == nil else { return self }
         return replacingMeta(ModernMeta.serverInfo, with: serverInfo)
     }
 

@@ -2,6 +2,8 @@
 ///
 /// The body is held both as parsed `JSONObject` and, when it came off the wire, as the original bytes;
 /// re-addressing a message (`withID`) splices the new id into those bytes instead of re-encoding.
+/// A large result off the wire is held as its outline (`resultOutline`) and parsed in full only when
+/// something asks for `result` or `body`: most results are forwarded without ever being needed.
 public struct JSONRPCMessage: Sendable {
     public enum Kind: Sendable, Equatable {
         case request(id: RequestID, method: String)
@@ -12,12 +14,22 @@ public struct JSONRPCMessage: Sendable {
     }
 
     public let kind: Kind
-    public let body: JSONObject
+    /// The body as parsed, except that a lazily held result stands there as its outline.
+    let outlineBody: JSONObject
+    let lazyResult: LazyResult?
     /// The bytes `body` was parsed from, if any, and where the `id` value lies in them.
     let wire: [UInt8]?
     let idRange: Range<Int>?
     /// HTTP headers that arrived with the message and travel on with it (`Mcp-Param-*`); not part of the body.
     public var forwardedHeaders: [String: String] = [:]
+
+    /// Every member, the result parsed in full.
+    public var body: JSONObject {
+        guard let lazyResult else { return outlineBody }
+        var whole = outlineBody
+        whole["result"] = lazyResult.value
+        return whole
+    }
 
     public var method: String? {
         switch kind {
@@ -34,22 +46,29 @@ public struct JSONRPCMessage: Sendable {
         }
     }
 
-    public var params: JSONValue? { body["params"] }
-    public var result: JSONValue? { body["result"] }
+    public var params: JSONValue? { outlineBody["params"] }
+    /// The result, parsed in full (on first use, for a large one off the wire).
+    public var result: JSONValue? { lazyResult?.value ?? outlineBody["result"] }
+    /// The result for structural checks: the same as `result`, except that in a large one strings
+    /// over `LazyResult.elidingOver` bytes that cannot hold JSON read as "". Never forward it.
+    public var resultOutline: JSONValue? { outlineBody["result"] }
+    /// Whether the result is held unparsed (tests and diagnostics: nothing has needed it yet).
+    public var resultIsUnparsed: Bool { lazyResult.map { !$0.isParsed } ?? false }
 
     /// The encoded message as one line without the trailing newline.
     public var bytes: [UInt8] { wire ?? JSONValue.object(body).serializedBytes() }
 
-    init(kind: Kind, body: JSONObject, wire: [UInt8]?, idRange: Range<Int>?) {
+    init(kind: Kind, body: JSONObject, wire: [UInt8]?, idRange: Range<Int>?, lazyResult: LazyResult? = nil) {
         self.kind = kind
-        self.body = body
+        self.outlineBody = body
         self.wire = wire
         self.idRange = idRange
+        self.lazyResult = lazyResult
     }
 
     /// The same message addressed with another id (requests and responses only).
     public func withID(_ newID: RequestID) -> JSONRPCMessage {
-        var newBody = body
+        var newBody = outlineBody
         newBody["id"] = newID.json
         let newKind: Kind
         switch kind {
@@ -70,7 +89,7 @@ public struct JSONRPCMessage: Sendable {
         spliced.append(contentsOf: idBytes)
         spliced.append(contentsOf: wire[idRange.upperBound...])
         let newRange = idRange.lowerBound..<(idRange.lowerBound + idBytes.count)
-        var moved = JSONRPCMessage(kind: newKind, body: newBody, wire: spliced, idRange: newRange)
+        var moved = JSONRPCMessage(kind: newKind, body: newBody, wire: spliced, idRange: newRange, lazyResult: lazyResult)
         moved.forwardedHeaders = forwardedHeaders
         return moved
     }

@@ -26,8 +26,12 @@ public struct LoggingStage: Stage {
         switch reply.outcome {
         case .upstream(let response):
             entry.bytesOut = response.bytes.count
-            entry.responseBody = response.body["result"] ?? response.body["error"]
-            if case .errorResponse(_, let error) = response.kind { entry.errorCode = error.code }
+            if case .errorResponse(_, let error) = response.kind {
+                entry.errorCode = error.code
+                entry.responseBody = response.body["error"]
+            } else if log.settings.includeBodies {
+                entry.responseBody = response.result
+            }
         case .proxy(let error, _):
             entry.errorCode = error.code
             entry.responseBody = error.json

@@ -39,7 +39,7 @@ public struct TracingStage: Stage {
             if case .errorResponse(_, let error) = response.kind {
                 span.attributes[MCPSpanAttribute.errorCode] = error.code
                 errorType = String(error.code)
-            } else if response.result?["isError"] == true {
+            } else if response.resultOutline?["isError"] == true {
                 errorType = "tool_error"
             }
         case .proxy(let error, let outcome):

@@ -25,7 +25,9 @@ public struct ValidationStage: Stage {
             return refusal
         }
         var reply = try await next(exchange)
-        guard case .upstream(let response) = reply.outcome, let result = response.result else { return reply }
+        // A tool's result is checked by its outline: its long texts need not be parsed to know their type.
+        let isCall = exchange.method == "tools/call"
+        guard case .upstream(let response) = reply.outcome, let result = isCall ? response.resultOutline : response.result else { return reply }
         if exchange.method == "tools/list" {
             catalog.record(page: result, firstPage: exchange.message.params?["cursor"] == nil)
         }
@@ -34,11 +36,15 @@ public struct ValidationStage: Stage {
         }
         guard settings.responses != .off else { return reply }
         var violations = MCPMessageChecks.checkResult(method: exchange.method, result: result, version: version)
+        if !violations.isEmpty, isCall, let whole = response.result {
+            // Reported with the texts as sent, not as outlined.
+            violations = MCPMessageChecks.checkResult(method: exchange.method, result: whole, version: version)
+        }
         var kind = "result"
-        if violations.isEmpty, exchange.method == "tools/call", result["isError"] != true, result["resultType"] != "input_required", let name = exchange.tool,
+        if violations.isEmpty, isCall, result["isError"] != true, result["resultType"] != "input_required", let name = exchange.tool,
            let output = catalog.tool(named: name)?.output {
             kind = "structured_content"
-            if let structured = result["structuredContent"] {
+            if let structured = response.result?["structuredContent"] {
                 violations = output.validate(structured).map { $0.prefixed("/structuredContent") }
             } else {
                 violations = [SchemaViolation(instancePointer: "/structuredContent", keyword: "required",

@@ -20,10 +20,9 @@ public struct NotionHintStage: Stage {
     public func handle(_ exchange: Exchange, next: Next) async throws -> Reply {
         var reply = try await next(exchange)
         guard exchange.method == "tools/call", case .upstream(let response) = reply.outcome,
-              case .object(var result) = response.result,
               let verdict = reply.notion ?? classifier.classify(reply, method: exchange.method, now: Date()),
               verdict.outcome != .success, verdict.outcome != .otherError,
-              case .array(var content)? = result["content"] else { return reply }
+              case .object(var result) = response.result, case .array(var content)? = result["content"] else { return reply }
         let code = verdict.effectiveCode ?? verdict.outcome.rawValue
         metrics.notionError(upstream: exchange.upstream, code: code)
         result["isError"] = true
