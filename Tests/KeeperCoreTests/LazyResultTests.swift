@@ -129,6 +129,35 @@ struct LazyResultTests {
         #expect(throws: JSONParseError.self) { try JSONParser.parseDocument(raw, outlining: .init(name: "result", elidingOver: 0)) }
     }
 
+    @Test("a flaw or an escape at any offset of an eight-byte word is found as a full parse finds it")
+    func everyOffset() throws {
+        let inserts: [(String, [UInt8], valid: Bool)] = [
+            ("an escaped quote", Array(#"\""#.utf8), true), ("an escaped backslash", Array(#"\\"#.utf8), true),
+            ("\\n", Array(#"\n"#.utf8), true), ("\\u00e9", Array(#"\u00e9"#.utf8), true), ("é", [0xC3, 0xA9], true),
+            ("an emoji", [0xF0, 0x9F, 0x98, 0x80], true), ("DEL", [0x7F], true), ("a raw control character", [0x01], false),
+            ("a raw quote", [0x22], false), ("invalid UTF-8", [0xFF], false), ("a truncated sequence", [0xE2, 0x82], false),
+            ("a bad escape", Array(#"\q"#.utf8), false), ("a lone surrogate", Array(#"\udc00"#.utf8), false),
+        ]
+        for (name, insert, valid) in inserts {
+            for offset in 0..<16 {
+                let text = Array(String(repeating: "a", count: 1 + offset).utf8) + insert + Array(String(repeating: "b", count: 40).utf8)
+                let bytes = Array(#"{"result":{"text":""#.utf8) + text + Array(#""}}"#.utf8)
+                let whole = Result(catching: { () throws(JSONParseError) in try JSONParser.parseDocument(bytes) })
+                let outlined = Result(catching: { () throws(JSONParseError) in
+                    try JSONParser.parseDocument(bytes, outlining: .init(name: "result", elidingOver: 8))
+                })
+                switch (whole, outlined) {
+                case (.success, .success(let document)):
+                    #expect(valid && document.elidedStrings == 1, "\(name) at \(offset)")
+                case (.failure(let expected), .failure(let got)):
+                    #expect(!valid && got == expected, "\(name) at \(offset)")
+                default:
+                    Issue.record("\(name) at \(offset): full parse \(whole), outlined \(outlined)")
+                }
+            }
+        }
+    }
+
     @Test("the standard pipeline forwards a 50 KB tool result without parsing it, and reads a failure whole")
     func standardPipeline() async throws {
         let config = try ServeConfigFile(#"""

@@ -99,7 +99,7 @@ struct JSONCursor {
         case UInt8(ascii: "{"): return try parseObject(depth: depth + 1, recordTopLevel: recordTopLevel)
         case UInt8(ascii: "["): return try parseArray(depth: depth + 1)
         case UInt8(ascii: "\""):
-            if let eliding, try skipLongString(over: eliding) { return .string("") }
+            if let eliding, skipLongString(over: eliding) { return .string("") }
             return .string(try parseString())
         case UInt8(ascii: "t"): try expectLiteral("true"); return .bool(true)
         case UInt8(ascii: "f"): try expectLiteral("false"); return .bool(false)
