@@ -118,3 +118,18 @@ extension JSONRPCMessage {
         return JSONRPCMessage(kind: .errorResponse(id: id, error: error), body: body, wire: nil, idRange: nil)
     }
 }
+
+extension JSONRPCMessage.Kind {
+    var isResponse: Bool {
+        switch self {
+        case .response, .errorResponse: return true
+        default: return false
+        }
+    }
+
+    /// What an error response says; nil for anything else.
+    var error: JSONRPCError? {
+        if case .errorResponse(_, let error) = self { return error }
+        return nil
+    }
+}

@@ -9,7 +9,9 @@ import Synchronization
 final class ClientStream: Sendable {
     /// How the POST that opened this stream is to be answered.
     enum Start: Sendable {
-        case json([UInt8])
+        /// The answer, and its error when it is an error response (known from the message that was
+        /// sent, so the answer need not be read again to pick an HTTP status).
+        case json([UInt8], error: JSONRPCError?)
         case sse
         /// The session ended before anything was sent.
         case closed
@@ -69,8 +71,8 @@ final class ClientStream: Sendable {
         }
     }
 
-    /// Adds a message; `final` marks the response that ends a request stream.
-    func deliver(_ message: [UInt8], final: Bool) {
+    /// Adds a message; `final` marks the response that ends a request stream, `error` what an error response says.
+    func deliver(_ message: [UInt8], final: Bool, error: JSONRPCError? = nil) {
         let (waiter, start, reader, event) = state.withLock { s -> (CheckedContinuation<Start, Never>?, Start?, AsyncStream<[UInt8]>.Continuation?, [UInt8]?) in
             guard !s.finished else { return (nil, nil, nil, nil) }
             var start: Start?
@@ -78,7 +80,7 @@ final class ClientStream: Sendable {
                 s.decided = true
                 if final, acceptsJSON {
                     s.finished = true
-                    start = .json(message)
+                    start = .json(message, error: error)
                 } else {
                     start = .sse
                 }

@@ -149,7 +149,7 @@ public final class HTTPSessionChannel: MessageChannel {
             return s.standalone
         }
         guard case .some(let stream) = target else { throw .closed("HTTP session \(sessionID)") }
-        stream?.deliver(bytes, final: final)
+        stream?.deliver(bytes, final: final, error: message?.kind.error)
     }
 
     public func closeOutput() { close() }
@@ -178,14 +178,5 @@ public final class HTTPSessionChannel: MessageChannel {
         let parts = eventID.split(separator: "-")
         guard parts.count == 2, let stream = Int(parts[0]), let sequence = Int(parts[1]) else { return nil }
         return (stream, sequence)
-    }
-}
-
-extension JSONRPCMessage.Kind {
-    var isResponse: Bool {
-        switch self {
-        case .response, .errorResponse: return true
-        default: return false
-        }
     }
 }

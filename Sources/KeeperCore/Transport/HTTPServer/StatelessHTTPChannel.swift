@@ -88,7 +88,7 @@ public final class StatelessHTTPChannel: MessageChannel {
         switch message.kind {
         case .response(let id), .errorResponse(.some(let id), _):
             guard let route = state.withLock({ $0.routes.removeValue(forKey: id) }) else { return }
-            route.stream.deliver(restoringIDs(message, route: route).bytes, final: true)
+            route.stream.deliver(restoringIDs(message, route: route).bytes, final: true, error: message.kind.error)
         case .notification(let method):
             if method == "notifications/cancelled", let id = message.params?["requestId"].flatMap(RequestID.init) {
                 // The server ended a subscription: its stream ends without a response.

@@ -42,7 +42,7 @@ extension StreamableHTTPServer {
         var answers: [[UInt8]] = []
         for (id, stream) in streams {
             switch await stream.start() {
-            case .json(let answer): answers.append(answer)
+            case .json(let answer, _): answers.append(answer)
             case .sse: answers.append(await Self.finalMessage(of: stream) ?? Self.outcomeUnknown(id))
             case .closed: answers.append(Self.outcomeUnknown(id))
             }

@@ -43,8 +43,8 @@ extension StreamableHTTPServer {
         let start = await stream.start()
         streamLate.cancel()
         switch start {
-        case .json(let bytes):
-            return Response(status: Self.status(ofAnswer: bytes), headers: [.contentType: "application/json"],
+        case .json(let bytes, let error):
+            return Response(status: error.map(Self.status(of:)) ?? .ok, headers: [.contentType: "application/json"],
                             body: ResponseBody(byteBuffer: ByteBuffer(bytes: bytes)))
         case .sse:
             return keptAliveSSE(stream.attach(after: 0)) { channel.abandoned(internalID) }
@@ -92,17 +92,10 @@ extension StreamableHTTPServer {
         return headers
     }
 
-    /// Whether an answer the session wrote (valid JSON: it decoded it, or made it) is an error
-    /// response, found by skipping over its members rather than parsing a result of any size.
-    static func isError(_ bytes: [UInt8]) -> Bool {
-        let spans = JSONSpans(bytes)
-        return spans.member("error", of: spans.root) != nil
-    }
-
-    /// The HTTP status the modern era gives an answer: 400 for its protocol errors and for a request
-    /// that fails validation (invalid request or params, `_meta` included), 404 for an unknown method.
-    static func status(ofAnswer bytes: [UInt8]) -> HTTPResponse.Status {
-        guard isError(bytes), let message = try? JSONRPCMessage.decode(bytes), case .errorResponse(_, let error) = message.kind else { return .ok }
+    /// The HTTP status the modern era gives an error answer: 400 for its protocol errors and for a
+    /// request that fails validation (invalid request or params, `_meta` included), 404 for an
+    /// unknown method.
+    static func status(of error: JSONRPCError) -> HTTPResponse.Status {
         switch error.code {
         case JSONRPCError.headerMismatchCode, JSONRPCError.missingClientCapabilityCode, JSONRPCError.unsupportedProtocolVersionCode,
              JSONRPCError.invalidRequestCode, JSONRPCError.invalidParamsCode:

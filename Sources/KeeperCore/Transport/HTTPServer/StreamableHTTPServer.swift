@@ -257,8 +257,8 @@ public final class StreamableHTTPServer: Sendable {
         }
         session.receive(message)
         switch await stream.start() {
-        case .json(let bytes):
-            let refused = Self.isError(bytes)
+        case .json(let bytes, let error):
+            let refused = error != nil
             return (Response(status: .ok, headers: [.contentType: "application/json"],
                              body: ResponseBody(byteBuffer: ByteBuffer(bytes: bytes))), refused)
         case .sse:
