@@ -49,6 +49,7 @@ public actor SandboxServer {
         for await event in channel.inbound {
             switch event {
             case .line(let bytes): await receive(bytes)
+            case .message(let message): await receive(message)
             case .oversized(let count): await send(.error(id: nil, .invalidRequest("a \(count)-byte message exceeds the line limit")))
             }
         }
@@ -63,6 +64,10 @@ public actor SandboxServer {
             await send(.error(id: error.id, error.error))
             return
         }
+        await receive(message)
+    }
+
+    private func receive(_ message: JSONRPCMessage) async {
         await state.journal(message)
         switch message.kind {
         case .request(let id, let method):

@@ -40,6 +40,7 @@ struct SessionThreadTests {
                 switch event {
                 case .line(let bytes): seen.append(String(decoding: bytes, as: UTF8.self) + "@" + Self.threadName())
                 case .oversized(let count): seen.append("oversized \(count)")
+                case .message: seen.append("a decoded message from a pipe reader")
                 }
             }
             return seen

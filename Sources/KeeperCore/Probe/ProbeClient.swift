@@ -49,7 +49,7 @@ actor ProbeClient {
 
     private func read() async {
         for await event in link.inbound {
-            guard case .line(let bytes) = event, let message = try? JSONRPCMessage.decode(bytes) else { continue }
+            guard let message = event.decodedMessage else { continue }
             switch message.kind {
             case .response(let id), .errorResponse(.some(let id), _):
                 if let key = id.json.intValue { waiting.removeValue(forKey: key)?.resume(returning: message) }

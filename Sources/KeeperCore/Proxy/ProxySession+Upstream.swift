@@ -70,6 +70,7 @@ extension ProxySession {
         for await event in upstream.inbound {
             switch event {
             case .line(let bytes): await handleFromUpstream(bytes, link: upstream)
+            case .message(let message): await handleFromUpstream(message, link: upstream)
             case .oversized(let count):
                 undeliverableAnswer("a message of \(count) bytes, over the line limit")
             }
@@ -89,6 +90,10 @@ extension ProxySession {
             }
             return
         }
+        await handleFromUpstream(message, link: upstream)
+    }
+
+    private func handleFromUpstream(_ message: JSONRPCMessage, link upstream: any UpstreamLink) async {
         switch message.kind {
         case .response(let id), .errorResponse(.some(let id), _):
             guard toUpstream.peek(id) != nil else {

@@ -192,6 +192,7 @@ public actor ProxySession: UpstreamRequester {
         for await event in downstream.inbound {
             switch event {
             case .line(let bytes): await handleFromClient(bytes)
+            case .message(let message): await handleFromClient(message)
             case .oversized(let count):
                 await answerClient(.error(id: nil, .invalidRequest("message of \(count) bytes exceeds the line limit and was discarded")))
             }
@@ -210,6 +211,10 @@ public actor ProxySession: UpstreamRequester {
             await answerClient(.error(id: error.id, error.error))
             return
         }
+        await handleFromClient(message)
+    }
+
+    func handleFromClient(_ message: JSONRPCMessage) async {
         switch message.kind {
         case .request(let id, let method):
             // The request's era is decided here, once: it rides on the exchange from now on.

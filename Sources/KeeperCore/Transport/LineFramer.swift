@@ -6,8 +6,22 @@ import Glibc
 public enum ChannelEvent: Sendable {
     /// One message's bytes, without the newline (and without a trailing CR).
     case line([UInt8])
+    /// One message its transport already decoded (an HTTP body or SSE event), so it is not parsed again.
+    case message(JSONRPCMessage)
     /// A line longer than the limit was discarded; its length so far is reported.
     case oversized(byteCount: Int)
+}
+
+extension ChannelEvent {
+    /// The message the event carries: a line decoded here, or as the transport decoded it; nil for a
+    /// line that is not a valid message and for an oversized one.
+    var decodedMessage: JSONRPCMessage? {
+        switch self {
+        case .line(let bytes): return try? JSONRPCMessage.decode(bytes)
+        case .message(let message): return message
+        case .oversized: return nil
+        }
+    }
 }
 
 /// Splits a byte stream into lines for the MCP stdio transport (newline-delimited JSON).

@@ -129,6 +129,7 @@ extension ChannelEvent {
     var byteCount: Int {
         switch self {
         case .line(let bytes): return bytes.count
+        case .message(let message): return message.bytes.count
         case .oversized: return 0
         }
     }

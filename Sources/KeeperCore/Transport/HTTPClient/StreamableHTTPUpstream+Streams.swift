@@ -12,7 +12,7 @@ extension StreamableHTTPUpstream {
         while let awaited = reader.awaiting, !reader.answered, !Task.isCancelled {
             guard resumable, let lastEventID = reader.lastEventID, attempts < settings.resumeAttempts else {
                 deliver(JSONRPCMessage.error(id: awaited, UpstreamFailure.outcomeUnknown(
-                    upstream: name, reason: "its response stream ended before the response", method: "request", tool: nil)).bytes)
+                    upstream: name, reason: "its response stream ended before the response", method: "request", tool: nil)))
                 return
             }
             attempts += 1
@@ -92,13 +92,17 @@ struct SSEStreamReader {
             for try await chunk in body {
                 for event in decoder.feed(chunk.readableBytesView) where !event.data.isEmpty {
                     let bytes = Array(event.data.utf8)
-                    if let awaiting, !answered, let message = try? JSONRPCMessage.decode(bytes) {
+                    guard let message = try? JSONRPCMessage.decode(bytes) else {
+                        upstream.deliver(bytes)
+                        continue
+                    }
+                    if let awaiting, !answered {
                         if message.id == awaiting, message.kind.isResponse { answered = true }
                         if case .request(let question, _) = message.kind {
                             upstream.state.withLock { $0.questions.record(question, askedFor: awaiting) }
                         }
                     }
-                    upstream.deliver(bytes)
+                    upstream.deliver(message)
                 }
             }
         } catch {

@@ -209,9 +209,9 @@ public final class StreamableHTTPUpstream: UpstreamLink {
                     let shown = String(decoding: bytes.prefix(120), as: UTF8.self)
                     return deliver(JSONRPCMessage.error(id: id, UpstreamFailure.outcomeUnknown(
                         upstream: name, reason: "it answered HTTP \(response.status.code) with a body that is not the JSON-RPC answer to this request: \(shown)",
-                        method: request?.method ?? "", tool: request?.params?["name"]?.stringValue)).bytes)
+                        method: request?.method ?? "", tool: request?.params?["name"]?.stringValue)))
                 }
-                deliver(bytes)
+                deliver(message)
             }
         case 404 where hadSession:
             throw .sessionExpired
@@ -219,7 +219,7 @@ public final class StreamableHTTPUpstream: UpstreamLink {
             let bytes = (try? await collect(response.body, limit: 64 << 10)) ?? []
             if let id, let message = try? JSONRPCMessage.decode(bytes), message.id == id,
                case .errorResponse = message.kind {
-                deliver(bytes)
+                deliver(message)
                 return
             }
             let detail = String(decoding: bytes.prefix(300), as: UTF8.self)
@@ -242,19 +242,29 @@ public final class StreamableHTTPUpstream: UpstreamLink {
         }
     }
 
-    /// Hands one message to the session, noting the negotiated protocol version on the way.
+    /// Hands what the upstream sent to the session: a message decoded, anything else as its bytes
+    /// (the session reports it as malformed).
     func deliver(_ bytes: [UInt8]) {
+        guard let message = try? JSONRPCMessage.decode(bytes) else {
+            output.yield(.line(bytes))
+            return
+        }
+        deliver(message)
+    }
+
+    /// Hands one message to the session, noting the negotiated protocol version on the way.
+    func deliver(_ message: JSONRPCMessage) {
         let initializeID = state.withLock { $0.initializeID }
-        if let initializeID, let message = try? JSONRPCMessage.decode(bytes), message.id == initializeID {
+        if let initializeID, message.id == initializeID {
             state.withLock {
-                if let version = message.result?["protocolVersion"]?.stringValue { $0.protocolVersion = version }
+                if let version = message.resultOutline?["protocolVersion"]?.stringValue { $0.protocolVersion = version }
                 $0.initializeID = nil
             }
-            output.yield(.line(bytes))
+            output.yield(.message(message))
             releaseSessionWaiters(settled: true)
             return
         }
-        output.yield(.line(bytes))
+        output.yield(.message(message))
     }
 
     @discardableResult

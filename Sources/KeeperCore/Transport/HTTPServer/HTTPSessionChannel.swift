@@ -73,7 +73,7 @@ public final class HTTPSessionChannel: MessageChannel {
             $0.lastActivity = .now
             if counts { $0.used = true }
         }
-        input.yield(.line(message.bytes))
+        input.yield(.message(message))
     }
 
     /// Opens the answer stream for a POSTed request; nil when that id is already waiting for an answer.

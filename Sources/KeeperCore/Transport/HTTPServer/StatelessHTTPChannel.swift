@@ -63,21 +63,21 @@ public final class StatelessHTTPChannel: MessageChannel {
                                          logLevel: meta?[ModernMeta.logLevel]?.stringValue.flatMap(Self.logLevels.firstIndex))
             return (stream, internalID)
         }
-        if let (_, internalID) = opened { input.yield(.line(message.withID(internalID).bytes)) }
+        if let (_, internalID) = opened { input.yield(.message(message.withID(internalID))) }
         return opened
     }
 
     /// A POSTed notification.
     func receive(_ message: JSONRPCMessage) {
-        input.yield(.line(message.bytes))
+        input.yield(.message(message))
     }
 
     /// The client went away before its answer: the handler hears it as a cancellation.
     func abandoned(_ internalID: RequestID) {
         guard state.withLock({ $0.routes.removeValue(forKey: internalID) }) != nil else { return }
-        input.yield(.line(JSONRPCMessage.notification(method: "notifications/cancelled", params: [
+        input.yield(.message(JSONRPCMessage.notification(method: "notifications/cancelled", params: [
             "requestId": internalID.json, "reason": "the client closed its HTTP stream",
-        ]).bytes))
+        ])))
     }
 
     public func forwardedHeaders(forRequest id: RequestID) -> [String: String] {
