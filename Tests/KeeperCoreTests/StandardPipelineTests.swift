@@ -47,6 +47,14 @@ struct StandardPipelineTests {
             == ["TracingStage", "LoggingStage", "MetricsStage", "NotionHintStage", "PolicyStage", "SchemaRepairStage", "ValidationStage", "RetryStage", "UpstreamSpanStage"])
     }
 
+    @Test("The proxy's own requests go through pacing, retry and the upstream span, and no other stage")
+    func upstreamFacing() throws {
+        var settings = try commandSettings(["npx", "-y", "@notionhq/notion-mcp-server"])
+        settings.traced = true
+        let stages = Pipeline.standard(settings, log: nil, metrics: KeeperMetrics(), logger: quiet).stages
+        #expect(stages.filter(\.facesUpstream).map { String(describing: type(of: $0)) } == ["RetryStage", "PacingStage", "UpstreamSpanStage"])
+    }
+
     @Test("hints: false leaves Notion's hints out")
     func hintsOff() throws {
         let config = try ServeConfigFile(#"{"state_dir": "STATE_DIR", "hints": false, "upstreams": {"plain": {"command": "/bin/cat"}}}"#)

@@ -111,7 +111,9 @@ extension EraNegotiation {
     }
 
     /// One `server/discover` (the proxy's, or a modern client's own) and what its answer, or its
-    /// silence until `eraProbeTimeout`, says of the upstream's era.
+    /// silence until `eraProbeTimeout`, says of the upstream's era. Sent straight on the link, not
+    /// through pacing and retry: its silence is the answer, and a retry or a wait in line would
+    /// stretch the timeout that reads it.
     private func probe(_ link: any UpstreamLink, generation: Int, with exchange: Exchange, clientID: RequestID?,
                        session: isolated ProxySession) async -> (era: ProtocolEra, reply: Reply?) {
         let timeout = session.settings.eraProbeTimeout

@@ -131,8 +131,10 @@ extension ProxySession {
     /// upstream accepted them (or there was nothing to replay yet).
     private func replayHandshake(on upstream: any UpstreamLink, generation newGeneration: Int) async -> Bool {
         guard let handshake else { return true }
-        let exchange = ownExchange("initialize", params: handshake.params)
-        let reply = try? await eras.exchange(exchange, on: upstream, generation: newGeneration, clientID: nil, session: self)
+        // Paced and retried like any request, but on this link: the session waits for it to be announced.
+        let reply = try? await runOwn(ownExchange("initialize", params: handshake.params)) { [self] in
+            try await exchange($0, on: upstream, generation: newGeneration)
+        }
         guard case .upstream(let response) = reply?.outcome, let result = response.result else {
             logger.error("the replayed initialize failed", metadata: ["upstream": "\(settings.upstreamName)"])
             return false
@@ -143,6 +145,11 @@ extension ProxySession {
         }
         if handshake.initialized { await eras.adapter(forClient: .legacy)?.initializedReplayed(on: upstream, session: self) }
         return true
+    }
+
+    /// One request of the proxy's own on a link not yet announced.
+    private func exchange(_ exchange: Exchange, on upstream: any UpstreamLink, generation newGeneration: Int) async throws -> Reply {
+        try await eras.exchange(exchange, on: upstream, generation: newGeneration, clientID: nil, session: self)
     }
 
     /// Makes a replayed link the session's link, wakes the requests waiting for it, and checks

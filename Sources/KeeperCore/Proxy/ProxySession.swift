@@ -281,10 +281,11 @@ public actor ProxySession: UpstreamRequester {
     }
 
     /// A request of the proxy's own (its tool list, a ping): the same path to the upstream as a
-    /// client's, without the client-facing stages.
+    /// client's, through the stages that face the upstream (pacing, retry) and not the client's.
     public func request(_ method: String, params: JSONValue?) async throws -> JSONRPCMessage {
         let exchange = eras.speakingForClient(ownExchange(method, params: params))
-        switch try await forward(exchange, for: nil).outcome {
+        let reply = try await runOwn(exchange) { [self] in try await forward($0, for: nil) }
+        switch reply.outcome {
         case .upstream(let response): return response
         case .proxy(let error, _): throw error
         }

@@ -19,8 +19,9 @@ extension Pipeline {
     /// 10. pacing (Notion upstreams, or `pacing.enabled`): spaces each attempt
     /// 11. the upstream's span, the innermost (when traced)
     ///
-    /// The retry budget and the pacing bucket are made here once, and shared by every session that
-    /// runs this pipeline.
+    /// The proxy's own requests (its tool list, a replayed `initialize`) run through 9–11 only,
+    /// the stages that face the upstream (`Stage.facesUpstream`). The retry budget and the pacing
+    /// bucket are made here once, and shared by every session that runs this pipeline.
     static func standard(_ settings: ServeSettings, log: RequestLog?, metrics: KeeperMetrics, logger: Logger,
                          clock: any StageClock = SystemStageClock()) -> Pipeline {
         var stages: [any Stage] = []

@@ -83,6 +83,21 @@ public struct Reply: Sendable {
 public protocol Stage: Sendable {
     typealias Next = @Sendable (Exchange) async throws -> Reply
     func handle(_ exchange: Exchange, next: Next) async throws -> Reply
+    /// Whether the proxy's own requests (its tool list, a replayed `initialize`, a ping) pass through
+    /// this stage too: true for what protects the upstream and its rate limit (pacing, retry) or
+    /// describes the call to it (the upstream span); false, the default, for what serves the client
+    /// (validation, policy, the tool surface, hints, its log and metrics).
+    var facesUpstream: Bool { get }
+    /// A request of the proxy's own: `handle` when the stage faces the upstream, else straight on.
+    func handleOwn(_ exchange: Exchange, next: Next) async throws -> Reply
+}
+
+extension Stage {
+    public var facesUpstream: Bool { false }
+
+    public func handleOwn(_ exchange: Exchange, next: Next) async throws -> Reply {
+        facesUpstream ? try await handle(exchange, next: next) : try await next(exchange)
+    }
 }
 
 /// The stages in order, built once from the config, ending in the upstream link.
@@ -91,12 +106,23 @@ public struct Pipeline: Sendable {
 
     public init(_ stages: [any Stage]) { self.stages = stages }
 
+    /// A client's request, through every stage.
     public func run(_ exchange: Exchange, terminal: @escaping Stage.Next) async throws -> Reply {
+        try await chain(terminal) { stage, exchange, next in try await stage.handle(exchange, next: next) }(exchange)
+    }
+
+    /// A request of the proxy's own, through the stages that face the upstream.
+    public func runOwn(_ exchange: Exchange, terminal: @escaping Stage.Next) async throws -> Reply {
+        try await chain(terminal) { stage, exchange, next in try await stage.handleOwn(exchange, next: next) }(exchange)
+    }
+
+    private func chain(_ terminal: @escaping Stage.Next,
+                       _ step: @escaping @Sendable (any Stage, Exchange, Stage.Next) async throws -> Reply) -> Stage.Next {
         var next = terminal
         for stage in stages.reversed() {
             let inner = next
-            next = { try await stage.handle($0, next: inner) }
+            next = { try await step(stage, $0, inner) }
         }
-        return try await next(exchange)
+        return next
     }
 }

@@ -15,4 +15,10 @@ public final class SwappableStages: Stage {
         // The chain Pipeline builds around `next` ends with this call, so `next` does not escape it.
         return try await withoutActuallyEscaping(next) { try await pipeline.run(exchange, terminal: $0) }
     }
+
+    /// The proxy's own request: through the upstream-facing stages current when it arrives.
+    public func handleOwn(_ exchange: Exchange, next: Next) async throws -> Reply {
+        let pipeline = current.withLock { $0 }
+        return try await withoutActuallyEscaping(next) { try await pipeline.runOwn(exchange, terminal: $0) }
+    }
 }

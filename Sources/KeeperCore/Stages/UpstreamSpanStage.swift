@@ -6,6 +6,8 @@ import Tracing
 public struct UpstreamSpanStage: Stage {
     public init() {}
 
+    public var facesUpstream: Bool { true }
+
     public func handle(_ exchange: Exchange, next: Next) async throws -> Reply {
         try await withSpan("upstream \(exchange.method)", ofKind: .client) { span in
             span.attributes[MCPSpanAttribute.method] = exchange.method

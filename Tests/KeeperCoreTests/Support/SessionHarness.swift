@@ -12,9 +12,11 @@ struct SessionHarness {
     let client: PeerEnd
     let connector: MemoryConnector
     let retryClock = ManualClock()
+    let session: ProxySession
     private let running: Task<ProxySession.End, Never>
 
-    init(upstreamName: String = "fake") {
+    /// `around`: stages of the test's own, outside retry.
+    init(upstreamName: String = "fake", around: [any Stage] = []) {
         let downstream = MemoryChannel(name: "client")
         let connector = MemoryConnector(name: upstreamName)
         var settings = ProxySession.Settings(sessionID: "session-under-test", upstreamName: upstreamName)
@@ -28,11 +30,12 @@ struct SessionHarness {
         let retry = RetryStage(settings: RetrySettings(), budget: RetryBudget(ratio: 0.2, minimumRetries: 4, clock: retryClock),
                                clock: retryClock, random: SeededRandomSource(seed: 19), metrics: metrics, logger: logger)
         let session = ProxySession(settings: settings, downstream: downstream, upstream: connector.connect(),
-                                   pipeline: Pipeline([retry]), log: nil, logger: logger,
+                                   pipeline: Pipeline(around + [retry]), log: nil, logger: logger,
                                    connector: { connector.connect() }, metrics: metrics,
                                    clock: sessionClock, random: SeededRandomSource(seed: 7))
         client = downstream.peer
         self.connector = connector
+        self.session = session
         running = Task { await session.run() }
     }
 

@@ -15,6 +15,8 @@ public struct PacingStage: Stage {
         self.clock = clock
     }
 
+    public var facesUpstream: Bool { true }
+
     public func handle(_ exchange: Exchange, next: Next) async throws -> Reply {
         do {
             try await withSpan("pacing wait") { _ in try await bucket.acquire() }

@@ -40,6 +40,8 @@ public struct RetryStage: Stage {
         self.logger = logger
     }
 
+    public var facesUpstream: Bool { true }
+
     public func handle(_ exchange: Exchange, next: Next) async throws -> Reply {
         budget.recordRequest()
         let backoff = Backoff(base: settings.baseDelay, cap: settings.maxDelay)
