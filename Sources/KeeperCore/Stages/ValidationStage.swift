@@ -25,9 +25,11 @@ public struct ValidationStage: Stage {
             return refusal
         }
         var reply = try await next(exchange)
-        // A tool's result is checked by its outline: its long texts need not be parsed to know their type.
+        // A result is checked by its outline (its long texts need not be decoded to know their type),
+        // except the two whose content the session keeps: the tool list and the negotiated version.
         let isCall = exchange.method == "tools/call"
-        guard case .upstream(let response) = reply.outcome, let result = isCall ? response.resultOutline : response.result else { return reply }
+        let outlined = exchange.method != "tools/list" && exchange.method != "initialize"
+        guard case .upstream(let response) = reply.outcome, let result = outlined ? response.resultOutline : response.result else { return reply }
         if exchange.method == "tools/list" {
             catalog.record(page: result, firstPage: exchange.message.params?["cursor"] == nil)
         }
@@ -36,7 +38,7 @@ public struct ValidationStage: Stage {
         }
         guard settings.responses != .off else { return reply }
         var violations = MCPMessageChecks.checkResult(method: exchange.method, result: result, version: version)
-        if !violations.isEmpty, isCall, let whole = response.result {
+        if !violations.isEmpty, outlined, let whole = response.result {
             // Reported with the texts as sent, not as outlined.
             violations = MCPMessageChecks.checkResult(method: exchange.method, result: whole, version: version)
         }
