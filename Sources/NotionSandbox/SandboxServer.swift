@@ -71,7 +71,7 @@ public actor SandboxServer {
         await state.journal(message)
         switch message.kind {
         case .request(let id, let method):
-            if await state.received(message, headers: channel.forwardedHeaders(forRequest: id)) {
+            if await state.received(message, headers: message.forwardedHeaders) {
                 try? await channel.sendUnparsed(Array(#"{"jsonrpc":"2.0","id":"#.utf8))
             }
             running[id] = Task { await answer(message, id: id, method: method) }

@@ -229,9 +229,7 @@ public actor ProxySession: UpstreamRequester {
                 handshake = (message.params, false)
             }
             eras.clientSent(message, version: version)
-            var request = message
-            request.forwardedHeaders = downstream.forwardedHeaders(forRequest: id)
-            startExchange(request, id: id, method: method, protocolVersion: version)
+            startExchange(message, id: id, method: method, protocolVersion: version)
         case .notification(let method):
             if method == "notifications/initialized" {
                 handshake?.initialized = true

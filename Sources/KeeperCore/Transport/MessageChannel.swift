@@ -14,9 +14,6 @@ public protocol MessageChannel: Sendable {
     func sendUnparsed(_ bytes: [UInt8]) async throws(TransportError)
     /// Ends our output (the peer sees EOF); inbound keeps flowing until the peer closes too.
     func closeOutput()
-    /// HTTP headers that came with a request and must travel on with it (`Mcp-Param-*`, which
-    /// intermediaries forward untouched); empty for transports without headers.
-    func forwardedHeaders(forRequest id: RequestID) -> [String: String]
 }
 
 /// Appends the newline that frames a message on a stdio transport.
@@ -27,6 +24,5 @@ func framed(_ message: [UInt8]) -> [UInt8] {
 }
 
 extension MessageChannel {
-    public func forwardedHeaders(forRequest id: RequestID) -> [String: String] { [:] }
     public func send(_ message: JSONRPCMessage, relatedTo request: RequestID) async throws(TransportError) { try await send(message) }
 }

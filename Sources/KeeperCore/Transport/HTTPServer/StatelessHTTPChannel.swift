@@ -25,7 +25,6 @@ public final class StatelessHTTPChannel: MessageChannel {
         let stream: ClientStream
         let number: Int
         let progressToken: JSONValue?
-        let headers: [String: String]
         let isSubscription: Bool
         /// The lowest log level this request asked to hear; nil hears no log messages.
         let logLevel: Int?
@@ -58,12 +57,16 @@ public final class StatelessHTTPChannel: MessageChannel {
             let stream = ClientStream(number: number, requestID: internalID, acceptsJSON: acceptsJSON, retainedEvents: 256)
             let meta = message.params?["_meta"]
             s.routes[internalID] = Route(clientID: id, stream: stream, number: number,
-                                         progressToken: meta?["progressToken"], headers: headers,
+                                         progressToken: meta?["progressToken"],
                                          isSubscription: message.method == "subscriptions/listen",
                                          logLevel: meta?[ModernMeta.logLevel]?.stringValue.flatMap(Self.logLevels.firstIndex))
             return (stream, internalID)
         }
-        if let (_, internalID) = opened { input.yield(.message(message.withID(internalID))) }
+        if let (_, internalID) = opened {
+            var request = message.withID(internalID)
+            request.forwardedHeaders = headers
+            input.yield(.message(request))
+        }
         return opened
     }
 
@@ -78,10 +81,6 @@ public final class StatelessHTTPChannel: MessageChannel {
         input.yield(.message(JSONRPCMessage.notification(method: "notifications/cancelled", params: [
             "requestId": internalID.json, "reason": "the client closed its HTTP stream",
         ])))
-    }
-
-    public func forwardedHeaders(forRequest id: RequestID) -> [String: String] {
-        state.withLock { $0.routes[id]?.headers } ?? [:]
     }
 
     public func send(_ message: JSONRPCMessage) async throws(TransportError) {
