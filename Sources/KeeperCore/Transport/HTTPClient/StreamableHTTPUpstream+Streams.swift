@@ -93,7 +93,7 @@ struct SSEStreamReader {
                 for event in decoder.feed(chunk.readableBytesView) where !event.data.isEmpty {
                     let bytes = Array(event.data.utf8)
                     guard let message = try? JSONRPCMessage.decode(bytes) else {
-                        upstream.deliver(bytes)
+                        upstream.deliverUnreadable(bytes)
                         continue
                     }
                     if let awaiting, !answered {

@@ -242,29 +242,27 @@ public final class StreamableHTTPUpstream: UpstreamLink {
         }
     }
 
-    /// Hands what the upstream sent to the session: a message decoded, anything else as its bytes
-    /// (the session reports it as malformed).
+    /// Hands what the upstream sent to the session: a message decoded, anything else as its bytes.
     func deliver(_ bytes: [UInt8]) {
-        guard let message = try? JSONRPCMessage.decode(bytes) else {
-            output.yield(.line(bytes))
-            return
-        }
+        guard let message = try? JSONRPCMessage.decode(bytes) else { return deliverUnreadable(bytes) }
         deliver(message)
+    }
+
+    /// Bytes that are not a message, for the session to report as malformed.
+    func deliverUnreadable(_ bytes: [UInt8]) {
+        output.yield(.line(bytes))
     }
 
     /// Hands one message to the session, noting the negotiated protocol version on the way.
     func deliver(_ message: JSONRPCMessage) {
-        let initializeID = state.withLock { $0.initializeID }
-        if let initializeID, message.id == initializeID {
-            state.withLock {
-                if let version = message.resultOutline?["protocolVersion"]?.stringValue { $0.protocolVersion = version }
-                $0.initializeID = nil
-            }
-            output.yield(.message(message))
-            releaseSessionWaiters(settled: true)
-            return
+        let answersInitialize = state.withLock { s -> Bool in
+            guard let id = s.initializeID, message.id == id else { return false }
+            if let version = message.resultOutline?["protocolVersion"]?.stringValue { s.protocolVersion = version }
+            s.initializeID = nil
+            return true
         }
         output.yield(.message(message))
+        if answersInitialize { releaseSessionWaiters(settled: true) }
     }
 
     @discardableResult
