@@ -13,8 +13,7 @@ extension ProxySession {
 
     func expireOverdue() {
         let now = clock.now
-        for (id, pending) in toUpstream.all where pending.deadline <= now && pending.exchange.method != "subscriptions/listen" {
-            if case .settled = pending.state { continue }
+        for (id, pending) in toUpstream.unsettled(subscriptions: false) where pending.deadline <= now {
             let waited = now - pending.sentAt
             logger.warning("the upstream did not answer in time; cancelled", metadata: [
                 "upstream": "\(settings.upstreamName)", "method": "\(pending.exchange.method)", "waited_ms": "\(waited.milliseconds)",
@@ -35,11 +34,7 @@ extension ProxySession {
     /// one this belonged to, and it fails now instead of at its timeout; otherwise the timeout decides.
     func undeliverableAnswer(_ what: String) {
         logger.warning("the upstream sent something that cannot be delivered", metadata: ["upstream": "\(settings.upstreamName)", "what": "\(what)"])
-        let waiting = toUpstream.all.filter { entry in
-            guard entry.entry.generation == generation, entry.entry.exchange.method != "subscriptions/listen" else { return false }
-            if case .settled = entry.entry.state { return false }
-            return true
-        }
+        let waiting = toUpstream.unsettled(onGeneration: generation, subscriptions: false)
         guard waiting.count == 1, let (id, pending) = waiting.first else { return }
         failUnknown(id, pending, reason: "it answered with \(what)")
     }
@@ -53,10 +48,6 @@ extension ProxySession {
     /// A progress notification from the upstream: the request it belongs to is alive, so its wait starts again.
     func progressed(_ message: JSONRPCMessage) {
         guard let token = message.params?["progressToken"] else { return }
-        let now = clock.now
-        for (id, var pending) in toUpstream.all where pending.exchange.message.params?["_meta"]?["progressToken"] == token {
-            pending.deadline = min(now + settings.requestTimeout, pending.sentAt + settings.requestTimeoutMax)
-            toUpstream.update(id, pending)
-        }
+        toUpstream.progressed(token, now: clock.now, timeout: settings.requestTimeout, max: settings.requestTimeoutMax)
     }
 }

@@ -19,14 +19,12 @@ extension ProxySession {
     /// One request on one link as it is, under a fresh id, and its reply (eras are `EraNegotiation`'s concern).
     func sendAndAwait(_ upstream: any UpstreamLink, generation linkGeneration: Int, exchange: Exchange,
                       clientID: RequestID?) async throws -> Reply {
-        let now = clock.now
-        let upstreamID = toUpstream.allocate(PendingUpstream(exchange: exchange, generation: linkGeneration, state: .sending,
-                                                             sentAt: now, deadline: now + settings.requestTimeout))
+        let upstreamID = toUpstream.allocate(exchange, generation: linkGeneration, now: clock.now, timeout: settings.requestTimeout)
         if let clientID { inFlight[clientID]?.upstreamID = upstreamID }
         do {
             try await upstream.send(exchange.message.withID(upstreamID))
         } catch {
-            _ = toUpstream.take(upstreamID)
+            toUpstream.remove(upstreamID)
             if error == .sessionExpired { retire(linkGeneration, reason: "the upstream session expired") }
             var reply = Reply(.proxy(UpstreamFailure.delivery(error, upstream: settings.upstreamName,
                                                               method: exchange.method, tool: exchange.tool), outcome: "failed"))
@@ -35,34 +33,13 @@ extension ProxySession {
             return reply
         }
         return try await withTaskCancellationHandler {
-            try await awaitReply(upstreamID)
+            try await withCheckedThrowingContinuation { toUpstream.wait(upstreamID, $0) }
         } onCancel: {
             Task { await self.abandon(upstreamID) }
         }
     }
 
-    private func awaitReply(_ upstreamID: RequestID) async throws -> Reply {
-        try await withCheckedThrowingContinuation { continuation in
-            guard var pending = toUpstream.peek(upstreamID) else {
-                continuation.resume(throwing: CancellationError())
-                return
-            }
-            switch pending.state {
-            case .settled(let reply):
-                _ = toUpstream.take(upstreamID)
-                continuation.resume(returning: reply)
-            case .sending, .waiting:
-                pending.state = .waiting(continuation)
-                toUpstream.update(upstreamID, pending)
-            }
-        }
-    }
-
-    func abandon(_ upstreamID: RequestID) {
-        if case .waiting(let continuation) = toUpstream.take(upstreamID)?.state {
-            continuation.resume(throwing: CancellationError())
-        }
-    }
+    func abandon(_ upstreamID: RequestID) { toUpstream.abandon(upstreamID) }
 
     // MARK: upstream -> client
 
@@ -116,7 +93,7 @@ extension ProxySession {
             if method == "notifications/progress" { progressed(message) }
             guard let outgoing = await eras.linkAdapter.clientView(of: message, method: method, session: self) else { return }
             await answerClient(outgoing)
-            recordNotification(outgoing, direction: .upstreamToClient)
+            recorder.notification(outgoing, direction: .upstreamToClient)
         }
     }
 
@@ -139,24 +116,15 @@ extension ProxySession {
 
     /// Hands a reply to the request's waiter, or keeps it until the sender starts waiting.
     func settle(_ id: RequestID, _ reply: Reply) {
-        guard var pending = toUpstream.peek(id) else { return }
-        switch pending.state {
-        case .waiting(let continuation):
-            _ = toUpstream.take(id)
-            continuation.resume(returning: reply)
-        case .sending:
-            pending.state = .settled(reply)
-            toUpstream.update(id, pending)
-        case .settled:
-            logger.warning("upstream answered the same request twice; the second answer was dropped", metadata: ["id": "\(id)"])
+        guard toUpstream.settle(id, reply) else {
+            return logger.warning("upstream answered the same request twice; the second answer was dropped", metadata: ["id": "\(id)"])
         }
     }
 
     /// A link is gone: every request sent on it and not answered has an unknown outcome (the retry
     /// stage re-sends those that are safe to repeat); server requests on it can no longer be answered.
     func linkLost(_ lostGeneration: Int, reason: String) {
-        for (id, pending) in toUpstream.all where pending.generation == lostGeneration {
-            if case .settled = pending.state { continue }
+        for (id, pending) in toUpstream.unsettled(onGeneration: lostGeneration, subscriptions: true) {
             let error = UpstreamFailure.outcomeUnknown(upstream: settings.upstreamName, reason: reason,
                                                        method: pending.exchange.method, tool: pending.exchange.tool)
             var reply = Reply(.proxy(error, outcome: "failed"))

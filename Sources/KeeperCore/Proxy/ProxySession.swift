@@ -12,38 +12,7 @@ import Logging
 /// Protocol eras are not its concern: `eras` learns each link's era and picks the `EraAdapter`
 /// that everything crossing the link goes through.
 public actor ProxySession: UpstreamRequester {
-    public struct Settings: Sendable {
-        public var sessionID: String
-        public var upstreamName: String
-        public var shutdownGrace: Duration
-        /// Waits between reconnection attempts (full jitter), growing while the upstream keeps dying young.
-        public var reconnectBackoff = Backoff(base: .milliseconds(250), cap: .seconds(30))
-        /// A link that lived at least this long resets the reconnect backoff.
-        public var healthyAfter: Duration = .seconds(10)
-        /// On shutdown, how long requests already received may take to be answered.
-        public var drainTimeout: Duration = .seconds(10)
-        /// How long a `server/discover` probe may go unanswered before the upstream is taken as legacy.
-        public var eraProbeTimeout: Duration = .seconds(3)
-        /// How long the upstream may take to answer a request; each progress notification for it
-        /// starts the wait again, up to `requestTimeoutMax` in all.
-        public var requestTimeout: Duration = .seconds(60)
-        public var requestTimeoutMax: Duration = .seconds(600)
-        /// How long a bridged call that returned input-required waits for the client's retry.
-        public var parkedCallTimeout: Duration = .seconds(300)
-        /// Failed starts in a row after which requests are answered at once instead of waiting.
-        public var circuitThreshold = 3
-        /// Client requests waiting for answers at once; more are refused at once, so a client that
-        /// floods requests at a stuck upstream cannot make the proxy hold them all.
-        public var maxInFlight = 256
-        /// Where the session's pumps and requests run, when not on the shared pool (`SessionThread`).
-        public var executor: (any TaskExecutor)?
-
-        public init(sessionID: String, upstreamName: String, shutdownGrace: Duration = .seconds(2)) {
-            self.sessionID = sessionID
-            self.upstreamName = upstreamName
-            self.shutdownGrace = shutdownGrace
-        }
-    }
+    public typealias Settings = SessionSettings
 
     /// Why `run` returned.
     public enum End: Sendable, Equatable {
@@ -59,7 +28,7 @@ public actor ProxySession: UpstreamRequester {
     let settings: Settings
     let downstream: any MessageChannel
     let pipeline: Pipeline
-    let log: RequestLog?
+    let recorder: SessionRecorder
     let logger: Logger
     let connector: Connector?
     let metrics: KeeperMetrics
@@ -67,7 +36,7 @@ public actor ProxySession: UpstreamRequester {
     let random: any RandomSource
 
     let tools = ToolCatalog()
-    var toUpstream = IDMap<PendingUpstream>()
+    var toUpstream = UpstreamRequests()
     var toClient = IDMap<PendingClientAnswer>()
     var inFlight: [RequestID: InFlightRequest] = [:]
     var link: LinkState
@@ -84,7 +53,7 @@ public actor ProxySession: UpstreamRequester {
     /// How each link ended, by generation, as its pump saw it (before any shutdown of ours).
     var linkEnds: [Int: String] = [:]
     /// Client batches whose answers are still being collected.
-    var batches: [PendingBatch] = []
+    var batches = ClientBatches()
 
     public init(settings: Settings, downstream: any MessageChannel, upstream: any UpstreamLink,
                 pipeline: Pipeline, log: RequestLog?, logger: Logger, connector: Connector? = nil,
@@ -93,7 +62,7 @@ public actor ProxySession: UpstreamRequester {
         self.settings = settings
         self.downstream = downstream
         self.pipeline = pipeline
-        self.log = log
+        self.recorder = SessionRecorder(log: log, session: settings.sessionID, upstream: settings.upstreamName)
         self.logger = logger
         self.connector = connector
         self.metrics = metrics
@@ -207,11 +176,19 @@ public actor ProxySession: UpstreamRequester {
             message = try JSONRPCMessage.decode(bytes)
         } catch {
             logger.warning("rejected a malformed message from the client", metadata: ["reason": "\(error.error.message)"])
-            recordRejected(bytes: bytes.count, error: error.error)
+            recorder.rejected(bytes: bytes.count, error: error.error)
             await answerClient(.error(id: error.id, error.error))
             return
         }
         await handleFromClient(message)
+    }
+
+    private func handleBatch(_ bytes: [UInt8]) async {
+        let requested = handshake?.params?["protocolVersion"]?.stringValue.flatMap(MCPProtocolVersion.init)
+        switch batches.open(bytes, initialized: handshake?.initialized == true, negotiated: tools.negotiatedVersion, requested: requested) {
+        case .refused(let answers): for answer in answers { await answerClient(answer) }
+        case .members(let members): for member in members { await handleFromClient(member) }
+        }
     }
 
     func handleFromClient(_ message: JSONRPCMessage) async {
@@ -298,7 +275,7 @@ public actor ProxySession: UpstreamRequester {
             outgoing = message.replacingParam("requestId", with: upstreamID.json)
         }
         try? await link.upstream?.send(outgoing)
-        recordNotification(outgoing, direction: .clientToUpstream)
+        recorder.notification(outgoing, direction: .clientToUpstream)
     }
 
     private func answerServerRequest(_ message: JSONRPCMessage, downstreamID: RequestID) async {
@@ -310,16 +287,7 @@ public actor ProxySession: UpstreamRequester {
         if let bridge = pending.bridge { return bridge.resume(returning: message) }
         guard pending.generation == generation else { return }
         try? await link.upstream?.send(message.withID(pending.upstreamID))
-        var entry = ExchangeRecord(timestamp: Date(), session: settings.sessionID, upstream: settings.upstreamName,
-                                   direction: .upstreamToClient, method: pending.method, outcome: "ok")
-        entry.id = pending.upstreamID
-        entry.latency = ContinuousClock.now - pending.sentAt
-        entry.bytesIn = message.bytes.count
-        if case .errorResponse(_, let error) = message.kind {
-            entry.outcome = "error"
-            entry.errorCode = error.code
-        }
-        log?.record(entry)
+        recorder.clientAnswer(message, to: pending)
     }
 
     /// Asks the client something on the proxy's own behalf (a bridge relaying an upstream's question)
@@ -334,7 +302,7 @@ public actor ProxySession: UpstreamRequester {
 
     /// Tells the upstream to stop working on a request of the proxy's own, if it is still waiting.
     func cancelOwnRequest(_ ownID: RequestID) async {
-        guard let (id, _) = toUpstream.all.first(where: { $0.entry.exchange.clientID == ownID }) else { return }
+        guard let id = toUpstream.upstreamID(serving: ownID) else { return }
         try? await link.upstream?.send(.notification(method: "notifications/cancelled", params: ["requestId": id.json]))
     }
 
@@ -344,28 +312,14 @@ public actor ProxySession: UpstreamRequester {
         // An upstream's error can echo the credentials it was sent; the client never sees them.
         var message = message
         if case .errorResponse = message.kind { message = SecretScrubber.shared.scrub(message) }
-        if !batches.isEmpty, await collectForBatch(message) { return }
         do {
-            try await downstream.send(message)
+            switch batches.collect(message) {
+            case .single: try await downstream.send(message)
+            case .held: return
+            case .complete(let array): try await downstream.sendUnparsed(array)
+            }
         } catch {
             logger.debug("client output closed; message dropped")
         }
-    }
-
-    func recordNotification(_ message: JSONRPCMessage, direction: ExchangeRecord.Direction) {
-        guard let log else { return }
-        var entry = ExchangeRecord(timestamp: Date(), session: settings.sessionID, upstream: settings.upstreamName,
-                                   direction: direction, method: message.method, outcome: "notification")
-        entry.bytesIn = message.bytes.count
-        log.record(entry)
-    }
-
-    private func recordRejected(bytes: Int, error: JSONRPCError) {
-        guard let log else { return }
-        var entry = ExchangeRecord(timestamp: Date(), session: settings.sessionID, upstream: settings.upstreamName,
-                                   direction: .clientToUpstream, method: nil, outcome: "invalid")
-        entry.errorCode = error.code
-        entry.bytesIn = bytes
-        log.record(entry)
     }
 }

@@ -10,7 +10,8 @@ public protocol MessageChannel: Sendable {
     /// Delivers a message sent while serving the peer's request `request` (a question or a notification
     /// about it); Streamable HTTP puts it on that request's stream, so the peer knows what it is about.
     func send(_ message: JSONRPCMessage, relatedTo request: RequestID) async throws(TransportError)
-    /// Delivers bytes that are not a valid message: only the sandbox's malformed-output fault uses it.
+    /// Delivers bytes as they are, not one message: a stdio batch's answers as one array, or the
+    /// sandbox's malformed-output fault.
     func sendUnparsed(_ bytes: [UInt8]) async throws(TransportError)
     /// Ends our output (the peer sees EOF); inbound keeps flowing until the peer closes too.
     func closeOutput()

@@ -7,24 +7,6 @@ struct InFlightRequest: Sendable {
     var isSubscription = false
 }
 
-/// A request sent (or being sent) upstream, waiting for its reply.
-struct PendingUpstream: Sendable {
-    enum State: Sendable {
-        case sending
-        case waiting(CheckedContinuation<Reply, any Error>)
-        /// The reply (the upstream's response, or the proxy's failure) came before the sender waited.
-        case settled(Reply)
-    }
-
-    let exchange: Exchange
-    /// The link it was sent on.
-    let generation: Int
-    var state: State
-    let sentAt: ContinuousClock.Instant
-    /// When it times out; moved on by the upstream's progress notifications, up to the maximum.
-    var deadline: ContinuousClock.Instant
-}
-
 /// A server-initiated request forwarded to the client, waiting for the client's answer.
 struct PendingClientAnswer: Sendable {
     let upstreamID: RequestID
