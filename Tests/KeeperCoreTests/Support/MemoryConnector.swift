@@ -7,11 +7,13 @@ final class MemoryConnector: Sendable {
     let name: String
     /// Server ends of the links opened so far and not yet taken by the test.
     let opened = AsyncQueue<PeerEnd>()
+    /// What the links refuse to take, whichever link is open then.
+    let refusals = SendRefusals()
 
     init(name: String) { self.name = name }
 
     func connect() -> any UpstreamLink {
-        let link = MemoryLink(name: name)
+        let link = MemoryLink(name: name, refusals: refusals)
         opened.put(link.peer)
         return link
     }

@@ -7,13 +7,21 @@ final class MemoryLink: UpstreamLink {
     private let channel: MemoryChannel
     private let stoppedByProxy = Mutex(false)
 
-    init(name: String) { channel = MemoryChannel(name: name) }
+    private let refusals: SendRefusals
+
+    init(name: String, refusals: SendRefusals = SendRefusals()) {
+        channel = MemoryChannel(name: name)
+        self.refusals = refusals
+    }
 
     var peer: PeerEnd { channel.peer }
     var name: String { channel.name }
     var inbound: AsyncStream<ChannelEvent> { channel.inbound }
 
-    func send(_ message: JSONRPCMessage) async throws(TransportError) { try await channel.send(message) }
+    func send(_ message: JSONRPCMessage) async throws(TransportError) {
+        if let refusal = refusals.take(for: message.method) { throw refusal }
+        try await channel.send(message)
+    }
     func sendUnparsed(_ bytes: [UInt8]) async throws(TransportError) { try await channel.sendUnparsed(bytes) }
     func closeOutput() { channel.closeOutput() }
 

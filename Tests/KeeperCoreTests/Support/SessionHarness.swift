@@ -6,8 +6,9 @@ import Testing
 /// `serve` wires one (its settings, a connector for reconnects), with injected time: the session's
 /// clock holds every sleep (so its deadline watchdog never fires and nothing waits on real time),
 /// and the retry stage's clock holds its waits until the test lets one go. Of serve's stages only
-/// retry is in the pipeline: it decides what is sent again after a reconnect; the others have
-/// tests of their own and do not change how a message moves.
+/// retry is in the pipeline by default: it decides what is sent again after a reconnect; the others
+/// have tests of their own and do not change how a message moves. A test may put stages of its own
+/// `around` retry (outside it) and `inside` it.
 struct SessionHarness {
     let client: PeerEnd
     let connector: MemoryConnector
@@ -15,8 +16,7 @@ struct SessionHarness {
     let session: ProxySession
     private let running: Task<ProxySession.End, Never>
 
-    /// `around`: stages of the test's own, outside retry.
-    init(upstreamName: String = "fake", around: [any Stage] = []) {
+    init(upstreamName: String = "fake", around: [any Stage] = [], inside: [any Stage] = []) {
         let downstream = MemoryChannel(name: "client")
         let connector = MemoryConnector(name: upstreamName)
         var settings = ProxySession.Settings(sessionID: "session-under-test", upstreamName: upstreamName)
@@ -30,7 +30,7 @@ struct SessionHarness {
         let retry = RetryStage(settings: RetrySettings(), budget: RetryBudget(ratio: 0.2, minimumRetries: 4, clock: retryClock),
                                clock: retryClock, random: SeededRandomSource(seed: 19), metrics: metrics, logger: logger)
         let session = ProxySession(settings: settings, downstream: downstream, upstream: connector.connect(),
-                                   pipeline: Pipeline(around + [retry]), log: nil, logger: logger,
+                                   pipeline: Pipeline(around + [retry] + inside), log: nil, logger: logger,
                                    connector: { connector.connect() }, metrics: metrics,
                                    clock: sessionClock, random: SeededRandomSource(seed: 7))
         client = downstream.peer
