@@ -54,7 +54,24 @@ final class EraNegotiation {
 
     /// A client request, as decoded: the first one tells the client's era; a modern one's protocol
     /// keys are kept for the proxy's own requests.
-    func clientSent(_ message: JSONRPCMessage, version: MCPProtocolVersion?) {
+    /// A client request's era, decided once: `admitted` with the modern version its `_meta`
+    /// declares (nil: a legacy request), or `refused` with the answer for a version not spoken here.
+    enum Admission {
+        case admitted(MCPProtocolVersion?)
+        case refused(JSONRPCMessage)
+    }
+
+    func admit(_ message: JSONRPCMessage, id: RequestID) -> Admission {
+        guard let declared = ModernHTTPHeaders.declaredVersion(of: message) else {
+            clientSent(message, version: nil)
+            return .admitted(nil)
+        }
+        guard let version = MCPProtocolVersion(rawValue: declared), version.isModern else { return .refused(Self.unsupportedVersion(declared, id: id)) }
+        clientSent(message, version: version)
+        return .admitted(version)
+    }
+
+    private func clientSent(_ message: JSONRPCMessage, version: MCPProtocolVersion?) {
         guard version != nil else {
             if message.method == "initialize" { client = client ?? .legacy }
             return

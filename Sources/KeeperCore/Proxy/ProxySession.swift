@@ -195,18 +195,12 @@ public actor ProxySession: UpstreamRequester {
         switch message.kind {
         case .request(let id, let method):
             // The request's era is decided here, once: it rides on the exchange from now on.
-            let declared = ModernHTTPHeaders.declaredVersion(of: message)
-            let version = declared.flatMap(MCPProtocolVersion.init)
-            if let declared {
-                guard version?.isModern == true else {
-                    await answerClient(EraNegotiation.unsupportedVersion(declared, id: id))
-                    return
-                }
-            } else if method == "initialize" {
-                handshake = (message.params, false)
+            switch eras.admit(message, id: id) {
+            case .refused(let answer): await answerClient(answer)
+            case .admitted(let version):
+                if version == nil, method == "initialize" { handshake = (message.params, false) }
+                startExchange(message, id: id, method: method, protocolVersion: version)
             }
-            eras.clientSent(message, version: version)
-            startExchange(message, id: id, method: method, protocolVersion: version)
         case .notification(let method):
             if method == "notifications/initialized" {
                 handshake?.initialized = true
@@ -224,15 +218,9 @@ public actor ProxySession: UpstreamRequester {
     private func startExchange(_ message: JSONRPCMessage, id: RequestID, method: String, protocolVersion: MCPProtocolVersion?) {
         let exchange = Exchange(message: message, clientID: id, method: method, session: settings.sessionID,
                                 upstream: settings.upstreamName, receivedAt: .now, context: context, protocolVersion: protocolVersion)
-        guard inFlight[id] == nil else {
-            let error = JSONRPCError.invalidRequest("id \(id) is already used by a request in flight; use a new id per request")
-            Task { await answerClient(.error(id: id, error)) }
-            return
-        }
-        guard inFlight.count < settings.maxInFlight else {
-            let error = JSONRPCError(code: JSONRPCError.upstreamUnavailableCode,
-                                     message: "\(inFlight.count) requests are already waiting for answers from '\(settings.upstreamName)'; this one was not sent. Wait for answers before sending more (HTTP: listener.max_in_flight).",
-                                     data: ["in_flight": .number(JSONNumber(inFlight.count)), "outcome": "not_sent"])
+        guard inFlight[id] == nil, inFlight.count < settings.maxInFlight else {
+            let error = inFlight[id] == nil ? UpstreamFailure.tooManyInFlight(inFlight.count, upstream: settings.upstreamName)
+                : .invalidRequest("id \(id) is already used by a request in flight; use a new id per request")
             Task { await answerClient(.error(id: id, error)) }
             return
         }

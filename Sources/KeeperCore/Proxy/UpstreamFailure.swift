@@ -17,6 +17,13 @@ public enum UpstreamFailure {
             data: data(upstream: upstream, outcome: "unknown", method: method, tool: tool, status: status))
     }
 
+    /// Too many of the client's requests already wait for answers: this one was not sent.
+    public static func tooManyInFlight(_ count: Int, upstream: String) -> JSONRPCError {
+        JSONRPCError(code: JSONRPCError.upstreamUnavailableCode,
+                     message: "\(count) requests are already waiting for answers from '\(upstream)'; this one was not sent. Wait for answers before sending more (HTTP: listener.max_in_flight).",
+                     data: ["in_flight": .number(JSONNumber(count)), "outcome": "not_sent"])
+    }
+
     /// The upstream is down (the circuit is open): the request was not sent; `reason` says since
     /// when, the last failure and what comes next.
     public static func down(_ reason: String, upstream: String, method: String, tool: String?) -> JSONRPCError {
