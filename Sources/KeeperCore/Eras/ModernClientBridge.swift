@@ -81,7 +81,7 @@ final class ModernClientBridge: EraAdapter {
         let params = EraTranslation.initializeParams(fromMeta: meta)
         let exchange = session.ownExchange("initialize", params: params)
         // Shielded from the asking request's cancellation: the session is the link's, not that request's.
-        let reply = await Task { try? await session.sendAndAwait(upstream, generation: generation, exchange: exchange, clientID: nil) }.value
+        let reply = await Task { try? await session.sendOwn(exchange, on: upstream, generation: generation) }.value
         var result: JSONValue?
         switch reply?.outcome {
         case .upstream(let response)?:
@@ -110,8 +110,7 @@ final class ModernClientBridge: EraAdapter {
                                session: isolated ProxySession) async throws {
         guard let level, level != logLevel else { return }
         logLevel = level
-        _ = try await session.sendAndAwait(upstream, generation: generation,
-                                           exchange: session.ownExchange("logging/setLevel", params: ["level": level]), clientID: nil)
+        _ = try await session.sendOwn(session.ownExchange("logging/setLevel", params: ["level": level]), on: upstream, generation: generation)
     }
 
     /// The legacy upstream's `serverInfo` from its `initialize`, which 2026-07-28 results should carry in `_meta`.
@@ -150,7 +149,7 @@ final class ModernClientBridge: EraAdapter {
         if let uris = requested["resourceSubscriptions"]?.arrayValue, !uris.isEmpty, capabilities?["resources"]?["subscribe"] == true {
             for uri in uris {
                 let subscribe = session.ownExchange("resources/subscribe", params: ["uri": uri])
-                _ = try await session.sendAndAwait(upstream, generation: generation, exchange: subscribe, clientID: nil)
+                _ = try await session.sendOwn(subscribe, on: upstream, generation: generation)
             }
             honoured["resourceSubscriptions"] = .array(uris)
         }

@@ -10,4 +10,12 @@ extension ProxySession {
             return try await pipeline.runOwn(exchange, terminal: terminal)
         }
     }
+
+    /// A request of the proxy's own on one given link (a bridge's `initialize`, `logging/setLevel`,
+    /// `resources/subscribe`), paced and retried like any other; a retry stays on that link.
+    func sendOwn(_ exchange: Exchange, on upstream: any UpstreamLink, generation linkGeneration: Int) async throws -> Reply {
+        try await runOwn(exchange) { [self] in
+            try await sendAndAwait(upstream, generation: linkGeneration, exchange: $0, clientID: nil)
+        }
+    }
 }

@@ -159,4 +159,29 @@ struct SessionOwnRequestTests {
         #expect(try await harness.client.receive().id == RequestID(5))
         #expect(await harness.finish() == .clientClosed(upstream: "stopped by mcpkeeper"))
     }
+
+    @Test("a bridge's own initialize (modern client, legacy upstream) refused with 429 is retried after its Retry-After")
+    func bridgeInitializeRateLimited() async throws {
+        let upstreamSide = Witness(facesUpstream: true)
+        let harness = SessionHarness(inside: [upstreamSide])
+        let server = try await harness.firstServer()
+        harness.retryClock.releaseAll()
+        harness.connector.refusals.refuseNext("initialize", with: rateLimited(retryAfter: 4))
+
+        harness.client.send(.request(id: RequestID(1), method: "tools/list", params: ["_meta": SessionEraBridgeTests.modernMeta]))
+        let discover = try await server.receive("server/discover")
+        server.send(.error(id: discover.id, JSONRPCError(code: JSONRPCError.methodNotFoundCode, message: "Method not found: server/discover")))
+        // Without the retry, the refused initialize would leave the legacy session unopened and fail the client's list.
+        let initialize = try await server.receive("initialize")
+        server.send(try legacyInitializeResult(to: initialize))
+        #expect(harness.retryClock.sleeps == [.seconds(4)])
+        _ = try await server.receive("notifications/initialized")
+        let list = try await server.receive("tools/list")
+        server.send(.response(id: try #require(list.id), result: ["tools": []]))
+
+        let answer = try await harness.client.receive()
+        #expect(answer.result?["tools"] == [], "\(answer.body)")
+        #expect(upstreamSide.methods.filter { $0 == "initialize" }.count == 2, "both attempts of the bridge's initialize passed the upstream-facing stage inside retry")
+        _ = await harness.finish()
+    }
 }
