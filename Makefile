@@ -6,6 +6,8 @@ PREFIX ?= /usr/local
 DESTDIR ?=
 CONFIG ?= release
 SWIFT ?= swift
+# A release build links statically, with lld, exporting only main (scripts/release-flags.sh says why).
+BUILD_FLAGS := $(if $(filter release,$(CONFIG)),$(shell bash scripts/release-flags.sh))
 
 root := $(DESTDIR)$(PREFIX)
 dist := .build/dist
@@ -17,12 +19,12 @@ files := bin/mcpkeeper share/man/man1/mcpkeeper.1 share/bash-completion/completi
 all: build
 
 build:
-	$(SWIFT) build -c $(CONFIG) --product mcpkeeper
+	$(SWIFT) build -c $(CONFIG) --product mcpkeeper $(BUILD_FLAGS)
 
 # Completions and the man page come from the built binary itself (swift-argument-parser).
 dist: build
 	rm -rf $(dist) && mkdir -p $(dist)
-	bin="$$($(SWIFT) build -c $(CONFIG) --show-bin-path)/mcpkeeper" && \
+	bin="$$($(SWIFT) build -c $(CONFIG) $(BUILD_FLAGS) --show-bin-path)/mcpkeeper" && \
 	cp "$$bin" $(dist)/mcpkeeper && \
 	"$$bin" --generate-completion-script bash > $(dist)/mcpkeeper.bash && \
 	"$$bin" --generate-completion-script zsh > $(dist)/_mcpkeeper && \

@@ -24,7 +24,9 @@ if [[ ! -x "$VENV/bin/mcp-proxy" ]] || [[ "$("$VENV/bin/pip" show mcp-proxy 2>/d
     "$PYTHON" -m venv "$VENV"
     "$VENV/bin/pip" install -q "mcp-proxy==$MCP_PROXY_VERSION"
 fi
-swift build -c release --product mcpkeeper --scratch-path "$SCRATCH"
+# The release binary as `make install` builds it.
+read -ra release_flags <<< "$(bash scripts/release-flags.sh)"
+swift build -c release --product mcpkeeper --scratch-path "$SCRATCH" "${release_flags[@]}"
 # The bare relay: the floor a stdio proxy cannot go below on this machine.
 cc -O2 -Wall -o .build/bench-relay Benchmarks/relay.c
 exec "$PYTHON" Benchmarks/bench.py --bin "$SCRATCH/release/mcpkeeper" --mcp-proxy "$VENV/bin/mcp-proxy" --relay .build/bench-relay "$@"
