@@ -760,6 +760,27 @@ struct TokenBucketTests {
         for waiter in waiters { try await waiter.value }
     }
 
+    @Test("the proxy's own request waits in a full queue instead of being refused, and goes in its turn")
+    func ownRequestPastFullQueue() async throws {
+        let clock = ManualClock()
+        let bucket = TokenBucket(rate: 1, burst: 1, queueLimit: 1, clock: clock)
+        let stage = PacingStage(bucket: bucket, clock: clock)
+        try await bucket.acquire()
+        clock.holdSleeps()
+        let client = Task { try await bucket.acquire() }
+        #expect(await eventually { await bucket.queueDepth == 1 })
+        let refused = try await stage.handle(makeExchange(method: "ping", id: 2)) { _ in Reply(.upstream(.response(id: RequestID(2), result: [:]))) }
+        guard case .proxy(let error, _) = refused.outcome else { Issue.record("a client request past a full queue was sent"); return }
+        #expect(error.message.contains("Too many requests are waiting"))
+        let own = Task {
+            try await stage.handleOwn(makeExchange(method: "initialize", id: 0)) { _ in Reply(.upstream(.response(id: RequestID(0), result: [:]))) }
+        }
+        #expect(await eventually { await bucket.queueDepth == 2 }, "the own request queued behind the client's")
+        clock.releaseAll()
+        try await client.value
+        guard case .upstream = try await own.value.outcome else { Issue.record("the own request was not sent"); return }
+    }
+
     @Test("a queue limit of zero refuses whenever no token is left")
     func zeroQueue() async throws {
         let bucket = TokenBucket(rate: 1, burst: 1, queueLimit: 0, clock: ManualClock())

@@ -18,8 +18,18 @@ public struct PacingStage: Stage {
     public var facesUpstream: Bool { true }
 
     public func handle(_ exchange: Exchange, next: Next) async throws -> Reply {
+        try await pace(exchange, own: false, next: next)
+    }
+
+    /// The proxy's own requests are paced too, but never refused for a full queue: a refused replayed
+    /// `initialize` would count as a failed start of a healthy upstream, and open its circuit.
+    public func handleOwn(_ exchange: Exchange, next: Next) async throws -> Reply {
+        try await pace(exchange, own: true, next: next)
+    }
+
+    private func pace(_ exchange: Exchange, own: Bool, next: Next) async throws -> Reply {
         do {
-            try await withSpan("pacing wait") { _ in try await bucket.acquire() }
+            try await withSpan("pacing wait") { _ in try await bucket.acquire(pastQueueLimit: own) }
         } catch let full as PacingQueueFull {
             return .refused(JSONRPCError(
                 code: JSONRPCError.upstreamUnavailableCode,

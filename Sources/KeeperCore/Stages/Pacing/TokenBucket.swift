@@ -63,15 +63,16 @@ public actor TokenBucket {
     /// Rate limits closer together than this count as one.
     static let decreaseSpacing = Duration.seconds(1)
 
-    /// Returns when the request may go; throws `PacingQueueFull` at once when too many wait, or
+    /// Returns when the request may go; throws `PacingQueueFull` at once when too many wait (unless
+    /// `pastQueueLimit`: the proxy's own requests, a few per session, wait in line regardless), or
     /// `CancellationError` if the waiting request is cancelled.
-    public func acquire() async throws {
+    public func acquire(pastQueueLimit: Bool = false) async throws {
         refill()
         if waiters.isEmpty, tokens >= 1 {
             tokens -= 1
             return
         }
-        guard waiters.count < queueLimit else { throw PacingQueueFull(limit: queueLimit) }
+        guard waiters.count < queueLimit || pastQueueLimit else { throw PacingQueueFull(limit: queueLimit) }
         let id = nextWaiter
         nextWaiter += 1
         try await withTaskCancellationHandler {
