@@ -10,6 +10,15 @@ private func rateLimited(retryAfter seconds: Int) -> TransportError {
     .httpStatus(429, retryAfter: String(seconds), detail: "rate limited")
 }
 
+/// The session's tool catalog after the proxy asked `server` for the tool list itself.
+private func refreshedCatalog(_ harness: SessionHarness, server: PeerEnd) async throws -> ToolCatalog {
+    let catalog = await harness.session.tools
+    let refresh = Task { try await catalog.refreshIfNeeded(using: harness.session) }
+    server.send(try toolList(to: try await server.receive("tools/list")))
+    try await refresh.value
+    return catalog
+}
+
 /// The upstream's answer to a `tools/list`: `delete-page` and `search`.
 private func toolList(to request: JSONRPCMessage) throws -> JSONRPCMessage {
     .response(id: try #require(request.id), result: ["tools": .array([toolDefinition("delete-page"), toolDefinition("search")])])
@@ -90,10 +99,7 @@ struct SessionOwnRequestTests {
         // The client's initialize takes the first token of two.
         try await harness.legacyHandshake(on: server)
 
-        let catalog = await harness.session.tools
-        let refresh = Task { try await catalog.refreshIfNeeded(using: harness.session) }
-        server.send(try toolList(to: try await server.receive("tools/list")))
-        try await refresh.value
+        _ = try await refreshedCatalog(harness, server: server)
         #expect(pacingClock.sleeps.isEmpty)
 
         harness.client.send(.request(id: RequestID(5), method: "ping"))
@@ -117,10 +123,7 @@ struct SessionOwnRequestTests {
         let server = try await harness.firstServer()
         try await harness.legacyHandshake(on: server)
 
-        let catalog = await harness.session.tools
-        let refresh = Task { try await catalog.refreshIfNeeded(using: harness.session) }
-        server.send(try toolList(to: try await server.receive("tools/list")))
-        try await refresh.value
+        let catalog = try await refreshedCatalog(harness, server: server)
         // The catalog learns the upstream's whole list; only the client's view of it is filtered.
         #expect(catalog.tool(named: "delete-page") != nil)
         #expect(upstreamSide.methods == ["initialize", "tools/list"])
