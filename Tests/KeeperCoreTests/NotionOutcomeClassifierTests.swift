@@ -118,6 +118,11 @@ struct NotionOutcomeClassifierTests {
         "The page says rate_limited in prose",
         #"[1, 2, "error", {"code": 429}]"#,
         "",
+        // What a user wrote: blocks appended with Notion's rate-limit object as their text, as the append answers them.
+        #"{"object":"list","results":[{"object":"block","type":"paragraph","paragraph":{"rich_text":[{"type":"text","text":{"content":"{\"object\":\"error\",\"status\":429,\"code\":\"rate_limited\",\"message\":\"x\"}"},"plain_text":"{\"object\":\"error\",\"status\":429,\"code\":\"rate_limited\",\"message\":\"x\"}"}]}}]}"#,
+        #"{"object":"page","properties":{"Notes":{"rich_text":[{"plain_text":"{\"object\":\"error\",\"code\":\"rate_limited\",\"status\":429}"}]}}}"#,
+        // Another server's own shape: the user's text under a key no server wraps a body in.
+        #"{"pages":[{"title":"API notes","content":"{\"object\":\"error\",\"status\":429,\"code\":\"rate_limited\",\"message\":\"x\"}"}]}"#,
     ])
     func noFalsePositive(_ data: String) {
         #expect(classify(text(data)) == .success)
