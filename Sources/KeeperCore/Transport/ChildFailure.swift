@@ -17,30 +17,14 @@ public struct ChildFailure: Sendable, Equatable {
 
     private var isCredentialProblem: Bool {
         let text = stderrTail.joined(separator: "\n").lowercased()
-        return ["notion_token", "openapi_mcp_headers", "unauthorized"].contains { text.contains($0) } || Self.mentionsStatus401(text)
+        return ["notion_token", "openapi_mcp_headers", "unauthorized"].contains { text.contains($0) }
+            || Self.status401.firstMatch(in: text, range: NSRange(text.startIndex..., in: text)) != nil
     }
 
     /// "401" as a number of its own (an HTTP status), not digits inside another number or word: a
-    /// crash that logs "call 165401" is no credential problem, and must not stop the restarts.
-    static func mentionsStatus401(_ text: String) -> Bool {
-        let bytes = Array(text.utf8)
-        func isWordByte(_ byte: UInt8) -> Bool {
-            (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A) || byte == 0x5F
-        }
-        func isDigit(at index: Int) -> Bool { index < bytes.count && bytes[index] >= 0x30 && bytes[index] <= 0x39 }
-        var index = 0
-        while index + 3 <= bytes.count {
-            defer { index += 1 }
-            guard bytes[index] == 0x34, bytes[index + 1] == 0x30, bytes[index + 2] == 0x31 else { continue }
-            let before = index > 0 ? bytes[index - 1] : 0x20
-            let after = index + 3 < bytes.count ? bytes[index + 3] : 0x20
-            // A decimal point or thousands separator joins digits into one number.
-            let joinedBefore = isWordByte(before) || ((before == 0x2E || before == 0x2C) && isDigit(at: index - 2)) || before == 0x2D
-            let joinedAfter = isWordByte(after) || ((after == 0x2E || after == 0x2C) && isDigit(at: index + 4))
-            if !joinedBefore, !joinedAfter { return true }
-        }
-        return false
-    }
+    /// crash that logs "call 165401" is no credential problem, and must not stop the restarts. A
+    /// decimal point or thousands separator between digits joins them into one number.
+    private static let status401 = try! NSRegularExpression(pattern: #"(?<![\w-])(?<!\d[.,])401(?!\w)(?![.,]\d)"#)
 
     public var fix: String? {
         let text = stderrTail.joined(separator: "\n").lowercased()
