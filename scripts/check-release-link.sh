@@ -23,4 +23,4 @@ out=$("$bin")
 [[ "$out" == "1970-01-01T00:00:00Z" ]] || { echo "check-release-link: the linked program printed '$out'"; exit 1; }
 exported=$(nm -D --defined-only "$bin" | awk '$3 != "main"')
 [[ -z "$exported" ]] || { echo "check-release-link: exports more than main:"; echo "$exported" | head; exit 1; }
-echo "check-release-link: OK ($(bash "$root/scripts/release-flags.sh"))"
+echo "check-release-link: OK (${flags[*]})"
