@@ -116,8 +116,8 @@ extension ProxySession {
 
     /// Hands a reply to the request's waiter, or keeps it until the sender starts waiting.
     func settle(_ id: RequestID, _ reply: Reply) {
-        guard toUpstream.settle(id, reply) else {
-            return logger.warning("upstream answered the same request twice; the second answer was dropped", metadata: ["id": "\(id)"])
+        if !toUpstream.settle(id, reply) {
+            logger.warning("upstream answered the same request twice; the second answer was dropped", metadata: ["id": "\(id)"])
         }
     }
 
