@@ -13,12 +13,14 @@ extension ServedUpstream {
         settings.supportedVersions = MCPProtocolVersion.allCases.reversed().map(\.rawValue)
         let prober = Mutex<(owner: String?, task: Task<Void, Never>?)>((nil, nil))
         let (metrics, logger) = (self.metrics, self.logger)
-        let server = StreamableHTTPServer(settings: settings, logger: logger, undeliverable: { metrics.undeliverable(method: $0) }) { [self] channel in
+        let executor = EventLoopExecutor()
+        let server = StreamableHTTPServer(settings: settings, logger: logger, undeliverable: { metrics.undeliverable(method: $0) },
+                                          executor: executor) { [self] channel in
             do {
                 let id = (channel as? HTTPSessionChannel)?.sessionID ?? "stateless"
                 var started: ProxySession?
                 defer { if let started { sessions.remove(started) } }
-                _ = try await runSession(downstream: channel, fromListener: true) { session in
+                _ = try await runSession(downstream: channel, fromListener: true, executor: executor) { session in
                     sessions.add(session)
                     started = session
                     prober.withLock { state in

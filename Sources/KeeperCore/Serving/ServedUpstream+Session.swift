@@ -3,14 +3,14 @@ extension ServedUpstream {
     /// a link made after the upstream restarts connects as the settings say then (a reload may change
     /// them). Listener sessions are bounded in the requests they keep in flight (`listener.max_in_flight`);
     /// `thread`, the stdio session's event loop, runs the session and reads a child's stdout.
-    func runSession(downstream: any MessageChannel, fromListener: Bool, on thread: SessionThread? = nil,
+    func runSession(downstream: any MessageChannel, fromListener: Bool, on thread: SessionThread? = nil, executor: (any TaskExecutor)? = nil,
                     onStart: (ProxySession) -> Void) async throws(SpawnError) -> ProxySession.End {
         let current = settings
         let (name, connect, logger, metrics, quarantine) = (current.upstreamName, self.connect, self.logger, self.metrics, current.quarantine)
         let upstream = try connect(current.target, name, logger, thread)
         var settings = ProxySession.Settings(sessionID: SessionID.random(), upstreamName: name, shutdownGrace: current.target.shutdownGrace)
         settings.reconnectBackoff = Backoff(base: current.retry.baseDelay, cap: current.retry.maxDelay)
-        settings.executor = thread
+        settings.executor = thread ?? executor
         if fromListener { settings.maxInFlight = current.listener.maxInFlight }
         settings.requestTimeout = current.requestTimeout
         settings.requestTimeoutMax = max(current.requestTimeoutMax, current.requestTimeout)

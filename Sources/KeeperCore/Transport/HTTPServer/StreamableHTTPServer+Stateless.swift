@@ -77,7 +77,7 @@ extension StreamableHTTPServer {
             return (channel, true)
         }
         if created {
-            let task = Task { await handler(channel) }
+            let task = Task(executorPreference: executor) { [handler] in await handler(channel) }
             handlers.withLock { $0["stateless"] = task }
         }
         return channel

@@ -32,6 +32,8 @@ public final class StreamableHTTPServer: Sendable {
     /// Created at the first stateless request, and kept for the listener's life.
     let statelessChannel = Mutex<StatelessHTTPChannel?>(nil)
     private let group = Mutex<ServiceGroup?>(nil)
+    /// The listener's connections, its sessions and their requests prefer NIO's loops.
+    public let executor: EventLoopExecutor
 
     /// Adds routes of the embedding program's own beside the MCP endpoint (the sandbox's OAuth endpoints).
     public typealias RouteInstaller = @Sendable (Router<BasicRequestContext>) -> Void
@@ -43,7 +45,10 @@ public final class StreamableHTTPServer: Sendable {
     let undeliverable: @Sendable (String) -> Void
 
     public init(settings: HTTPListenerSettings, logger: Logger, hook: RequestHook? = nil, extraRoutes: RouteInstaller? = nil,
-                undeliverable: @escaping @Sendable (String) -> Void = { _ in }, handler: @escaping SessionHandler) {
+                undeliverable: @escaping @Sendable (String) -> Void = { _ in },
+                executor: EventLoopExecutor = EventLoopExecutor(),
+                handler: @escaping SessionHandler) {
+        self.executor = executor
         self.undeliverable = undeliverable
         self.extraRoutes = extraRoutes
         self.settings = settings
@@ -95,7 +100,7 @@ public final class StreamableHTTPServer: Sendable {
         group.withLock { $0 = services }
         let janitor = Task { try await expireIdleSessions() }
         defer { janitor.cancel() }
-        try await services.run()
+        try await withTaskExecutorPreference(executor) { try await services.run() }
         await closeAllSessions()
     }
 
@@ -223,7 +228,7 @@ public final class StreamableHTTPServer: Sendable {
         }
         session.protocolVersion = message.params?["protocolVersion"]?.stringValue
         let id = session.sessionID
-        let task = Task {
+        let task = Task(executorPreference: executor) { [self] in
             await handler(session)
             session.close()
             _ = await table.remove(id)
