@@ -72,7 +72,7 @@ public actor SandboxServer {
         switch message.kind {
         case .request(let id, let method):
             if await state.received(message, headers: message.forwardedHeaders) {
-                try? await channel.sendUnparsed(Array(#"{"jsonrpc":"2.0","id":"#.utf8))
+                try? await (channel as? any RawOutput)?.sendRaw(Array(#"{"jsonrpc":"2.0","id":"#.utf8))
             }
             running[id] = Task { await answer(message, id: id, method: method) }
         case .notification(let method):
@@ -100,9 +100,9 @@ public actor SandboxServer {
         let message = JSONRPCMessage.notification(method: "notifications/message", params: [
             "level": "info", "logger": "sandbox-flood", "data": .string(String(repeating: "f", count: 1000)),
         ])
-        // Encoded once: the flood must outrun any client, not spend its time encoding.
-        let bytes = message.bytes
-        for _ in 0..<count where !Task.isCancelled { try? await channel.sendUnparsed(bytes) }
+        // Encoded once and kept as its bytes: the flood must outrun any client, not spend its time encoding.
+        guard let encoded = try? JSONRPCMessage.decode(message.bytes) else { return }
+        for _ in 0..<count where !Task.isCancelled { try? await channel.send(encoded) }
     }
 
     /// Answers one request; no reply when it was cancelled meanwhile, or when it stays open (a subscription).

@@ -20,14 +20,14 @@ struct ClientBatches: Sendable {
         case single
         /// Kept until the rest of its batch is in.
         case held
-        /// The last answer of its batch: send these bytes (one JSON array) instead.
-        case complete([UInt8])
+        /// The last answer of its batch: send the batch's answers, in the order they came, together.
+        case complete([JSONRPCMessage])
     }
 
     /// The answers still owed to one batch, and those already in.
     private struct Pending: Sendable {
         var waiting: Set<RequestID>
-        var answers: [[UInt8]] = []
+        var answers: [JSONRPCMessage] = []
     }
 
     private var pending: [Pending] = []
@@ -60,8 +60,8 @@ struct ClientBatches: Sendable {
         guard !pending.isEmpty, let id = message.id, message.kind.isResponse,
               let index = pending.firstIndex(where: { $0.waiting.contains(id) }) else { return .single }
         pending[index].waiting.remove(id)
-        pending[index].answers.append(message.bytes)
+        pending[index].answers.append(message)
         guard pending[index].waiting.isEmpty else { return .held }
-        return .complete(JSONRPCBatch.array(pending.remove(at: index).answers))
+        return .complete(pending.remove(at: index).answers)
     }
 }

@@ -304,7 +304,7 @@ public actor ProxySession: UpstreamRequester {
             switch batches.collect(message) {
             case .single: try await downstream.send(message)
             case .held: return
-            case .complete(let array): try await downstream.sendUnparsed(array)
+            case .complete(let answers): try await downstream.send(batch: answers)
             }
         } catch {
             logger.debug("client output closed; message dropped")

@@ -49,10 +49,6 @@ public final class ChildProcessChannel: MessageChannel {
         try await input.send(framed(message.bytes))
     }
 
-    public func sendUnparsed(_ bytes: [UInt8]) async throws(TransportError) {
-        try await input.send(framed(bytes))
-    }
-
     public func closeOutput() { input.close() }
 
     public func shutdown(grace: Duration) async -> ChildExit {

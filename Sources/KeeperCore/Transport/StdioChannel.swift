@@ -4,7 +4,7 @@ import Glibc
 
 /// The process's own stdin and stdout as a message channel: the MCP stdio transport's server side.
 /// Only protocol messages ever go to stdout; diagnostics go to `StandardError`.
-public final class StdioChannel: MessageChannel {
+public final class StdioChannel: MessageChannel, RawOutput {
     public let name = "client"
     public let inbound: AsyncStream<ChannelEvent>
     private let output: FileDescriptorWriter
@@ -19,7 +19,11 @@ public final class StdioChannel: MessageChannel {
         try await output.send(framed(message.bytes))
     }
 
-    public func sendUnparsed(_ bytes: [UInt8]) async throws(TransportError) {
+    public func send(batch answers: [JSONRPCMessage]) async throws(TransportError) {
+        try await output.send(framed(JSONRPCBatch.array(answers.map(\.bytes))))
+    }
+
+    public func sendRaw(_ bytes: [UInt8]) async throws(TransportError) {
         try await output.send(framed(bytes))
     }
 

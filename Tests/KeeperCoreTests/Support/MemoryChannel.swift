@@ -18,8 +18,8 @@ final class MemoryChannel: MessageChannel {
         guard peer.output.put(message.bytes) else { throw .closed(name) }
     }
 
-    func sendUnparsed(_ bytes: [UInt8]) async throws(TransportError) {
-        guard peer.output.put(bytes) else { throw .closed(name) }
+    func send(batch answers: [JSONRPCMessage]) async throws(TransportError) {
+        guard peer.output.put(JSONRPCBatch.array(answers.map(\.bytes))) else { throw .closed(name) }
     }
 
     func closeOutput() { peer.output.close() }

@@ -22,7 +22,6 @@ final class MemoryLink: UpstreamLink {
         if let refusal = refusals.take(for: message.method) { throw refusal }
         try await channel.send(message)
     }
-    func sendUnparsed(_ bytes: [UInt8]) async throws(TransportError) { try await channel.sendUnparsed(bytes) }
     func closeOutput() { channel.closeOutput() }
 
     func shutdown(grace: Duration) async -> String {

@@ -38,9 +38,6 @@ public final class FallbackHTTPUpstream: UpstreamLink {
         }
     }
 
-    public func sendUnparsed(_ bytes: [UInt8]) async throws(TransportError) {
-        try await active.withLock { $0 }.sendUnparsed(bytes)
-    }
 
     public func closeOutput() { active.withLock { $0 }.closeOutput() }
 

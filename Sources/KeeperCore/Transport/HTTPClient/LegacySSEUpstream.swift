@@ -36,10 +36,6 @@ public final class LegacySSEUpstream: UpstreamLink {
         try await post(message.bytes, headers: TraceContextCarrier.headers(of: message))
     }
 
-    public func sendUnparsed(_ bytes: [UInt8]) async throws(TransportError) {
-        try await post(bytes)
-    }
-
     public func closeOutput() {
         Task { _ = await shutdown(grace: .seconds(2)) }
     }

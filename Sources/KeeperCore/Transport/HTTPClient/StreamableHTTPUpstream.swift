@@ -71,11 +71,6 @@ public final class StreamableHTTPUpstream: UpstreamLink {
         if message.method == "notifications/initialized" { startGetStream() }
     }
 
-    public func sendUnparsed(_ bytes: [UInt8]) async throws(TransportError) {
-        await awaitSession()
-        try await post(bytes, expecting: nil)
-    }
-
     private func awaitSession() async {
         let (mustWait, startTimer) = state.withLock { s -> (Bool, Bool) in
             guard s.sessionID == nil, !s.initializeSettled, !s.closed else { return (false, false) }

@@ -8,7 +8,7 @@ import Synchronization
 /// notification to the stream of the request that set its `progressToken`; any other server message
 /// to the GET stream when one is open, else to the newest request stream still waiting (the client is
 /// certainly reading that one), else it waits for the next GET.
-public final class HTTPSessionChannel: MessageChannel {
+public final class HTTPSessionChannel: MessageChannel, RawOutput {
     public let name = "client"
     public let sessionID: String
     public let inbound: AsyncStream<ChannelEvent>
@@ -117,7 +117,7 @@ public final class HTTPSessionChannel: MessageChannel {
         try route(message.bytes, final: message.kind.isResponse, id: message.id, message: message, relatedTo: request)
     }
 
-    public func sendUnparsed(_ bytes: [UInt8]) async throws(TransportError) {
+    public func sendRaw(_ bytes: [UInt8]) async throws(TransportError) {
         try route(bytes, final: false, id: nil, message: nil)
     }
 

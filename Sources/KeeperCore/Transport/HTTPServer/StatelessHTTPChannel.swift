@@ -105,11 +105,6 @@ public final class StatelessHTTPChannel: MessageChannel {
         }
     }
 
-    /// A message the proxy could not read belongs to no request it can name.
-    public func sendUnparsed(_ bytes: [UInt8]) async throws(TransportError) {
-        undeliverable("unparsed")
-    }
-
     public func closeOutput() { close() }
 
     /// Ends the channel: every open POST is released, the handler sees EOF.
