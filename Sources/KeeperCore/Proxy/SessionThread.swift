@@ -13,7 +13,7 @@ import Glibc
 ///
 /// It lives as long as the process: a stdio `serve` has one session, and a job enqueued after the
 /// loop stopped would never run.
-public final class SessionThread: TaskExecutor, @unchecked Sendable {
+public final class SessionThread: PipeReadingExecutor, @unchecked Sendable {
     private let lock = NSLock()
     // Guarded by `lock`.
     private var jobs: [UnownedJob] = []
@@ -46,9 +46,11 @@ public final class SessionThread: TaskExecutor, @unchecked Sendable {
         changeThenWake { jobs.append(job) }
     }
 
-    /// Lines read from `fd` by this thread, bounded like `FileDescriptorReader.lines`; the reader
-    /// closes `fd` at EOF.
-    func lines(fd: Int32, maxLineBytes: Int, bufferLimit: Int) -> LineQueue {
+    public func lines(fd: Int32, name: String, maxLineBytes: Int, bufferLimit: Int) -> AsyncStream<ChannelEvent> {
+        FileDescriptorReader.stream(readQueue(fd: fd, maxLineBytes: maxLineBytes, bufferLimit: bufferLimit))
+    }
+
+    private func readQueue(fd: Int32, maxLineBytes: Int, bufferLimit: Int) -> LineQueue {
         let queue = LineQueue(limit: bufferLimit)
         queue.onRoom = { [weak self] in self?.wakeIfPolling() }
         let reader = PipeReader(fd: fd, framer: LineFramer(maxLineBytes: maxLineBytes), queue: queue)

@@ -6,8 +6,8 @@ public enum UpstreamTarget: Sendable {
     case http(HTTPUpstreamSettings)
 
     /// A fresh link: a new child process, or a new HTTP client (its own upstream session).
-    /// `readingOn`: a child's stdout is read by that session thread.
-    public func connect(name: String, logger: Logger, readingOn session: SessionThread? = nil) throws(SpawnError) -> any UpstreamLink {
+    /// `readingOn`: a child's stdout is read by that executor (the session's own).
+    public func connect(name: String, logger: Logger, readingOn session: (any PipeReadingExecutor)? = nil) throws(SpawnError) -> any UpstreamLink {
         switch self {
         case .child(let spec, _):
             return try ChildProcessChannel(name: name, spec: spec, diagnostics: .shared, readingOn: session)

@@ -20,7 +20,7 @@ extension ServedUpstream {
                 let id = (channel as? HTTPSessionChannel)?.sessionID ?? "stateless"
                 var started: ProxySession?
                 defer { if let started { sessions.remove(started) } }
-                _ = try await runSession(downstream: channel, fromListener: true, executor: executor) { session in
+                _ = try await runSession(downstream: channel, fromListener: true, on: executor) { session in
                     sessions.add(session)
                     started = session
                     prober.withLock { state in

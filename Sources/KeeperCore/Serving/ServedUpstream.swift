@@ -6,8 +6,8 @@ import Synchronization
 /// client sessions open now.
 public final class ServedUpstream: Sendable {
     /// Opens a link to an upstream: a child process or an HTTP client (tests: an in-memory link).
-    /// `SessionThread`: the stdio session's, which reads a child's stdout.
-    typealias Connect = @Sendable (UpstreamTarget, _ name: String, Logger, SessionThread?) throws(SpawnError) -> any UpstreamLink
+    /// The executor is the session's (a stdio session's thread, the listener's loops), which reads a child's stdout.
+    typealias Connect = @Sendable (UpstreamTarget, _ name: String, Logger, (any PipeReadingExecutor)?) throws(SpawnError) -> any UpstreamLink
 
     /// How the last config reload went, for `/metrics` and the status page.
     public let reloadStatus = ConfigReloadStatus()
@@ -29,8 +29,8 @@ public final class ServedUpstream: Sendable {
     /// `resolve` gives the settings again when the config is reloaded.
     public convenience init(settings: ServeSettings, metrics: KeeperMetrics, logger: Logger,
                             resolve: @escaping @Sendable () throws -> ServeSettings) throws {
-        try self.init(settings: settings, metrics: metrics, logger: logger, resolve: resolve) { target, name, logger, thread throws(SpawnError) in
-            try target.connect(name: name, logger: logger, readingOn: thread)
+        try self.init(settings: settings, metrics: metrics, logger: logger, resolve: resolve) { target, name, logger, executor throws(SpawnError) in
+            try target.connect(name: name, logger: logger, readingOn: executor)
         }
     }
 

@@ -13,9 +13,9 @@ public final class ChildProcessChannel: MessageChannel {
     /// Set when mcpkeeper itself ends the child, so its exit is not reported as a failure.
     private let closing = Mutex(false)
 
-    /// `readingOn`: the session thread that reads the child's stdout (its stderr keeps a thread of its own).
+    /// `readingOn`: the session's executor, which reads the child's stdout (its stderr keeps a thread of its own).
     public init(name: String, spec: ChildProcessSpec, diagnostics: StandardError, maxLineBytes: Int = 64 << 20,
-                readingOn session: SessionThread? = nil) throws(SpawnError) {
+                readingOn session: (any PipeReadingExecutor)? = nil) throws(SpawnError) {
         self.name = name
         process = try ChildProcess.spawn(spec)
         command = ([spec.executable] + spec.arguments).joined(separator: " ")

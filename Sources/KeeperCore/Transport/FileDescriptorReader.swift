@@ -10,10 +10,10 @@ import Glibc
 /// threads a 2-core machine gets for every task in the process.
 public enum FileDescriptorReader {
     /// `bufferLimit` bounds the bytes read but not yet taken by the consumer (see `LineQueue`).
-    /// `on`: read by that session thread instead of a thread of the reader's own.
+    /// `on`: read by that executor (a session thread, an event loop) instead of a thread of the reader's own.
     public static func lines(fd: Int32, name: String, maxLineBytes: Int = 64 << 20, bufferLimit: Int = 4 << 20,
-                             on session: SessionThread? = nil) -> AsyncStream<ChannelEvent> {
-        if let session { return stream(session.lines(fd: fd, maxLineBytes: maxLineBytes, bufferLimit: bufferLimit)) }
+                             on reader: (any PipeReadingExecutor)? = nil) -> AsyncStream<ChannelEvent> {
+        if let reader { return reader.lines(fd: fd, name: name, maxLineBytes: maxLineBytes, bufferLimit: bufferLimit) }
         let queue = LineQueue(limit: bufferLimit)
         let thread = Thread {
             var framer = LineFramer(maxLineBytes: maxLineBytes)
@@ -35,7 +35,7 @@ public enum FileDescriptorReader {
     }
 
     /// Pulled: a line is taken from the queue only when the consumer asks for the next one.
-    private static func stream(_ queue: LineQueue) -> AsyncStream<ChannelEvent> {
+    static func stream(_ queue: LineQueue) -> AsyncStream<ChannelEvent> {
         let owner = QueueAbandoner(queue)
         return AsyncStream(unfolding: { await owner.queue.take() }, onCancel: { owner.queue.abandon() })
     }
