@@ -1,5 +1,6 @@
 import NIOCore
 import NIOPosix
+import Synchronization
 
 /// Reads one pipe on a NIO event loop, framing lines into a bounded `LineQueue`. Reads are asked for
 /// one batch at a time (auto-read off): while the queue is full none is asked for, so the pipe fills
@@ -19,10 +20,13 @@ final class EventLoopPipeReader: ChannelInboundHandler {
     /// Starts reading `fd` on `loop`; NIO owns the descriptor from here and closes it at EOF.
     static func start(fd: Int32, on loop: any EventLoop, maxLineBytes: Int, bufferLimit: Int) -> LineQueue {
         let queue = LineQueue(limit: bufferLimit)
+        // Set before any line can be taken: the consumer's thread reads `onRoom`.
+        let reading = Mutex<(any Channel)?>(nil)
+        queue.onRoom = { reading.withLock { $0 }?.read() }
         let bootstrap = NIOPipeBootstrap(group: loop)
             .channelOption(.autoRead, value: false)
             .channelInitializer { channel in
-                queue.onRoom = { channel.read() }
+                reading.withLock { $0 = channel }
                 return channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandler(EventLoopPipeReader(framer: LineFramer(maxLineBytes: maxLineBytes), queue: queue))
                 }
