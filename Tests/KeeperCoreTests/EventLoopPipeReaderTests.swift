@@ -13,31 +13,12 @@ struct EventLoopPipeReaderTests {
     @Test("lines in order across writes, each taken on a loop, an oversized line reported, EOF ends the stream and closes the pipe")
     func readsLines() async throws {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
-        let executor = EventLoopExecutor(group: group)
-        let (readEnd, writeEnd) = try Self.pipe()
-        let pipe = Self.identity(readEnd)
-        let lines = FileDescriptorReader.lines(fd: readEnd, name: "test pipe", maxLineBytes: 16, on: executor)
-        let consumer = Task(executorPreference: executor) { @Sendable in
-            var seen: [String] = []
-            for await event in lines {
-                let where_ = MultiThreadedEventLoopGroup.currentEventLoop == nil ? "off the loop" : "on the loop"
-                switch event {
-                case .line(let bytes): seen.append(String(decoding: bytes, as: UTF8.self) + " " + where_)
-                case .oversized(let count): seen.append("oversized \(count)")
-                case .message: seen.append("a decoded message from a pipe reader")
-                }
-            }
-            return seen
+        let (seen, closedAtEOF) = try await readThroughPipe(on: EventLoopExecutor(group: group)) {
+            MultiThreadedEventLoopGroup.currentEventLoop == nil ? "off the loop" : "the loop"
         }
-        for chunk in ["one\ntw", "o\n", String(repeating: "x", count: 40) + "\nthree\n"] {
-            #expect(chunk.withCString { write(writeEnd, $0, strlen($0)) } == chunk.utf8.count)
-        }
-        close(writeEnd)
-        let seen = await consumer.value
         try await group.shutdownGracefully()
-        #expect(seen == ["one on the loop", "two on the loop", "oversized 40", "three on the loop"])
-        // The number may already name another file of another test: it must not name this pipe.
-        #expect(pipe != nil && Self.identity(readEnd) != pipe, "the reader closed its end at EOF")
+        #expect(seen == ["one@the loop", "two@the loop", "oversized 40", "three@the loop"])
+        #expect(closedAtEOF, "the reader closed its end at EOF")
     }
 
     @Test("while the consumer takes nothing the pipe is not read, so the writer is held back; taking lets every line through in order")
@@ -80,11 +61,5 @@ struct EventLoopPipeReaderTests {
         var ends: [Int32] = [-1, -1]
         try #require(keeper_pipe_cloexec(&ends) == 0)
         return (ends[0], ends[1])
-    }
-
-    static func identity(_ fd: Int32) -> [UInt64]? {
-        var info = stat()
-        guard fstat(fd, &info) == 0 else { return nil }
-        return [UInt64(info.st_dev), UInt64(info.st_ino)]
     }
 }
