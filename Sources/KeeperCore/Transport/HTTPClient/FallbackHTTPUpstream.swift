@@ -38,7 +38,6 @@ public final class FallbackHTTPUpstream: UpstreamLink {
         }
     }
 
-
     public func closeOutput() { active.withLock { $0 }.closeOutput() }
 
     public func shutdown(grace: Duration) async -> String {
