@@ -157,6 +157,15 @@ struct NotionOutcomeClassifierTests {
         #expect(NotionStatusText.read("Failed (status 429): rate limited", markedAsError: true)?.status == 429)
     }
 
+    @Test("a text not marked as an error: its status line counts among its first lines, not further down where a tool echoes content")
+    func statusLineMustLead() {
+        #expect(NotionStatusText.read(Self.armoryText, markedAsError: false)?.status == 429)
+        #expect(NotionStatusText.read("\n\n429 Too Many Requests", markedAsError: false)?.status == 429)
+        let echoed = "Appended 1 block to page 59833787.\nIts text:\n\nA note about our API:\nStatus: 429\nYou have been rate limited."
+        #expect(NotionStatusText.read(echoed, markedAsError: false) == nil)
+        #expect(NotionStatusText.read(echoed, markedAsError: true)?.status == 429)
+    }
+
     @Test("a JSON-RPC error with Notion's error object in data")
     func jsonRPCErrorData() {
         let error = JSONRPCError(code: -32603, message: "Notion API error",

@@ -7,6 +7,11 @@ import Foundation
 enum NotionStatusText {
     /// Reports are short; longer texts are documents, and are not searched.
     static let maxBytes = 4096
+    /// A text not marked as an error counts only when its status line is among its first lines: a
+    /// report leads with it ("Tool: get_page\nStatus: 429…"), while a status-like line further down is
+    /// content the tool echoed (a page's text), which must stay data, or a write whose answer echoes
+    /// it would be sent again.
+    static let leadingLines = 3
 
     private static let status = #"(?:status(?:[ _-]?code)?|http(?:/\d(?:\.\d)?)?|error(?:[ _-]?code)?)\s*[:=]?\s*\(?\s*([45]\d\d)\b"#
     private static let reason = #"\b([45]\d\d)\s+(?:too many requests|unauthorized|forbidden|not found|conflict|bad request|internal server error|service unavailable|bad gateway|gateway timeout)"#
@@ -25,6 +30,8 @@ enum NotionStatusText {
         let range = NSRange(text.startIndex..., in: text)
         let lowered = text.lowercased()
         for match in (markedAsError ? anywhere : lineStart).matches(in: text, range: range) {
+            if !markedAsError, let start = Range(match.range, in: text)?.lowerBound,
+               text[..<start].split(separator: "\n").count(where: { !$0.allSatisfy(\.isWhitespace) }) >= leadingLines { break }
             for group in 1...2 {
                 guard let groupRange = Range(match.range(at: group), in: text), let status = Int(text[groupRange]),
                       let outcome = NotionOutcome.of(status: status) else { continue }
