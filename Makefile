@@ -6,7 +6,7 @@ PREFIX ?= /usr/local
 DESTDIR ?=
 CONFIG ?= release
 SWIFT ?= swift
-# A release build links statically, with lld, exporting only main (scripts/release-flags.sh says why).
+# A release build links statically, with lld, exporting nothing (scripts/release-flags.sh says why).
 BUILD_FLAGS := $(if $(filter release,$(CONFIG)),$(shell bash scripts/release-flags.sh))
 
 root := $(DESTDIR)$(PREFIX)

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Links a small Swift program (Foundation included) with the release flags of scripts/release-flags.sh,
-# runs it, and checks that it exports only main. CI builds debug only; this tells in seconds whether
+# runs it, and checks that it exports nothing (main at most). CI builds debug only; this tells in seconds whether
 # this toolchain and glibc take the flags `make install` uses.
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)

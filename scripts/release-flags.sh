@@ -5,11 +5,11 @@
 #                           Swift toolchain, and no shared-library relocation work at start
 #   lld, pack-relative-relocs  relative relocations as a compact RELR table (glibc 2.36 and later) instead of
 #                           3.4 MB of RELA entries that every process reads in full at start
-#   the version script      exports only `main`: the executable's 50,000 symbols stay out of its
-#                           dynamic symbol table (2.8 MB that the loader would read)
+#   --no-export-dynamic     nothing exported: the executable's 50,000 symbols stay out of its dynamic
+#                           symbol table (2.8 MB that the loader would read); a flag, not a version
+#                           script, so no path in the flags (make splits them on spaces)
 set -euo pipefail
-root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-flags=(--static-swift-stdlib -Xswiftc -use-ld=lld -Xlinker "--version-script=$root/scripts/mcpkeeper.exports")
+flags=(--static-swift-stdlib -Xswiftc -use-ld=lld -Xlinker --no-export-dynamic)
 # A binary with RELR does not start on an older glibc (Ubuntu 22.04 has 2.35), so only where it will.
 glibc=$(getconf GNU_LIBC_VERSION 2>/dev/null | awk '{print $2}')
 if [[ -n "$glibc" ]] && printf '2.36\n%s\n' "$glibc" | sort -C -V; then
