@@ -52,8 +52,6 @@ final class EraNegotiation {
 
     // MARK: the client's side
 
-    /// A client request, as decoded: the first one tells the client's era; a modern one's protocol
-    /// keys are kept for the proxy's own requests.
     /// A client request's era, decided once: `admitted` with the modern version its `_meta`
     /// declares (nil: a legacy request), or `refused` with the answer for a version not spoken here.
     enum Admission {
@@ -71,6 +69,8 @@ final class EraNegotiation {
         return .admitted(version)
     }
 
+    /// An admitted client request: the first one tells the client's era; a modern one's protocol
+    /// keys are kept for the proxy's own requests.
     private func clientSent(_ message: JSONRPCMessage, version: MCPProtocolVersion?) {
         guard version != nil else {
             if message.method == "initialize" { client = client ?? .legacy }

@@ -216,14 +216,19 @@ public actor ProxySession: UpstreamRequester {
     }
 
     private func startExchange(_ message: JSONRPCMessage, id: RequestID, method: String, protocolVersion: MCPProtocolVersion?) {
-        let exchange = Exchange(message: message, clientID: id, method: method, session: settings.sessionID,
-                                upstream: settings.upstreamName, receivedAt: .now, context: context, protocolVersion: protocolVersion)
-        guard inFlight[id] == nil, inFlight.count < settings.maxInFlight else {
-            let error = inFlight[id] == nil ? UpstreamFailure.tooManyInFlight(inFlight.count, upstream: settings.upstreamName)
-                : .invalidRequest("id \(id) is already used by a request in flight; use a new id per request")
-            Task { await answerClient(.error(id: id, error)) }
+        let refusal: JSONRPCError? = if inFlight[id] != nil {
+            .invalidRequest("id \(id) is already used by a request in flight; use a new id per request")
+        } else if inFlight.count >= settings.maxInFlight {
+            UpstreamFailure.tooManyInFlight(inFlight.count, upstream: settings.upstreamName)
+        } else {
+            nil
+        }
+        if let refusal {
+            Task { await answerClient(.error(id: id, refusal)) }
             return
         }
+        let exchange = Exchange(message: message, clientID: id, method: method, session: settings.sessionID,
+                                upstream: settings.upstreamName, receivedAt: .now, context: context, protocolVersion: protocolVersion)
         let task = Task(executorPreference: settings.executor) { await self.runExchange(exchange) }
         inFlight[id] = InFlightRequest(task: task, upstreamID: nil, isSubscription: method == "subscriptions/listen")
     }
