@@ -1,4 +1,3 @@
-import CKeeperSystem
 import Foundation
 #if canImport(Glibc)
 import Glibc
@@ -13,7 +12,7 @@ struct EventLoopPipeReaderTests {
     @Test("lines in order across writes, each taken on a loop, an oversized line reported, EOF ends the stream and closes the pipe")
     func readsLines() async throws {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
-        let (seen, closedAtEOF) = try await readThroughPipe(on: EventLoopExecutor(group: group)) {
+        let (seen, closedAtEOF) = await readThroughPipe(on: EventLoopExecutor(group: group)) {
             MultiThreadedEventLoopGroup.currentEventLoop == nil ? "off the loop" : "the loop"
         }
         try await group.shutdownGracefully()
@@ -25,7 +24,7 @@ struct EventLoopPipeReaderTests {
     func backpressure() async throws {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let executor = EventLoopExecutor(group: group)
-        let (readEnd, writeEnd) = try Self.pipe()
+        let (readEnd, writeEnd) = makePipe()
         _ = fcntl(writeEnd, F_SETFL, fcntl(writeEnd, F_GETFL) | O_NONBLOCK)
         var stream = FileDescriptorReader.lines(fd: readEnd, name: "test pipe", bufferLimit: 1024, on: executor).makeAsyncIterator()
         let line = Array(String(repeating: "y", count: 99).utf8) + [0x0A]
@@ -55,11 +54,5 @@ struct EventLoopPipeReaderTests {
         close(writeEnd)
         #expect(await stream.next() == nil)
         try await group.shutdownGracefully()
-    }
-
-    static func pipe() throws -> (Int32, Int32) {
-        var ends: [Int32] = [-1, -1]
-        try #require(keeper_pipe_cloexec(&ends) == 0)
-        return (ends[0], ends[1])
     }
 }

@@ -7,14 +7,6 @@ import Testing
 import Glibc
 #endif
 
-/// A pipe whose ends are not inherited by processes other tests spawn meanwhile.
-private func makePipe() -> (read: Int32, write: Int32) {
-    var fds: [Int32] = [-1, -1]
-    let rc = keeper_pipe_cloexec(&fds)
-    precondition(rc == 0, "pipe failed")
-    return (fds[0], fds[1])
-}
-
 /// Reads exactly `count` bytes on a thread of its own (blocking reads must not occupy the
 /// cooperative pool), in chunks cycling through `chunkSizes`, after `start` is signalled (or after
 /// `startTimeout`: then `startedLate` is true).

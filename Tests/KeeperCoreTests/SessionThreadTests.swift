@@ -28,7 +28,7 @@ struct SessionThreadTests {
 
     @Test("a pipe read by the session thread: lines in order across writes, an oversized line reported, EOF ends the stream and closes the pipe")
     func readsPipes() async throws {
-        let (seen, closedAtEOF) = try await readThroughPipe(on: SessionThread(name: "test reader")) { Self.threadName() }
+        let (seen, closedAtEOF) = await readThroughPipe(on: SessionThread(name: "test reader")) { Self.threadName() }
         #expect(seen == ["one@test reader", "two@test reader", "oversized 40", "three@test reader"])
         #expect(closedAtEOF, "the reader closed its end at EOF")
     }

@@ -1,4 +1,3 @@
-import CKeeperSystem
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -10,10 +9,8 @@ import Testing
 /// `reader` saw, each line tagged with `place()` as the consumer saw it, and whether the reader
 /// closed its end of the pipe at EOF.
 func readThroughPipe(on reader: any PipeReadingExecutor,
-                     place: @escaping @Sendable () -> String) async throws -> (seen: [String], closedAtEOF: Bool) {
-    var ends: [Int32] = [-1, -1]
-    try #require(keeper_pipe_cloexec(&ends) == 0)
-    let (readEnd, writeEnd) = (ends[0], ends[1])
+                     place: @escaping @Sendable () -> String) async -> (seen: [String], closedAtEOF: Bool) {
+    let (readEnd, writeEnd) = makePipe()
     let pipe = fileIdentity(readEnd)
     let lines = FileDescriptorReader.lines(fd: readEnd, name: "test pipe", maxLineBytes: 16, on: reader)
     let consumer = Task(executorPreference: reader) { @Sendable in
@@ -34,11 +31,4 @@ func readThroughPipe(on reader: any PipeReadingExecutor,
     let seen = await consumer.value
     // The number may already name another file of another test: it must not name this pipe.
     return (seen, pipe != nil && fileIdentity(readEnd) != pipe)
-}
-
-/// Which file `fd` names (device and inode), nil when it names none.
-func fileIdentity(_ fd: Int32) -> [UInt64]? {
-    var info = stat()
-    guard fstat(fd, &info) == 0 else { return nil }
-    return [UInt64(info.st_dev), UInt64(info.st_ino)]
 }
