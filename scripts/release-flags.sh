@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The `swift build -c release` flags of the binary that `make install` installs and the benchmark
-# measures (Benchmarks/PROFILE.md, "Memory", has the numbers behind each):
+# measures (Benchmarks/PROFILE.md, "What is resident", has the numbers behind each):
 #   --static-swift-stdlib   the Swift runtime, Foundation and ICU linked in: one file that runs without a
 #                           Swift toolchain, and no shared-library relocation work at start
 #   lld, pack-relative-relocs  relative relocations as a compact RELR table (glibc 2.36 and later) instead of
