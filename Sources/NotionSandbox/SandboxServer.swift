@@ -50,6 +50,8 @@ public actor SandboxServer {
             switch event {
             case .line(let bytes): await receive(bytes)
             case .message(let message): await receive(message)
+            // Answered through `send` like every other message: the channel finds the POST by id.
+            case .request(let paired): await receive(paired.message, headers: paired.headers)
             case .oversized(let count): await send(.error(id: nil, .invalidRequest("a \(count)-byte message exceeds the line limit")))
             }
         }
@@ -67,11 +69,11 @@ public actor SandboxServer {
         await receive(message)
     }
 
-    private func receive(_ message: JSONRPCMessage) async {
+    private func receive(_ message: JSONRPCMessage, headers: [String: String] = [:]) async {
         await state.journal(message)
         switch message.kind {
         case .request(let id, let method):
-            if await state.received(message, headers: message.forwardedHeaders) {
+            if await state.received(message, headers: headers) {
                 try? await (channel as? any RawOutput)?.sendRaw(Array(#"{"jsonrpc":"2.0","id":"#.utf8))
             }
             running[id] = Task { await answer(message, id: id, method: method) }

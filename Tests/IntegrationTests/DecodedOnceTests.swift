@@ -27,6 +27,28 @@ struct DecodedOnceTests {
         _ = await upstream.shutdown(grace: .milliseconds(100))
     }
 
+    @Test("a request sent as a pair gets its JSON answer back from the POST, with its headers sent along, and nothing on inbound")
+    func pairedAnswer() async throws {
+        // The server names itself after the header it got, so the answer shows what was sent.
+        let server = try RawHTTPUpstream { request in
+            let id = (try? JSONParser.parse(String(decoding: request.body, as: UTF8.self)))?["id"]?.intValue ?? 0
+            let region = request.header("mcp-param-region") ?? "none"
+            return RawHTTPUpstream.Answer(headers: ["Mcp-Session-Id: raw-1"], body: #"{"jsonrpc":"2.0","id":\#(id),"result":{"protocolVersion":"2025-06-18","capabilities":{},"serverInfo":{"name":"\#(region)","version":"1"}}}"#)
+        }
+        let upstream = StreamableHTTPUpstream(name: "raw", settings: HTTPUpstreamSettings(url: "http://127.0.0.1:\(server.port)/mcp"),
+                                              logger: Self.quiet)
+        let answer = try await upstream.exchange(.request(id: RequestID(7), method: "initialize", params: [
+            "protocolVersion": "2025-06-18", "capabilities": [:], "clientInfo": ["name": "test", "version": "1"],
+        ]), headers: ["Mcp-Param-Region": "eu-west"])
+        #expect(answer?.id == RequestID(7))
+        #expect(answer?.result?["serverInfo"]?["name"] == "eu-west")
+        // The answer went to its sender only: the next thing on inbound is the end of the link.
+        _ = await upstream.shutdown(grace: .milliseconds(100))
+        var events = upstream.inbound.makeAsyncIterator()
+        let leftover = await events.next()
+        #expect(leftover == nil, "the paired answer also went onto inbound: \(String(describing: leftover))")
+    }
+
     @Test("a body that is not JSON-RPC still reaches the session as its bytes, to be reported")
     func malformedAnswer() async throws {
         let server = try RawHTTPUpstream { request in

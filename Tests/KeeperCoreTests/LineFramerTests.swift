@@ -13,7 +13,7 @@ private func feed(_ framer: inout LineFramer, _ chunks: [String], finish: Bool =
         switch event {
         case .line(let bytes): frames.append(.line(String(decoding: bytes, as: UTF8.self)))
         case .oversized(let count): frames.append(.oversized(count))
-        case .message: Issue.record("a framer emits lines, never decoded messages")
+        case .message, .request: Issue.record("a framer emits lines, never decoded messages")
         }
     }
     for chunk in chunks { framer.append(Array(chunk.utf8), emit: collect) }

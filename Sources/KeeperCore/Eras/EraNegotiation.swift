@@ -127,7 +127,8 @@ final class EraNegotiation {
         for (id, request) in session.inFlight where request.isSubscription && modernClient.subscriptions[id] == nil {
             session.inFlight[id] = nil
             request.task.cancel()
-            await session.answerClient(.response(id: id, result: ["resultType": "complete", "_meta": [ModernMeta.subscriptionID: id.json]]))
+            await session.answerClient(.response(id: id, result: ["resultType": "complete", "_meta": [ModernMeta.subscriptionID: id.json]]),
+                                       via: request.reply)
         }
         legacyClient.endListen()
     }

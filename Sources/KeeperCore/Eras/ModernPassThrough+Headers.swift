@@ -1,19 +1,19 @@
 /// `x-mcp-header` on an HTTP upstream, where mcpkeeper is the client the specification holds to it.
 extension ModernPassThrough {
-    /// A `tools/call` with the `Mcp-Param-*` headers its tool's schema asks for (these win over
-    /// same-named headers a client sent, since the body is what the server acts on).
-    func mirroringHeaderParameters(_ message: JSONRPCMessage, session: isolated ProxySession) async -> JSONRPCMessage {
-        guard let name = message.params?["name"]?.stringValue else { return message }
+    /// A `tools/call`'s headers with the `Mcp-Param-*` ones its tool's schema asks for (these win
+    /// over same-named headers a client sent, since the body is what the server acts on).
+    func headerParameters(of exchange: Exchange, session: isolated ProxySession) async -> [String: String] {
+        guard let name = exchange.tool else { return exchange.headers }
         let tools = session.tools
         if tools.tool(named: name) == nil { try? await tools.refreshIfNeeded(using: session) }
         guard case .success(let parameters) = HeaderParameters.of(tools.tool(named: name)?.definition["inputSchema"]),
-              !parameters.parameters.isEmpty else { return message }
-        var mirrored = message
-        for (header, value) in parameters.headers(for: message.params?["arguments"]) {
-            mirrored.forwardedHeaders = mirrored.forwardedHeaders.filter { $0.key.lowercased() != header.lowercased() }
-            mirrored.forwardedHeaders[header] = value
+              !parameters.parameters.isEmpty else { return exchange.headers }
+        var headers = exchange.headers
+        for (header, value) in parameters.headers(for: exchange.message.params?["arguments"]) {
+            headers = headers.filter { $0.key.lowercased() != header.lowercased() }
+            headers[header] = value
         }
-        return mirrored
+        return headers
     }
 
     /// A `tools/list` result without the tools whose `x-mcp-header` annotations break the rules: an

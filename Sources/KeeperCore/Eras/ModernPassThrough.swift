@@ -4,7 +4,7 @@ final class ModernPassThrough: EraAdapter {
     func exchange(_ exchange: Exchange, on upstream: any UpstreamLink, generation: Int, clientID: RequestID?,
                   session: isolated ProxySession) async throws -> Reply {
         var exchange = exchange
-        if upstream.carriesHeaders, exchange.method == "tools/call" { exchange.message = await mirroringHeaderParameters(exchange.message, session: session) }
+        if upstream.carriesHeaders, exchange.method == "tools/call" { exchange.headers = await headerParameters(of: exchange, session: session) }
         var reply = try await session.sendAndAwait(upstream, generation: generation, exchange: exchange, clientID: clientID)
         // A subscription outlives the upstream it was opened on: listening again asks nothing twice.
         if exchange.method == "subscriptions/listen", case .connectionLost = reply.transportError, !Task.isCancelled,

@@ -5,9 +5,7 @@ extension JSONRPCMessage {
     func replacingMember(_ key: String, with value: JSONValue) -> JSONRPCMessage {
         var newBody = body
         newBody[key] = value
-        var changed = JSONRPCMessage(kind: kind, body: newBody, wire: nil, idRange: nil)
-        changed.forwardedHeaders = forwardedHeaders
-        return changed
+        return JSONRPCMessage(kind: kind, body: newBody, wire: nil, idRange: nil)
     }
 
     /// The same response with another result.

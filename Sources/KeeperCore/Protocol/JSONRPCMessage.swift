@@ -20,8 +20,6 @@ public struct JSONRPCMessage: Sendable {
     /// The bytes `body` was parsed from, if any, and where the `id` value lies in them.
     let wire: [UInt8]?
     let idRange: Range<Int>?
-    /// HTTP headers that arrived with the message and travel on with it (`Mcp-Param-*`); not part of the body.
-    public var forwardedHeaders: [String: String] = [:]
 
     /// Every member, the result parsed in full.
     public var body: JSONObject {
@@ -78,9 +76,7 @@ public struct JSONRPCMessage: Sendable {
         case .notification: return self
         }
         guard let wire, let idRange else {
-            var moved = JSONRPCMessage(kind: newKind, body: newBody, wire: nil, idRange: nil)
-            moved.forwardedHeaders = forwardedHeaders
-            return moved
+            return JSONRPCMessage(kind: newKind, body: newBody, wire: nil, idRange: nil)
         }
         let idBytes = newID.json.serializedBytes()
         var spliced = [UInt8]()
@@ -89,9 +85,7 @@ public struct JSONRPCMessage: Sendable {
         spliced.append(contentsOf: idBytes)
         spliced.append(contentsOf: wire[idRange.upperBound...])
         let newRange = idRange.lowerBound..<(idRange.lowerBound + idBytes.count)
-        var moved = JSONRPCMessage(kind: newKind, body: newBody, wire: spliced, idRange: newRange, lazyResult: lazyResult)
-        moved.forwardedHeaders = forwardedHeaders
-        return moved
+        return JSONRPCMessage(kind: newKind, body: newBody, wire: spliced, idRange: newRange, lazyResult: lazyResult)
     }
 }
 

@@ -22,7 +22,9 @@ extension ProxySession {
         let upstreamID = toUpstream.allocate(exchange, generation: linkGeneration, now: clock.now, timeout: settings.requestTimeout)
         if let clientID { inFlight[clientID]?.upstreamID = upstreamID }
         do {
-            try await upstream.send(exchange.message.withID(upstreamID))
+            if let answer = try await upstream.exchange(exchange.message.withID(upstreamID), headers: exchange.headers) {
+                settle(upstreamID, Reply(.upstream(answer)))
+            }
         } catch {
             toUpstream.remove(upstreamID)
             if error == .sessionExpired { retire(linkGeneration, reason: "the upstream session expired") }
@@ -48,6 +50,8 @@ extension ProxySession {
             switch event {
             case .line(let bytes): await handleFromUpstream(bytes, link: upstream)
             case .message(let message): await handleFromUpstream(message, link: upstream)
+            // Only a listener pairs requests; from an upstream it is taken as the message it is.
+            case .request(let paired): await handleFromUpstream(paired.message, link: upstream)
             case .oversized(let count):
                 undeliverableAnswer("a message of \(count) bytes, over the line limit")
             }

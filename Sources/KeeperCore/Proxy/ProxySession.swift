@@ -162,6 +162,7 @@ public actor ProxySession: UpstreamRequester {
             switch event {
             case .line(let bytes): await handleFromClient(bytes)
             case .message(let message): await handleFromClient(message)
+            case .request(let paired): await handleFromClient(paired.message, pair: paired)
             case .oversized(let count):
                 await answerClient(.error(id: nil, .invalidRequest("message of \(count) bytes exceeds the line limit and was discarded")))
             }
@@ -191,15 +192,16 @@ public actor ProxySession: UpstreamRequester {
         }
     }
 
-    func handleFromClient(_ message: JSONRPCMessage) async {
+    /// `pair` is the request's own way back and its headers, when its transport gave it one.
+    func handleFromClient(_ message: JSONRPCMessage, pair: PairedRequest? = nil) async {
         switch message.kind {
         case .request(let id, let method):
             // The request's era is decided here, once: it rides on the exchange from now on.
             switch eras.admit(message, id: id) {
-            case .refused(let answer): await answerClient(answer)
+            case .refused(let answer): await answerClient(answer, via: pair?.reply)
             case .admitted(let version):
                 if version == nil, method == "initialize" { handshake = (message.params, false) }
-                startExchange(message, id: id, method: method, protocolVersion: version)
+                startExchange(message, id: id, method: method, protocolVersion: version, pair: pair)
             }
         case .notification(let method):
             if method == "notifications/initialized" {
@@ -215,7 +217,8 @@ public actor ProxySession: UpstreamRequester {
         }
     }
 
-    private func startExchange(_ message: JSONRPCMessage, id: RequestID, method: String, protocolVersion: MCPProtocolVersion?) {
+    private func startExchange(_ message: JSONRPCMessage, id: RequestID, method: String, protocolVersion: MCPProtocolVersion?,
+                               pair: PairedRequest?) {
         let refusal: JSONRPCError? = if inFlight[id] != nil {
             .invalidRequest("id \(id) is already used by a request in flight; use a new id per request")
         } else if inFlight.count >= settings.maxInFlight {
@@ -224,13 +227,14 @@ public actor ProxySession: UpstreamRequester {
             nil
         }
         if let refusal {
-            Task { await answerClient(.error(id: id, refusal)) }
+            Task { await answerClient(.error(id: id, refusal), via: pair?.reply) }
             return
         }
-        let exchange = Exchange(message: message, clientID: id, method: method, session: settings.sessionID,
+        var exchange = Exchange(message: message, clientID: id, method: method, session: settings.sessionID,
                                 upstream: settings.upstreamName, receivedAt: .now, context: context, protocolVersion: protocolVersion)
-        let task = Task(executorPreference: settings.executor) { await self.runExchange(exchange) }
-        inFlight[id] = InFlightRequest(task: task, upstreamID: nil, isSubscription: method == "subscriptions/listen")
+        exchange.headers = pair?.headers ?? [:]
+        let task = Task(executorPreference: settings.executor) { [exchange] in await self.runExchange(exchange) }
+        inFlight[id] = InFlightRequest(task: task, upstreamID: nil, isSubscription: method == "subscriptions/listen", reply: pair?.reply)
     }
 
     private func runExchange(_ exchange: Exchange) async {
@@ -241,10 +245,10 @@ public actor ProxySession: UpstreamRequester {
             inFlight[exchange.clientID] = nil
             return
         }
-        inFlight[exchange.clientID] = nil
+        let route = inFlight.removeValue(forKey: exchange.clientID)?.reply
         switch reply.outcome {
-        case .upstream(let response): await answerClient(response.withID(exchange.clientID))
-        case .proxy(let error, _): await answerClient(.error(id: exchange.clientID, error))
+        case .upstream(let response): await answerClient(response.withID(exchange.clientID), via: route)
+        case .proxy(let error, _): await answerClient(.error(id: exchange.clientID, error), via: route)
         }
     }
 
@@ -301,10 +305,13 @@ public actor ProxySession: UpstreamRequester {
 
     // MARK: helpers
 
-    func answerClient(_ message: JSONRPCMessage) async {
+    /// Sends to the client: through `route` when the answer has its request's own way back, else
+    /// through the client channel.
+    func answerClient(_ message: JSONRPCMessage, via route: AnswerRoute? = nil) async {
         // An upstream's error can echo the credentials it was sent; the client never sees them.
         var message = message
         if case .errorResponse = message.kind { message = SecretScrubber.shared.scrub(message) }
+        if let route { return route.answer(message) }
         do {
             switch batches.collect(message) {
             case .single: try await downstream.send(message)

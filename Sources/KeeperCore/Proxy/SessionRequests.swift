@@ -5,6 +5,8 @@ struct InFlightRequest: Sendable {
     var upstreamID: RequestID?
     /// A `subscriptions/listen`: it runs until cancelled, so shutdown ends it instead of waiting.
     var isSubscription = false
+    /// Where its answer goes when its transport paired it with one (an HTTP POST); nil: the client channel.
+    var reply: AnswerRoute?
 }
 
 /// A server-initiated request forwarded to the client, waiting for the client's answer.

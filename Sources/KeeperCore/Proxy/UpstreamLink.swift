@@ -1,5 +1,9 @@
 /// The proxy's connection to one upstream server.
 public protocol UpstreamLink: MessageChannel {
+    /// Sends a request with the HTTP headers that go with it, and returns its answer where the
+    /// transport carries the two as a pair (a POST answered with JSON); nil: the answer comes on
+    /// `inbound`, as every answer does on stdio.
+    func exchange(_ request: JSONRPCMessage, headers: [String: String]) async throws(TransportError) -> JSONRPCMessage?
     /// Ends the link gracefully (for a child: EOF, then SIGTERM, then SIGKILL) and says how it ended.
     func shutdown(grace: Duration) async -> String
     /// How the upstream ended, once its output has closed (e.g. "exited with status 1").
@@ -14,6 +18,11 @@ public protocol UpstreamLink: MessageChannel {
 }
 
 extension UpstreamLink {
+    public func exchange(_ request: JSONRPCMessage, headers: [String: String]) async throws(TransportError) -> JSONRPCMessage? {
+        try await send(request)
+        return nil
+    }
+
     public var carriesHeaders: Bool { false }
     public func relatedRequest(ofServerRequest id: RequestID) -> RequestID? { nil }
     public func needsAPerson() async -> Bool { false }

@@ -11,6 +11,8 @@ public struct Exchange: Sendable {
     /// The version a modern request declares in its `_meta`, read once when the request is decoded;
     /// nil for a legacy request, which speaks the version its session negotiated.
     public var protocolVersion: MCPProtocolVersion?
+    /// HTTP headers that came with the request and go on with it to an HTTP upstream (`Mcp-Param-*`).
+    public var headers: [String: String] = [:]
     /// The session's shared state: its upstream (for the proxy's own requests) and tool list.
     public var context: SessionContext
 

@@ -36,7 +36,7 @@ public final class ChildProcessChannel: MessageChannel {
                 case .line(let line):
                     tail.append(line)
                     diagnostics.write(prefix + line + [0x0A])
-                case .message:
+                case .message, .request:
                     break // a descriptor's reader frames lines; only HTTP transports decode
                 case .oversized(let count): diagnostics.write(prefix + Array("(a \(count)-byte stderr line was skipped)\n".utf8))
                 }

@@ -8,6 +8,8 @@ public enum ChannelEvent: Sendable {
     case line([UInt8])
     /// One message its transport already decoded (an HTTP body or SSE event), so it is not parsed again.
     case message(JSONRPCMessage)
+    /// A request its transport decoded and will take the answer to itself (an HTTP POST).
+    case request(PairedRequest)
     /// A line longer than the limit was discarded; its length so far is reported.
     case oversized(byteCount: Int)
 }
@@ -19,6 +21,7 @@ extension ChannelEvent {
         switch self {
         case .line(let bytes): return try? JSONRPCMessage.decode(bytes)
         case .message(let message): return message
+        case .request(let paired): return paired.message
         case .oversized: return nil
         }
     }

@@ -130,6 +130,7 @@ extension ChannelEvent {
         switch self {
         case .line(let bytes): return bytes.count
         case .message(let message): return message.bytes.count
+        case .request(let paired): return paired.message.bytes.count
         case .oversized: return 0
         }
     }

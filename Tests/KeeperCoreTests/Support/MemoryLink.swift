@@ -22,6 +22,12 @@ final class MemoryLink: UpstreamLink {
         if let refusal = refusals.take(for: message.method) { throw refusal }
         try await channel.send(message)
     }
+    func exchange(_ request: JSONRPCMessage, headers: [String: String]) async throws(TransportError) -> JSONRPCMessage? {
+        try await send(request)
+        peer.requestHeaders.put(headers)
+        return nil
+    }
+
     func closeOutput() { channel.closeOutput() }
 
     func shutdown(grace: Duration) async -> String {

@@ -14,7 +14,18 @@ final class PeerEnd: Sendable {
         self.input = input
     }
 
+    /// Headers that came with each request the session sent as an exchange (on an upstream's end).
+    let requestHeaders = AsyncQueue<[String: String]>()
+
     func send(_ message: JSONRPCMessage) { input.yield(.line(message.bytes)) }
+
+    /// Sends a request as an HTTP listener hands one over, with its own way back: its answer is
+    /// put on the queue returned, not on `output`.
+    func sendPaired(_ message: JSONRPCMessage, headers: [String: String] = [:]) -> AsyncQueue<JSONRPCMessage> {
+        let answers = AsyncQueue<JSONRPCMessage>()
+        input.yield(.request(PairedRequest(message: message, headers: headers, reply: AnswerRoute { answers.put($0) })))
+        return answers
+    }
 
     /// Sends bytes as they are, valid JSON-RPC or not.
     func send(raw text: String) { input.yield(.line(Array(text.utf8))) }

@@ -19,7 +19,7 @@ func readThroughPipe(on reader: any PipeReadingExecutor,
             switch event {
             case .line(let bytes): seen.append(String(decoding: bytes, as: UTF8.self) + "@" + place())
             case .oversized(let count): seen.append("oversized \(count)")
-            case .message: seen.append("a decoded message from a pipe reader")
+            case .message, .request: seen.append("a decoded message from a pipe reader")
             }
         }
         return seen

@@ -22,9 +22,21 @@ public final class FallbackHTTPUpstream: UpstreamLink {
     }
 
     public func send(_ message: JSONRPCMessage) async throws(TransportError) {
+        _ = try await exchange(message, headers: [:], paired: false)
+    }
+
+    public func exchange(_ request: JSONRPCMessage, headers: [String: String]) async throws(TransportError) -> JSONRPCMessage? {
+        try await exchange(request, headers: headers, paired: true)
+    }
+
+    private func exchange(_ message: JSONRPCMessage, headers: [String: String], paired: Bool) async throws(TransportError) -> JSONRPCMessage? {
         let link = active.withLock { $0 }
         do {
-            try await link.send(message)
+            guard paired else {
+                try await link.send(message)
+                return nil
+            }
+            return try await link.exchange(message, headers: headers)
         } catch {
             guard message.method == "initialize", link is StreamableHTTPUpstream,
                   let status = error.httpStatus, [400, 404, 405].contains(status) else { throw error }
@@ -34,7 +46,8 @@ public final class FallbackHTTPUpstream: UpstreamLink {
             active.withLock { $0 = legacy }
             forward(legacy)
             _ = await link.shutdown(grace: .seconds(1))
-            try await legacy.send(message)
+            // HTTP+SSE answers on its event stream, never as a pair.
+            return try await legacy.exchange(message, headers: headers)
         }
     }
 

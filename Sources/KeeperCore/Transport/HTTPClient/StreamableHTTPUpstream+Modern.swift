@@ -1,13 +1,14 @@
 /// The modern era (2026-07-28) on the same endpoint: no session, the version and method as headers on
 /// every POST, and cancellation by closing the request's response stream.
 extension StreamableHTTPUpstream {
-    func sendModern(_ message: JSONRPCMessage, version: String) async throws(TransportError) {
-        let headers = ModernHTTPHeaders.standard(for: message) + message.forwardedHeaders.map { (name: $0.key, value: $0.value) }
+    func sendModern(_ message: JSONRPCMessage, version: String, headers forwarded: [String: String],
+                    paired: Bool) async throws(TransportError) -> JSONRPCMessage? {
+        let headers = ModernHTTPHeaders.standard(for: message) + forwarded.sorted { $0.key < $1.key }.map { (name: $0.key, value: $0.value) }
             + TraceContextCarrier.headers(of: message)
         let id = message.kind.requestID
         if let id { state.withLock { _ = $0.modernWaiting.insert(id) } }
         defer { if let id { state.withLock { _ = $0.modernWaiting.remove(id) } } }
-        try await post(message.bytes, expecting: id, headers: headers, modern: true)
+        return try await post(message.bytes, expecting: id, headers: headers, modern: true, paired: paired)
     }
 
     /// A cancellation of a modern request is not sent: the request's response stream is closed instead,

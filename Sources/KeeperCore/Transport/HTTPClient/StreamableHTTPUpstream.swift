@@ -5,7 +5,8 @@ import NIOHTTP1
 import Synchronization
 
 /// An upstream MCP server over Streamable HTTP: each message is a POST whose answer (JSON or an SSE
-/// stream) flows into `inbound`; the session id and protocol version are kept and sent; the GET
+/// stream) flows into `inbound`, except that a JSON answer to `exchange` is returned to its sender;
+/// the session id and protocol version are kept and sent; the GET
 /// stream carries server-initiated messages; a broken response stream is resumed with `Last-Event-ID`.
 public final class StreamableHTTPUpstream: UpstreamLink {
     public let name: String
@@ -48,27 +49,36 @@ public final class StreamableHTTPUpstream: UpstreamLink {
     public var sessionID: String? { state.withLock { $0.sessionID } }
 
     public func send(_ message: JSONRPCMessage) async throws(TransportError) {
+        _ = try await transmit(message, headers: [:], paired: false)
+    }
+
+    public func exchange(_ request: JSONRPCMessage, headers: [String: String]) async throws(TransportError) -> JSONRPCMessage? {
+        try await transmit(request, headers: headers, paired: true)
+    }
+
+    /// POSTs one message; `paired` returns a JSON answer instead of putting it on `inbound`.
+    private func transmit(_ message: JSONRPCMessage, headers: [String: String], paired: Bool) async throws(TransportError) -> JSONRPCMessage? {
         if let version = ModernHTTPHeaders.declaredVersion(of: message) {
-            try await sendModern(message, version: version)
-            return
+            return try await sendModern(message, version: version, headers: headers, paired: paired)
         }
-        if message.method == "notifications/cancelled", cancelModernStream(message) { return }
+        if message.method == "notifications/cancelled", cancelModernStream(message) { return nil }
+        let headers = TraceContextCarrier.headers(of: message) + headers.sorted { $0.key < $1.key }.map { (name: $0.key, value: $0.value) }
         if case .request(let id, "initialize") = message.kind {
             state.withLock { $0.initializeID = id }
             do {
-                try await post(message.bytes, expecting: id, headers: TraceContextCarrier.headers(of: message))
+                return try await post(message.bytes, expecting: id, headers: headers, paired: paired)
             } catch {
                 state.withLock { $0.initializeID = nil }
                 releaseSessionWaiters(settled: true)
                 throw error
             }
-            return
         }
         // A strict server refuses anything without the session id initialize's answer brings, and
         // the client's next requests can overtake its initialize on the way here.
         await awaitSession()
-        try await post(message.bytes, expecting: message.kind.requestID, headers: TraceContextCarrier.headers(of: message))
+        let answer = try await post(message.bytes, expecting: message.kind.requestID, headers: headers, paired: paired)
         if message.method == "notifications/initialized" { startGetStream() }
+        return answer
     }
 
     private func awaitSession() async {
@@ -145,9 +155,9 @@ public final class StreamableHTTPUpstream: UpstreamLink {
     }
 
     /// `headers` go with this POST only (the modern era's per-request headers); `modern` leaves the
-    /// legacy session headers off.
+    /// legacy session headers off; `paired` returns a JSON answer rather than putting it on `inbound`.
     func post(_ body: [UInt8], expecting id: RequestID?, headers: [(name: String, value: String)] = [], modern: Bool = false,
-              retriedAuthorization: Bool = false) async throws(TransportError) {
+              paired: Bool = false, retriedAuthorization: Bool = false) async throws(TransportError) -> JSONRPCMessage? {
         guard !state.withLock({ $0.closed }) else { throw .closed("upstream \(name)") }
         var request = try await makeRequest(method: .POST, modern: modern)
         for header in headers { request.headers.replaceOrAdd(name: header.name, value: header.value) }
@@ -164,7 +174,7 @@ public final class StreamableHTTPUpstream: UpstreamLink {
             guard renewed, !retriedAuthorization else {
                 throw .httpStatus(401, retryAfter: nil, detail: "the upstream refused the access token; log in again: mcpkeeper auth login --upstream \(name)")
             }
-            return try await post(body, expecting: id, headers: headers, modern: modern, retriedAuthorization: true)
+            return try await post(body, expecting: id, headers: headers, modern: modern, paired: paired, retriedAuthorization: true)
         }
         if response.status.code == 403, let authorization = settings.authorization,
            let challenge = response.headers.first(name: "WWW-Authenticate"), challenge.contains("insufficient_scope") {
@@ -177,7 +187,7 @@ public final class StreamableHTTPUpstream: UpstreamLink {
                 do { steppedUp = try await authorization.insufficientScope(challenged, header: sent) } catch {
                     throw .httpStatus(403, retryAfter: nil, detail: error.description)
                 }
-                if steppedUp { return try await post(body, expecting: id, headers: headers, modern: modern, retriedAuthorization: true) }
+                if steppedUp { return try await post(body, expecting: id, headers: headers, modern: modern, paired: paired, retriedAuthorization: true) }
             }
             let scope = challenged ?? "a scope it did not name"
             throw .httpStatus(403, retryAfter: nil, detail:
@@ -190,23 +200,27 @@ public final class StreamableHTTPUpstream: UpstreamLink {
         }
         switch response.status.code {
         case 202, 204:
-            return
+            return nil
         case 200..<300:
             if response.headers.first(name: "Content-Type")?.lowercased().hasPrefix("text/event-stream") ?? false {
                 let key = track { await self.readResponseStream(response.body, for: id, resumable: !modern) }
                 if modern, let id, let key { state.withLock { $0.modernStreams[id] = key } }
+                return nil
             } else {
                 let bytes = try await collect(response.body, limit: settings.maxResponseBytes)
-                guard let id else { return deliver(bytes) }
+                guard let id else {
+                    deliver(bytes)
+                    return nil
+                }
                 // An answer that is not JSON-RPC for this request fails the request now, not at its timeout.
                 guard let message = try? JSONRPCMessage.decode(bytes), message.id == id else {
                     let request = try? JSONRPCMessage.decode(body)
                     let shown = String(decoding: bytes.prefix(120), as: UTF8.self)
-                    return deliver(JSONRPCMessage.error(id: id, UpstreamFailure.outcomeUnknown(
+                    return handOver(JSONRPCMessage.error(id: id, UpstreamFailure.outcomeUnknown(
                         upstream: name, reason: "it answered HTTP \(response.status.code) with a body that is not the JSON-RPC answer to this request: \(shown)",
-                        method: request?.method ?? "", tool: request?.params?["name"]?.stringValue)))
+                        method: request?.method ?? "", tool: request?.params?["name"]?.stringValue)), paired: paired)
                 }
-                deliver(message)
+                return handOver(message, paired: paired)
             }
         case 404 where hadSession:
             throw .sessionExpired
@@ -214,8 +228,7 @@ public final class StreamableHTTPUpstream: UpstreamLink {
             let bytes = (try? await collect(response.body, limit: 64 << 10)) ?? []
             if let id, let message = try? JSONRPCMessage.decode(bytes), message.id == id,
                case .errorResponse = message.kind {
-                deliver(message)
-                return
+                return handOver(message, paired: paired)
             }
             let detail = String(decoding: bytes.prefix(300), as: UTF8.self)
             throw .httpStatus(Int(response.status.code), retryAfter: response.headers.first(name: "Retry-After"), detail: detail)
@@ -250,14 +263,29 @@ public final class StreamableHTTPUpstream: UpstreamLink {
 
     /// Hands one message to the session, noting the negotiated protocol version on the way.
     func deliver(_ message: JSONRPCMessage) {
-        let answersInitialize = state.withLock { s -> Bool in
+        let answersInitialize = noteAnswer(message)
+        output.yield(.message(message))
+        if answersInitialize { releaseSessionWaiters(settled: true) }
+    }
+
+    /// The JSON answer to a POST: returned to the sender that asked for it as a pair, else delivered.
+    private func handOver(_ answer: JSONRPCMessage, paired: Bool) -> JSONRPCMessage? {
+        guard paired else {
+            deliver(answer)
+            return nil
+        }
+        if noteAnswer(answer) { releaseSessionWaiters(settled: true) }
+        return answer
+    }
+
+    /// Notes the protocol version when `message` answers initialize (true then).
+    private func noteAnswer(_ message: JSONRPCMessage) -> Bool {
+        state.withLock { s -> Bool in
             guard let id = s.initializeID, message.id == id else { return false }
             if let version = message.resultOutline?["protocolVersion"]?.stringValue { s.protocolVersion = version }
             s.initializeID = nil
             return true
         }
-        output.yield(.message(message))
-        if answersInitialize { releaseSessionWaiters(settled: true) }
     }
 
     @discardableResult

@@ -1,9 +1,11 @@
 import Synchronization
 
-/// One Streamable HTTP session as a `MessageChannel`: POSTed messages come in on `inbound`, and
-/// each outgoing message is routed to the stream it belongs on.
+/// One Streamable HTTP session as a `MessageChannel`: POSTed messages come in on `inbound` (a request
+/// paired with the stream of its POST, which its answer goes to), and every other outgoing message is
+/// routed to the stream it belongs on.
 ///
-/// Routing: a response goes to the stream of the POST that carried its request; a message sent about
+/// Routing: a response sent without its pair (through `send`) goes to the stream of the POST that
+/// carried its request, found by id; a message sent about
 /// a request (`send(_:relatedTo:)`) to that request's stream while it is open; a progress
 /// notification to the stream of the request that set its `progressToken`; any other server message
 /// to the GET stream when one is open, else to the newest request stream still waiting (the client is
@@ -66,14 +68,35 @@ public final class HTTPSessionChannel: MessageChannel, RawOutput {
         set { state.withLock { $0.protocolVersion = newValue } }
     }
 
-    /// A message POSTed by the client.
+    /// A notification or response POSTed by the client.
     func receive(_ message: JSONRPCMessage) {
+        noteActivity(message)
+        input.yield(.message(message))
+    }
+
+    /// A request POSTed by the client, whose answer goes to `stream` (from `openRequestStream`).
+    func receive(_ message: JSONRPCMessage, id: RequestID, answeringOn stream: ClientStream) {
+        noteActivity(message)
+        input.yield(.request(PairedRequest(message: message, reply: AnswerRoute { [self] answer in
+            guard state.withLock({ s in s.closed ? false : endRequest(id, in: &s) != nil }) else { return }
+            stream.deliver(answer.bytes, final: true, error: answer.kind.error)
+        })))
+    }
+
+    private func noteActivity(_ message: JSONRPCMessage) {
         let counts = message.method != "initialize" && message.method != "notifications/initialized"
         state.withLock {
             $0.lastActivity = .now
             if counts { $0.used = true }
         }
-        input.yield(.message(message))
+    }
+
+    /// Forgets a request that has its answer: its stream, and the progress tokens that pointed to it.
+    private func endRequest(_ id: RequestID, in s: inout State) -> ClientStream? {
+        s.lastActivity = .now
+        guard let stream = s.requestStreams.removeValue(forKey: id) else { return nil }
+        s.progressTokens = s.progressTokens.filter { $0.value != id }
+        return stream
     }
 
     /// Opens the answer stream for a POSTed request; nil when that id is already waiting for an answer.
@@ -126,13 +149,7 @@ public final class HTTPSessionChannel: MessageChannel, RawOutput {
         let target = state.withLock { s -> ClientStream?? in
             guard !s.closed else { return .none }
             s.lastActivity = .now
-            if final, let id {
-                if let stream = s.requestStreams.removeValue(forKey: id) {
-                    s.progressTokens = s.progressTokens.filter { $0.value != id }
-                    return stream
-                }
-                return .some(nil)
-            }
+            if final, let id { return .some(endRequest(id, in: &s)) }
             if let request, let stream = s.requestStreams[request] { return stream }
             if message?.method == "notifications/progress", let token = message?.params?["progressToken"],
                let owner = s.progressTokens[token], let stream = s.requestStreams[owner] {

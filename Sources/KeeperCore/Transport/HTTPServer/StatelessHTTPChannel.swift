@@ -6,7 +6,8 @@ import Synchronization
 /// under the client's id.
 ///
 /// Independent clients share this channel, so nothing may reach a client it was not meant for.
-/// Routing: a response to its POST; a progress notification to the request that set its
+/// Routing: a response to its POST (through the request's `AnswerRoute`, or by id when sent
+/// through `send`); a progress notification to the request that set its
 /// `progressToken`; a notification tagged with a subscription id to that `subscriptions/listen`
 /// stream; a log message to the one request in flight, only if that request asked for logs at that
 /// level (`_meta` logLevel, per request as 2026-07-28 has it). Anything that cannot be attributed to
@@ -63,11 +64,16 @@ public final class StatelessHTTPChannel: MessageChannel {
             return (stream, internalID)
         }
         if let (_, internalID) = opened {
-            var request = message.withID(internalID)
-            request.forwardedHeaders = headers
-            input.yield(.message(request))
+            input.yield(.request(PairedRequest(message: message.withID(internalID), headers: headers,
+                                               reply: AnswerRoute { [self] in answered($0, internalID) })))
         }
         return opened
+    }
+
+    /// The answer to the request known here as `internalID`, to its POST under the client's id.
+    private func answered(_ answer: JSONRPCMessage, _ internalID: RequestID) {
+        guard let route = state.withLock({ $0.routes.removeValue(forKey: internalID) }) else { return }
+        route.stream.deliver(restoringIDs(answer, route: route).bytes, final: true, error: answer.kind.error)
     }
 
     /// A POSTed notification.
@@ -86,8 +92,7 @@ public final class StatelessHTTPChannel: MessageChannel {
     public func send(_ message: JSONRPCMessage) async throws(TransportError) {
         switch message.kind {
         case .response(let id), .errorResponse(.some(let id), _):
-            guard let route = state.withLock({ $0.routes.removeValue(forKey: id) }) else { return }
-            route.stream.deliver(restoringIDs(message, route: route).bytes, final: true, error: message.kind.error)
+            answered(message, id)
         case .notification(let method):
             if method == "notifications/cancelled", let id = message.params?["requestId"].flatMap(RequestID.init) {
                 // The server ended a subscription: its stream ends without a response.

@@ -32,11 +32,13 @@ extension StreamableHTTPServer {
         }
         var streams: [(RequestID, ClientStream)] = []
         for case let message? in messages {
-            if case .request(let id, _) = message.kind {
-                guard let stream = session.openRequestStream(for: message, id: id, acceptsJSON: true) else { continue }
-                streams.append((id, stream))
+            guard case .request(let id, _) = message.kind else {
+                session.receive(message)
+                continue
             }
-            session.receive(message)
+            guard let stream = session.openRequestStream(for: message, id: id, acceptsJSON: true) else { continue }
+            streams.append((id, stream))
+            session.receive(message, id: id, answeringOn: stream)
         }
         guard !streams.isEmpty else { return Response(status: .accepted) }
         var answers: [[UInt8]] = []

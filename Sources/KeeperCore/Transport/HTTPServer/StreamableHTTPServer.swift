@@ -260,7 +260,7 @@ public final class StreamableHTTPServer: Sendable {
         guard let stream = session.openRequestStream(for: message, id: id, acceptsJSON: acceptsJSON) else {
             return (HTTPErrorResponse.badRequest("id \(id) is already used by a request in flight; use a new id per request", id: id), true)
         }
-        session.receive(message)
+        session.receive(message, id: id, answeringOn: stream)
         switch await stream.start() {
         case .json(let bytes, let error):
             let refused = error != nil
