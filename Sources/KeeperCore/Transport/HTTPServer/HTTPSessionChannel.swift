@@ -78,7 +78,8 @@ public final class HTTPSessionChannel: MessageChannel, RawOutput {
     func receive(_ message: JSONRPCMessage, id: RequestID, answeringOn stream: ClientStream) {
         noteActivity(message)
         input.yield(.request(PairedRequest(message: message, reply: AnswerRoute { [self] answer in
-            guard state.withLock({ s in s.closed ? false : endRequest(id, in: &s) != nil }) else { return }
+            // Only while this POST's stream is still the one waiting under the id.
+            guard state.withLock({ s in !s.closed && s.requestStreams[id] === stream && endRequest(id, in: &s) != nil }) else { return }
             stream.deliver(answer.bytes, final: true, error: answer.kind.error)
         })))
     }
