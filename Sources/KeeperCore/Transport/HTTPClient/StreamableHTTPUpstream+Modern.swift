@@ -1,10 +1,9 @@
 /// The modern era (2026-07-28) on the same endpoint: no session, the version and method as headers on
 /// every POST, and cancellation by closing the request's response stream.
 extension StreamableHTTPUpstream {
-    func sendModern(_ message: JSONRPCMessage, version: String, headers forwarded: [String: String],
+    func sendModern(_ message: JSONRPCMessage, version: String, headers forwarded: [(name: String, value: String)],
                     paired: Bool) async throws(TransportError) -> JSONRPCMessage? {
-        let headers = ModernHTTPHeaders.standard(for: message) + forwarded.sorted { $0.key < $1.key }.map { (name: $0.key, value: $0.value) }
-            + TraceContextCarrier.headers(of: message)
+        let headers = ModernHTTPHeaders.standard(for: message) + forwarded + TraceContextCarrier.headers(of: message)
         let id = message.kind.requestID
         if let id { state.withLock { _ = $0.modernWaiting.insert(id) } }
         defer { if let id { state.withLock { _ = $0.modernWaiting.remove(id) } } }

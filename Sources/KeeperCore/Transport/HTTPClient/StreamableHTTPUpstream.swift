@@ -58,11 +58,12 @@ public final class StreamableHTTPUpstream: UpstreamLink {
 
     /// POSTs one message; `paired` returns a JSON answer instead of putting it on `inbound`.
     private func transmit(_ message: JSONRPCMessage, headers: [String: String], paired: Bool) async throws(TransportError) -> JSONRPCMessage? {
+        let forwarded = headers.sorted { $0.key < $1.key }.map { (name: $0.key, value: $0.value) }
         if let version = ModernHTTPHeaders.declaredVersion(of: message) {
-            return try await sendModern(message, version: version, headers: headers, paired: paired)
+            return try await sendModern(message, version: version, headers: forwarded, paired: paired)
         }
         if message.method == "notifications/cancelled", cancelModernStream(message) { return nil }
-        let headers = TraceContextCarrier.headers(of: message) + headers.sorted { $0.key < $1.key }.map { (name: $0.key, value: $0.value) }
+        let headers = TraceContextCarrier.headers(of: message) + forwarded
         if case .request(let id, "initialize") = message.kind {
             state.withLock { $0.initializeID = id }
             do {
